@@ -1,0 +1,43 @@
+# The two commands (README): `make run` and `make test`. Both install what they need.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+CONFIG ?= conf/tollgate.yaml
+CMAKE_FLAGS ?=
+
+.PHONY: deps test-deps configure build run test test-fast test-asan format clean
+
+deps:
+	scripts/install-deps.sh
+
+test-deps:
+	scripts/install-deps.sh --with-test-tools
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/tollgate --config $(CONFIG)
+
+# Every test: unit and integration on the release build, then again under ASan+UBSan.
+test: test-deps build
+	cd $(BUILD) && ctest --output-on-failure
+	$(MAKE) test-asan
+
+test-fast: test-deps build
+	cd $(BUILD) && ctest --output-on-failure
+
+test-asan: test-deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTOLLGATE_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  TOLLGATE_SANITIZED=1 ctest --output-on-failure
+
+format:
+	find gateway routing loadtest tests -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,41 @@
+// Command-line parsing, kept apart from main() so tests can call it.
+#include "gateway/cli.h"
+
+namespace tollgate::gateway {
+
+CommandLine parse_command_line(const std::vector<std::string>& args) {
+  CommandLine cl;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--config" || a == "-c") {
+      if (i + 1 >= args.size()) {
+        cl.error = a + " needs a file name";
+        return cl;
+      }
+      cl.config_path = args[++i];
+    } else if (a.starts_with("--config=")) {
+      cl.config_path = a.substr(9);
+    } else if (a == "--check") {
+      cl.check = true;
+    } else if (a == "--version" || a == "-V") {
+      cl.version = true;
+    } else if (a == "--help" || a == "-h") {
+      cl.help = true;
+    } else {
+      cl.error = "unknown argument: " + a;
+      return cl;
+    }
+  }
+  return cl;
+}
+
+std::string usage_text() {
+  return "usage: tollgate [--config FILE] [--check]\n"
+         "       tollgate --version\n"
+         "\n"
+         "  --config FILE  the YAML configuration (default: the embedded conf/tollgate.yaml)\n"
+         "  --check        validate the configuration and exit (0 when valid)\n"
+         "  --version      print the version and exit\n";
+}
+
+}  // namespace tollgate::gateway

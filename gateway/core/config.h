@@ -1,0 +1,106 @@
+// The typed, validated configuration: what the YAML files say after loading, env
+// expansion and checks. Immutable once built; requests hold a shared_ptr to the
+// snapshot they started with, so a reload never changes a request in flight.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "gateway/core/headers.h"
+
+namespace tollgate::core {
+
+using Duration = std::chrono::milliseconds;
+
+// Where a value came from, for messages like "conf/tollgate.yaml:12: ...".
+struct SourceMark {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+};
+
+// host:port, as written ("127.0.0.1:8080", "[::1]:8080", "localhost:80").
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// An upstream base URL split once at load time.
+struct Url {
+  std::string scheme;  // "http" or "https"
+  std::string host;
+  std::uint16_t port = 0;  // defaulted from the scheme when absent
+  std::string path;        // without a trailing slash; may be empty
+  bool tls() const { return scheme == "https"; }
+};
+
+struct TlsFiles {
+  std::string cert;
+  std::string key;
+};
+
+struct ListenConfig {
+  HostPort address;
+  std::optional<TlsFiles> tls;
+  SourceMark where;
+};
+
+struct ServerConfig {
+  std::vector<ListenConfig> listen;
+  std::optional<HostPort> admin;
+  unsigned threads = 0;  // 0 = one per core
+  std::size_t max_body_bytes = 4 * 1024 * 1024;
+  Duration header_timeout = std::chrono::seconds(10);
+  Duration idle_timeout = std::chrono::seconds(60);
+  Duration drain_timeout = std::chrono::seconds(30);
+};
+
+struct ProviderConfig {
+  std::string name;
+  std::string kind;  // "openai", "demo", later "anthropic", "azure", "gemini"
+  Url base_url;
+  std::string api_key;  // a secret: never logged, never in an error or a metric
+  Duration timeout = std::chrono::seconds(120);  // whole request; streams: between events
+  Duration connect_timeout = std::chrono::seconds(5);
+  bool tls_verify = true;
+  std::string ca_file;  // empty: the system CA store
+  Headers headers;      // extra headers sent upstream
+  YAML::Node raw;       // the whole section, for dialect-specific keys
+  SourceMark where;
+};
+
+struct TargetConfig {
+  std::string provider;  // a ProviderConfig::name
+  std::string model;     // what that provider is sent
+  unsigned weight = 1;
+  SourceMark where;
+};
+
+struct ModelConfig {
+  std::string name;  // what clients send
+  std::vector<TargetConfig> targets;
+  SourceMark where;
+};
+
+struct Config {
+  std::string source;  // file name, or "<embedded>"
+  ServerConfig server;
+  std::vector<ProviderConfig> providers;
+  std::vector<ModelConfig> models;
+  // The whole document after env expansion, for the sections later stages own.
+  YAML::Node root;
+
+  const ProviderConfig* find_provider(std::string_view name) const;
+  const ModelConfig* find_model(std::string_view name) const;
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+}  // namespace tollgate::core

@@ -1,0 +1,97 @@
+// OpenAI-shaped error bodies; types and codes follow what api.openai.com returns.
+#include "gateway/core/errors.h"
+
+#include <cstdio>
+
+namespace tollgate::core {
+
+ErrorInfo error_info(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::invalid_json:
+      return {400, "invalid_request_error", "invalid_json"};
+    case ErrorKind::invalid_request:
+      return {400, "invalid_request_error", "invalid_request"};
+    case ErrorKind::invalid_api_key:
+      return {401, "invalid_request_error", "invalid_api_key"};
+    case ErrorKind::forbidden:
+      return {403, "permission_error", "forbidden"};
+    case ErrorKind::not_found:
+      return {404, "invalid_request_error", "unknown_url"};
+    case ErrorKind::model_not_found:
+      return {404, "invalid_request_error", "model_not_found"};
+    case ErrorKind::method_not_allowed:
+      return {405, "invalid_request_error", "method_not_allowed"};
+    case ErrorKind::request_too_large:
+      return {413, "invalid_request_error", "request_too_large"};
+    case ErrorKind::unsupported_media:
+      return {415, "invalid_request_error", "unsupported_content_encoding"};
+    case ErrorKind::rate_limited:
+      return {429, "requests", "rate_limit_exceeded"};
+    case ErrorKind::insufficient_quota:
+      return {429, "insufficient_quota", "insufficient_quota"};
+    case ErrorKind::internal:
+      return {500, "server_error", "internal_error"};
+    case ErrorKind::upstream_unreachable:
+      return {502, "server_error", "upstream_unreachable"};
+    case ErrorKind::unavailable:
+      return {503, "server_error", "service_unavailable"};
+    case ErrorKind::upstream_timeout:
+      return {504, "server_error", "upstream_timeout"};
+  }
+  return {500, "server_error", "internal_error"};
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string error_body(ErrorKind kind, std::string_view message, std::string_view param) {
+  ErrorInfo info = error_info(kind);
+  std::string out;
+  out.reserve(96 + message.size());
+  out += R"({"error":{"message":)";
+  append_json_string(out, message);
+  out += R"(,"type":)";
+  append_json_string(out, info.type);
+  out += R"(,"param":)";
+  if (param.empty()) {
+    out += "null";
+  } else {
+    append_json_string(out, param);
+  }
+  out += R"(,"code":)";
+  append_json_string(out, info.code);
+  out += "}}";
+  return out;
+}
+
+}  // namespace tollgate::core

@@ -1,0 +1,50 @@
+// Provider: one API dialect (OpenAI-compatible, demo, later Anthropic, Azure, Gemini),
+// the second extension point. It builds the upstream request from the Exchange, maps
+// the answer, stream events and errors back to OpenAI's shape, fills in usage, and
+// classifies failures. The router never knows which dialect it drives.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "gateway/core/config.h"
+#include "gateway/core/exchange.h"
+#include "gateway/core/failure.h"
+#include "gateway/core/response.h"
+#include "gateway/core/upstream.h"
+
+namespace tollgate::core {
+
+// How one attempt ended. When `failure` is none the client has its answer (which may be
+// an error the provider gave, passed through). Otherwise nothing was sent unless
+// `sink.committed()`, and the caller may retry, fall back or answer with an error.
+struct CallOutcome {
+  FailureClass failure = FailureClass::none;
+  int upstream_status = 0;  // 0 when no answer arrived
+  std::string detail;       // for logs; never a secret
+  // The provider's own error answer, kept when failure != none so that it can be passed
+  // through if no fallback helps.
+  std::optional<Response> upstream_error;
+};
+
+struct CallContext {
+  UpstreamTransport& upstream;
+  ResponseSink& sink;
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual const ProviderConfig& config() const = 0;
+  // One attempt against `target` (a target of this provider).
+  virtual boost::asio::awaitable<CallOutcome> call(Exchange& exchange, const TargetConfig& target,
+                                                   CallContext context) = 0;
+};
+
+using ProviderFactory = std::function<std::unique_ptr<Provider>(const ProviderConfig&)>;
+
+}  // namespace tollgate::core

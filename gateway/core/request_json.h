@@ -1,0 +1,47 @@
+// Reads what the gateway needs from an OpenAI request body in one simdjson on-demand
+// pass that also validates the whole document, and records byte ranges so that edits
+// (the model name) splice the original bytes instead of re-serialising.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tollgate::core {
+
+struct ByteRange {
+  std::size_t offset = 0;
+  std::size_t length = 0;
+};
+
+struct RequestJson {
+  bool is_object = false;
+  std::optional<std::string> model;
+  ByteRange model_range;  // the whole string token, quotes included
+  bool stream = false;
+  bool has_messages = false;  // "messages" is an array
+  bool has_prompt = false;
+  bool has_input = false;
+  bool has_stream_options = false;
+  bool include_usage = false;           // stream_options.include_usage is true
+  std::optional<long long> max_tokens;  // max_tokens or max_completion_tokens
+  std::size_t prompt_chars = 0;         // characters of message/prompt/input text, for estimates
+};
+
+struct JsonParseResult {
+  bool ok = false;
+  std::string error;  // why not, for a 400 message
+};
+
+// `body` must have at least simdjson::SIMDJSON_PADDING bytes of capacity past its size
+// (see ensure_json_padding); nothing is copied.
+JsonParseResult parse_request_json(std::string& body, RequestJson& out);
+
+void ensure_json_padding(std::string& body);
+
+// Builds a body with the model token replaced (and, when asked, stream_options added).
+std::string splice_request_body(std::string_view body, const RequestJson& json,
+                                std::string_view new_model, bool add_include_usage);
+
+}  // namespace tollgate::core

@@ -1,0 +1,43 @@
+// What flows back to the client, in our own small types: a whole response, or a stream
+// of server-sent events. The sink is implemented in gateway/ (over Beast) and wrapped
+// by the pipeline runner so that stage hooks see every response and chunk.
+#pragma once
+
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "gateway/core/headers.h"
+
+namespace tollgate::core {
+
+struct Response {
+  int status = 200;
+  Headers headers;  // content-type defaults to application/json when absent
+  std::string body;
+};
+
+// One server-sent event. `data` is the payload after "data: " (JSON, or "[DONE]");
+// `event` is the optional event name. Stages may edit either.
+struct Chunk {
+  std::string event;
+  std::string data;
+  bool is_done() const { return data == "[DONE]"; }
+};
+
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  // A whole response. Call at most once, and not after begin_stream.
+  virtual boost::asio::awaitable<void> send(Response response) = 0;
+  // Starts a text/event-stream response with `status` and extra `headers`.
+  virtual boost::asio::awaitable<void> begin_stream(int status, Headers headers) = 0;
+  // Sends one event at once (no buffering until the next one).
+  virtual boost::asio::awaitable<void> send_chunk(Chunk chunk) = 0;
+  virtual boost::asio::awaitable<void> end_stream() = 0;
+  // True once any byte of the response may have reached the client: from then on a
+  // failure can no longer be answered with an error status or a fallback.
+  virtual bool committed() const = 0;
+};
+
+}  // namespace tollgate::core

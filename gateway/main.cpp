@@ -1,0 +1,70 @@
+// tollgate's entry point: parse the command line, load and check the configuration,
+// build the runtime, and serve until a signal drains it.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "gateway/cli.h"
+#include "gateway/config/config_loader.h"
+#include "gateway/core/log.h"
+#include "gateway/core/registry.h"
+#include "gateway/embedded_config.h"
+#include "gateway/pipeline/runtime.h"
+#include "gateway/server/server.h"
+#include "gateway/version.h"
+#include "routing/providers/builtin.h"
+
+namespace tg = tollgate;
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  tg::gateway::CommandLine cl = tg::gateway::parse_command_line(args);
+  if (!cl.error.empty()) {
+    std::cerr << "tollgate: " << cl.error << "\n" << tg::gateway::usage_text();
+    return 2;
+  }
+  if (cl.help) {
+    std::cout << tg::gateway::usage_text();
+    return 0;
+  }
+  if (cl.version) {
+    std::cout << "tollgate " << tg::gateway::kVersion << "\n";
+    return 0;
+  }
+  // A client that hangs up must not kill the process through SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  tg::core::ProviderRegistry providers;
+  tg::routing::providers::register_builtin_providers(providers);
+  tg::core::StageRegistry stages;
+
+  tg::gateway::config::LoadOptions options;
+  options.provider_kinds = providers.names();
+  options.extra_sections = {"pipeline"};
+  for (const auto& name : stages.names()) options.extra_sections.push_back(name);
+
+  std::string source = cl.config_path.value_or("<embedded conf/tollgate.yaml>");
+  tg::gateway::pipeline::RuntimePtr runtime;
+  try {
+    tg::core::ConfigPtr config =
+        cl.config_path ? tg::gateway::config::load_config_file(*cl.config_path, options)
+                       : tg::gateway::config::load_config_text(
+                             tg::gateway::embedded_default_config(), source, options);
+    runtime = tg::gateway::pipeline::build_runtime(config, providers, stages);
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: invalid configuration: " << e.what() << "\n";
+    return 1;
+  }
+  if (cl.check) {
+    std::cout << "tollgate: " << source << " is valid (" << runtime->config->providers.size()
+              << " provider(s), " << runtime->config->models.size() << " model(s))\n";
+    return 0;
+  }
+  tg::core::log_info("tollgate " + std::string(tg::gateway::kVersion) + " starting with " + source);
+  try {
+    return tg::gateway::server::run_server(runtime);
+  } catch (const std::exception& e) {
+    tg::core::log_error(std::string("cannot start: ") + e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,242 @@
+// The proxy pipeline: path → body checks → stages → route → provider → answer.
+// Errors are chosen here from what went wrong (core/errors.h builds their bodies).
+#include "gateway/pipeline/proxy_handler.h"
+
+#include "gateway/core/errors.h"
+#include "gateway/pipeline/stage_sink.h"
+#include "gateway/upstream/content_coding.h"
+#include "routing/router.h"
+
+namespace tollgate::gateway::pipeline {
+
+namespace asio = boost::asio;
+using core::ErrorKind;
+using core::Operation;
+
+std::optional<PathMatch> match_path(std::string_view method, std::string_view path) {
+  bool post = method == "POST";
+  if (path == "/v1/chat/completions") return PathMatch{Operation::chat_completions, post};
+  if (path == "/v1/completions") return PathMatch{Operation::completions, post};
+  if (path == "/v1/embeddings") return PathMatch{Operation::embeddings, post};
+  if (path == "/v1/models") return PathMatch{Operation::models, method == "GET"};
+  if (path.starts_with("/v1/models/") && path.size() > 11) {
+    return PathMatch{Operation::models, method == "GET", true};
+  }
+  // Any other POST /v1/... is routed by the model in its body and passed through.
+  if (path.starts_with("/v1/") && path.size() > 4 && post) {
+    return PathMatch{Operation::passthrough, true};
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+core::Response error_response(ErrorKind kind, std::string_view message,
+                              std::string_view param = {}) {
+  core::Response response;
+  response.status = core::error_info(kind).status;
+  response.headers.set("content-type", "application/json");
+  response.body = core::error_body(kind, message, param);
+  return response;
+}
+
+core::Response json_response(std::string body) {
+  core::Response response;
+  response.headers.set("content-type", "application/json");
+  response.body = std::move(body);
+  return response;
+}
+
+ErrorKind error_for_failure(core::FailureClass failure) {
+  switch (failure) {
+    case core::FailureClass::timeout:
+      return ErrorKind::upstream_timeout;
+    case core::FailureClass::rate_limit:
+      return ErrorKind::rate_limited;
+    default:
+      return ErrorKind::upstream_unreachable;
+  }
+}
+
+std::string failure_message(core::FailureClass failure) {
+  switch (failure) {
+    case core::FailureClass::timeout:
+      return "the provider did not answer in time";
+    case core::FailureClass::connect_error:
+      return "the provider could not be reached";
+    default:
+      return "the provider failed to answer";
+  }
+}
+
+// The field each operation cannot do without, checked before any stage runs.
+std::optional<core::Response> missing_field(const core::Exchange& exchange) {
+  const core::RequestJson& json = exchange.json;
+  if (!json.model) {
+    return error_response(ErrorKind::invalid_request, "you must provide a model parameter",
+                          "model");
+  }
+  switch (exchange.operation) {
+    case Operation::chat_completions:
+      if (!json.has_messages) {
+        return error_response(ErrorKind::invalid_request,
+                              "'messages' is a required property and must be an array", "messages");
+      }
+      break;
+    case Operation::completions:
+      if (!json.has_prompt) {
+        return error_response(ErrorKind::invalid_request, "'prompt' is a required property",
+                              "prompt");
+      }
+      break;
+    case Operation::embeddings:
+      if (!json.has_input) {
+        return error_response(ErrorKind::invalid_request, "'input' is a required property",
+                              "input");
+      }
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+// A client may compress its request body; the gateway must read it, so decode it once
+// here, bounded by max_body_bytes after decoding.
+std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
+  std::string_view encoding = exchange.request_headers.get("content-encoding");
+  if (encoding.empty()) return std::nullopt;
+  auto coding = upstream::parse_coding(encoding);
+  if (coding == upstream::Coding::identity) return std::nullopt;
+  if (coding == upstream::Coding::unsupported) {
+    return error_response(ErrorKind::unsupported_media,
+                          "unsupported content-encoding; use gzip, deflate or br");
+  }
+  std::size_t limit = exchange.config->server.max_body_bytes;
+  auto decoded = upstream::decode_body(coding, exchange.body, limit + 1);
+  if (!decoded) {
+    return error_response(ErrorKind::invalid_request,
+                          "the request body could not be decoded, or is larger than " +
+                              std::to_string(limit) + " bytes decoded");
+  }
+  if (decoded->size() > limit) {
+    return error_response(ErrorKind::request_too_large, "the decoded request body is larger than " +
+                                                            std::to_string(limit) + " bytes");
+  }
+  exchange.body = std::move(*decoded);
+  exchange.request_headers.remove("content-encoding");
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool ProxyHandler::watches_client(const core::Exchange& exchange) const {
+  return exchange.method == "POST";
+}
+
+asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::ResponseSink& client) {
+  RuntimePtr runtime = runtime_;  // this request's snapshot, whatever a reload does meanwhile
+  exchange.config = runtime->config;
+  StageSink sink(client, runtime->stages, exchange);
+
+  auto answer = [&](core::Response response) -> asio::awaitable<void> {
+    co_await sink.send(std::move(response));
+  };
+  // on_complete runs once whatever happens, after the client has its answer.
+  struct CompleteHooks {
+    const Runtime& runtime;
+    core::Exchange& exchange;
+    ~CompleteHooks() {
+      for (auto it = runtime.stages.rbegin(); it != runtime.stages.rend(); ++it) {
+        (*it)->on_complete(exchange);
+      }
+    }
+  } complete_hooks{*runtime, exchange};
+
+  auto match = match_path(exchange.method, exchange.path);
+  if (!match) {
+    co_await answer(error_response(ErrorKind::not_found,
+                                   "unknown path: " + exchange.method + " " + exchange.path));
+    co_return;
+  }
+  if (!match->method_allowed) {
+    core::Response response =
+        error_response(ErrorKind::method_not_allowed,
+                       "method " + exchange.method + " is not allowed for " + exchange.path);
+    response.headers.set("allow", match->operation == Operation::models ? "GET" : "POST");
+    co_await answer(std::move(response));
+    co_return;
+  }
+  exchange.operation = match->operation;
+
+  if (exchange.operation != Operation::models) {
+    if (auto error = decode_request_body(exchange)) {
+      co_await answer(std::move(*error));
+      co_return;
+    }
+    auto parsed = core::parse_request_json(exchange.body, exchange.json);
+    if (!parsed.ok) {
+      co_await answer(error_response(ErrorKind::invalid_json, parsed.error));
+      co_return;
+    }
+    if (auto error = missing_field(exchange)) {
+      co_await answer(std::move(*error));
+      co_return;
+    }
+  }
+
+  for (const auto& stage : runtime->stages) {
+    core::Decision decision = co_await stage->on_request(exchange);
+    if (decision.responds()) {
+      co_await answer(std::move(decision.response()));
+      co_return;
+    }
+  }
+
+  if (exchange.operation == Operation::models) {
+    if (!match->is_model_item) {
+      co_await answer(json_response(runtime->models_list_body));
+      co_return;
+    }
+    std::string_view id = std::string_view(exchange.path).substr(11);
+    if (const core::ModelConfig* model = runtime->config->find_model(id)) {
+      co_await answer(json_response(model_json(*model)));
+    } else {
+      co_await answer(error_response(ErrorKind::model_not_found,
+                                     "the model '" + std::string(id) + "' does not exist",
+                                     "model"));
+    }
+    co_return;
+  }
+
+  routing::RouteChoice route = routing::choose_route(*runtime->config, *exchange.json.model);
+  core::Provider* provider =
+      route.provider != nullptr ? runtime->provider(route.provider->name) : nullptr;
+  if (route.model == nullptr || provider == nullptr) {
+    co_await answer(error_response(
+        ErrorKind::model_not_found,
+        "the model '" + *exchange.json.model + "' does not exist or you do not have access to it",
+        "model"));
+    co_return;
+  }
+  exchange.model = route.model;
+  exchange.target_model = route.target;
+  exchange.provider = route.provider;
+  exchange.response_headers.set("x-tollgate-provider", route.provider->name);
+  exchange.response_headers.set("x-tollgate-model", route.target->model);
+
+  core::CallOutcome outcome =
+      co_await provider->call(exchange, *route.target, core::CallContext{upstream_, sink});
+  if (outcome.failure == core::FailureClass::none) co_return;
+  exchange.failure = outcome.failure;
+  exchange.failure_detail = outcome.detail;
+  if (sink.committed()) co_return;  // the provider already ended the stream with an error
+  if (outcome.upstream_error) {
+    co_await answer(std::move(*outcome.upstream_error));
+  } else {
+    co_await answer(
+        error_response(error_for_failure(outcome.failure), failure_message(outcome.failure)));
+  }
+}
+
+}  // namespace tollgate::gateway::pipeline

@@ -1,0 +1,59 @@
+// Builds the per-config objects once, so the request path only looks them up.
+#include "gateway/pipeline/runtime.h"
+
+#include <stdexcept>
+
+#include "gateway/core/errors.h"
+
+namespace tollgate::gateway::pipeline {
+
+core::Provider* Runtime::provider(const std::string& name) const {
+  auto it = providers.find(name);
+  return it == providers.end() ? nullptr : it->second.get();
+}
+
+std::string model_json(const core::ModelConfig& model) {
+  std::string out = R"({"id":)";
+  core::append_json_string(out, model.name);
+  out += R"(,"object":"model","created":0,"owned_by":"tollgate"})";
+  return out;
+}
+
+std::string models_list_json(const core::Config& config) {
+  std::string out = R"({"object":"list","data":[)";
+  bool first = true;
+  for (const auto& model : config.models) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += model_json(model);
+  }
+  out += "]}";
+  return out;
+}
+
+RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& providers,
+                         const core::StageRegistry& stages) {
+  auto runtime = std::make_shared<Runtime>();
+  runtime->config = config;
+  for (const auto& p : config->providers) {
+    const core::ProviderFactory* factory = providers.find(p.kind);
+    if (factory == nullptr) {
+      throw std::runtime_error("provider '" + p.name + "': unknown kind '" + p.kind + "'");
+    }
+    runtime->providers.emplace(p.name, (*factory)(p));
+  }
+  // Stages run in the order of the config's `pipeline` list once policies exist; a
+  // stage is built only when its section is present (issue 5 onwards).
+  if (auto pipeline = config->root["pipeline"]; pipeline && pipeline.IsSequence()) {
+    for (const auto& entry : pipeline) {
+      auto name = entry.as<std::string>();
+      const core::StageFactory* factory = stages.find(name);
+      if (factory == nullptr) throw std::runtime_error("pipeline: unknown stage '" + name + "'");
+      runtime->stages.push_back((*factory)(config->root[name], *config));
+    }
+  }
+  runtime->models_list_body = models_list_json(*config);
+  return runtime;
+}
+
+}  // namespace tollgate::gateway::pipeline

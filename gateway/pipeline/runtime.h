@@ -1,0 +1,36 @@
+// Everything built from one config snapshot: its stages in order and one provider
+// object per configured provider. Immutable and shared by all workers; a reload builds
+// a new Runtime and swaps it in per worker, while requests in flight keep the old one.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gateway/core/config.h"
+#include "gateway/core/registry.h"
+
+namespace tollgate::gateway::pipeline {
+
+struct Runtime {
+  core::ConfigPtr config;
+  std::vector<std::unique_ptr<core::Stage>> stages;
+  std::unordered_map<std::string, std::unique_ptr<core::Provider>> providers;  // by name
+  std::string models_list_body;  // GET /v1/models, built once
+
+  core::Provider* provider(const std::string& name) const;
+};
+
+using RuntimePtr = std::shared_ptr<const Runtime>;
+
+// Throws std::runtime_error naming the provider when its kind is unknown.
+RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& providers,
+                         const core::StageRegistry& stages);
+
+// The body of GET /v1/models for `config` (OpenAI's ListModelsResponse).
+std::string models_list_json(const core::Config& config);
+// One Model object, for GET /v1/models/{id}.
+std::string model_json(const core::ModelConfig& model);
+
+}  // namespace tollgate::gateway::pipeline

@@ -1,0 +1,87 @@
+// Accept loops and drain bookkeeping for one worker thread.
+#include "gateway/server/worker.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "gateway/core/log.h"
+#include "gateway/server/session.h"
+#include "gateway/upstream/http_upstream.h"
+
+namespace tollgate::gateway::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+Worker::Worker(unsigned index, pipeline::RuntimePtr runtime)
+    : index_(index), server_config_(runtime->config->server) {
+  upstream_ = upstream::make_http_upstream(io_.get_executor());
+  proxy_ = std::make_unique<pipeline::ProxyHandler>(std::move(runtime), *upstream_);
+}
+
+Worker::~Worker() = default;
+
+namespace {
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context* tls,
+                                  HttpHandler& handler, Worker& worker) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      // EMFILE and friends: log, breathe, go on; never spin.
+      core::log_warn("accept failed: " + ec.message());
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    start_session(std::move(socket), tls, handler, worker);
+  }
+}
+
+}  // namespace
+
+void Worker::listen(const core::HostPort& address, asio::ssl::context* tls, HttpHandler& handler) {
+  tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
+  auto acceptor = std::make_unique<tcp::acceptor>(io_);
+  acceptor->open(endpoint.protocol());
+  acceptor->set_option(asio::socket_base::reuse_address(true));
+  int one = 1;
+  if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT");
+  }
+  acceptor->bind(endpoint);
+  acceptor->listen(asio::socket_base::max_listen_connections);
+  asio::co_spawn(io_, accept_loop(*acceptor, tls, handler, *this), asio::detached);
+  acceptors_.push_back(std::move(acceptor));
+}
+
+void Worker::begin_drain() {
+  asio::post(io_, [this] {
+    draining_.store(true, std::memory_order_relaxed);
+    for (auto& acceptor : acceptors_) {
+      boost::system::error_code ec;
+      acceptor->close(ec);
+    }
+    for (auto& session : sessions_) {
+      if (session.idle && session.close) session.close();
+    }
+  });
+}
+
+std::list<SessionEntry>::iterator Worker::add_session(SessionEntry entry) {
+  open_sessions_.fetch_add(1, std::memory_order_relaxed);
+  return sessions_.insert(sessions_.end(), std::move(entry));
+}
+
+void Worker::remove_session(std::list<SessionEntry>::iterator it) {
+  sessions_.erase(it);
+  open_sessions_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace tollgate::gateway::server

@@ -1,0 +1,67 @@
+// One worker: one thread, one io_context, its own listeners (SO_REUSEPORT, so the
+// kernel spreads connections), its own upstream pool and proxy handler, and a list of
+// its open sessions for draining. Nothing here is shared with other workers.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <list>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "gateway/core/config.h"
+#include "gateway/core/upstream.h"
+#include "gateway/pipeline/proxy_handler.h"
+#include "gateway/server/http_handler.h"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace tollgate::gateway::server {
+
+// What a session needs from its worker.
+struct SessionEntry {
+  bool idle = true;             // waiting for the next request: may be closed to drain
+  std::function<void()> close;  // cancels the session's socket
+};
+
+class Worker {
+ public:
+  Worker(unsigned index, pipeline::RuntimePtr runtime);
+  ~Worker();
+
+  unsigned index() const { return index_; }
+  boost::asio::io_context& io() { return io_; }
+  pipeline::ProxyHandler& proxy() { return *proxy_; }
+  const core::ServerConfig& server_config() const { return server_config_; }
+
+  // Binds and starts accepting. `tls` may be null (plain HTTP). Throws on bind errors.
+  void listen(const core::HostPort& address, boost::asio::ssl::context* tls, HttpHandler& handler);
+
+  // Called from any thread: posts to this worker. Stops accepting, closes idle
+  // keep-alive connections; busy ones close after their current response.
+  void begin_drain();
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+  int open_sessions() const { return open_sessions_.load(std::memory_order_relaxed); }
+
+  // Session bookkeeping (called on this worker's thread only).
+  std::list<SessionEntry>::iterator add_session(SessionEntry entry);
+  void remove_session(std::list<SessionEntry>::iterator it);
+
+ private:
+  unsigned index_;
+  boost::asio::io_context io_{1};
+  core::ServerConfig server_config_;
+  std::unique_ptr<core::UpstreamTransport> upstream_;
+  std::unique_ptr<pipeline::ProxyHandler> proxy_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::list<SessionEntry> sessions_;
+  std::atomic<bool> draining_{false};
+  std::atomic<int> open_sessions_{0};
+};
+
+}  // namespace tollgate::gateway::server

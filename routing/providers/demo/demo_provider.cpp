@@ -1,0 +1,279 @@
+// Demo answers in OpenAI's exact shapes (CreateChatCompletionResponse, ...StreamResponse,
+// CreateCompletionResponse, CreateEmbeddingResponse), with usage counted in words.
+#include "routing/providers/demo/demo_provider.h"
+
+#include <chrono>
+#include <ctime>
+
+#include <simdjson.h>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "gateway/core/errors.h"
+#include "routing/providers/demo/demo_text.h"
+
+namespace tollgate::routing::providers {
+
+namespace asio = boost::asio;
+using core::append_json_string;
+using core::CallOutcome;
+
+namespace {
+
+constexpr auto kWordDelay = std::chrono::milliseconds(25);
+constexpr std::size_t kDefaultDimensions = 1536;
+constexpr std::size_t kMaxDimensions = 8192;
+
+// What the demo reads from a request.
+struct DemoInput {
+  std::string all_text;             // every prompt string, for the token count
+  std::string last_user_text;       // what the reply quotes
+  std::vector<std::string> inputs;  // embeddings: one entry per input
+  std::size_t dimensions = kDefaultDimensions;
+  bool base64 = false;
+};
+
+void append_text(std::string& out, std::string_view text) {
+  if (!out.empty()) out.push_back(' ');
+  out.append(text);
+}
+
+// Message content is a string or an array of parts; only text parts count.
+std::string content_text(simdjson::dom::element content) {
+  std::string text;
+  if (content.is_string()) return std::string(content.get_string().value());
+  if (content.is_array()) {
+    for (auto part : content.get_array()) {
+      auto t = part["text"];
+      if (!t.error() && t.is_string()) append_text(text, t.get_string().value());
+    }
+  }
+  return text;
+}
+
+DemoInput read_input(core::Exchange& exchange) {
+  DemoInput in;
+  thread_local simdjson::dom::parser parser;
+  core::ensure_json_padding(exchange.body);
+  auto doc = parser.parse(exchange.body.data(), exchange.body.size(), false);
+  if (doc.error()) return in;
+  simdjson::dom::element root = doc.value();
+  if (auto messages = root["messages"]; !messages.error() && messages.is_array()) {
+    for (auto message : messages.get_array()) {
+      auto content = message["content"];
+      if (content.error()) continue;
+      std::string text = content_text(content.value());
+      append_text(in.all_text, text);
+      auto role = message["role"];
+      if (!role.error() && role.is_string() && role.get_string().value() == "user") {
+        in.last_user_text = text;
+      }
+    }
+  }
+  for (const char* key : {"prompt", "input"}) {
+    auto field = root[key];
+    if (field.error()) continue;
+    if (field.is_string()) {
+      in.inputs.emplace_back(field.get_string().value());
+    } else if (field.is_array()) {
+      for (auto item : field.get_array()) {
+        in.inputs.emplace_back(item.is_string() ? std::string(item.get_string().value())
+                                                : simdjson::to_string(item));
+      }
+    }
+  }
+  for (const auto& input : in.inputs) append_text(in.all_text, input);
+  if (in.last_user_text.empty() && !in.inputs.empty()) in.last_user_text = in.inputs.back();
+  if (auto d = root["dimensions"]; !d.error() && d.is_uint64()) {
+    in.dimensions =
+        std::min<std::size_t>(std::max<std::uint64_t>(1, d.get_uint64().value()), kMaxDimensions);
+  }
+  if (auto f = root["encoding_format"]; !f.error() && f.is_string()) {
+    in.base64 = f.get_string().value() == "base64";
+  }
+  return in;
+}
+
+void append_usage(std::string& out, std::int64_t prompt, std::int64_t completion) {
+  out += R"("usage":{"prompt_tokens":)" + std::to_string(prompt) + R"(,"completion_tokens":)" +
+         std::to_string(completion) + R"(,"total_tokens":)" + std::to_string(prompt + completion) +
+         "}";
+}
+
+// The fields every chat/completion object starts with.
+std::string object_head(std::string_view id_prefix, std::string_view object,
+                        const core::Exchange& exchange, std::string_view model) {
+  std::string out = R"({"id":)";
+  append_json_string(out, std::string(id_prefix) + exchange.request_id);
+  out += R"(,"object":")";
+  out += object;
+  out += R"(","created":)" + std::to_string(std::time(nullptr)) + R"(,"model":)";
+  append_json_string(out, model);
+  return out;
+}
+
+class DemoProvider final : public core::Provider {
+ public:
+  explicit DemoProvider(const core::ProviderConfig& config) : config_(config) {}
+  const core::ProviderConfig& config() const override { return config_; }
+
+  asio::awaitable<CallOutcome> call(core::Exchange& exchange, const core::TargetConfig& target,
+                                    core::CallContext context) override {
+    DemoInput in = read_input(exchange);
+    const std::string& model = target.model;
+    switch (exchange.operation) {
+      case core::Operation::embeddings:
+        co_await send_json(context.sink, embeddings(in, model, exchange));
+        break;
+      case core::Operation::chat_completions:
+      case core::Operation::completions:
+        if (exchange.json.stream) {
+          co_await stream(exchange, in, model, context.sink);
+        } else {
+          co_await send_json(context.sink, whole_answer(exchange, in, model));
+        }
+        break;
+      default: {
+        core::Response response;
+        response.status = 404;
+        response.headers.set("content-type", "application/json");
+        response.body = core::error_body(core::ErrorKind::not_found,
+                                         "the demo provider answers chat completions, "
+                                         "completions and embeddings only");
+        co_await context.sink.send(std::move(response));
+      }
+    }
+    co_return CallOutcome{};
+  }
+
+ private:
+  static asio::awaitable<void> send_json(core::ResponseSink& sink, std::string body) {
+    core::Response response;
+    response.headers.set("content-type", "application/json");
+    response.body = std::move(body);
+    co_await sink.send(std::move(response));
+  }
+
+  static bool is_chat(const core::Exchange& exchange) {
+    return exchange.operation == core::Operation::chat_completions;
+  }
+
+  std::string whole_answer(core::Exchange& exchange, const DemoInput& in,
+                           const std::string& model) const {
+    std::string reply = demo::demo_reply(in.last_user_text);
+    exchange.usage = {demo::count_words(in.all_text), demo::count_words(reply), true};
+    std::string out;
+    if (is_chat(exchange)) {
+      out = object_head("chatcmpl-", "chat.completion", exchange, model);
+      out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
+      append_json_string(out, reply);
+      out += R"(,"refusal":null},"logprobs":null,"finish_reason":"stop"}],)";
+    } else {
+      out = object_head("cmpl-", "text_completion", exchange, model);
+      out += R"(,"choices":[{"index":0,"text":)";
+      append_json_string(out, reply);
+      out += R"(,"logprobs":null,"finish_reason":"stop"}],)";
+    }
+    append_usage(out, exchange.usage.prompt_tokens, exchange.usage.completion_tokens);
+    out += "}";
+    return out;
+  }
+
+  // One stream event: a chat delta or a completion text piece.
+  std::string stream_event(const core::Exchange& exchange, const std::string& model,
+                           const std::string* text, bool first, bool last) const {
+    std::string out;
+    if (is_chat(exchange)) {
+      out = object_head("chatcmpl-", "chat.completion.chunk", exchange, model);
+      out += R"(,"choices":[{"index":0,"delta":{)";
+      if (first) out += R"("role":"assistant",)";
+      if (text != nullptr) {
+        out += R"("content":)";
+        append_json_string(out, *text);
+      } else if (first) {
+        out += R"("content":"")";
+      } else if (out.back() == ',') {
+        out.pop_back();
+      }
+      out += R"(},"logprobs":null,"finish_reason":)";
+    } else {
+      out = object_head("cmpl-", "text_completion", exchange, model);
+      out += R"(,"choices":[{"index":0,"text":)";
+      append_json_string(out, text != nullptr ? *text : std::string());
+      out += R"(,"logprobs":null,"finish_reason":)";
+    }
+    out += last ? R"("stop"}]})" : R"(null}]})";
+    return out;
+  }
+
+  asio::awaitable<void> stream(core::Exchange& exchange, const DemoInput& in,
+                               const std::string& model, core::ResponseSink& sink) const {
+    std::string reply = demo::demo_reply(in.last_user_text);
+    exchange.usage = {demo::count_words(in.all_text), 0, true};
+    exchange.streamed = true;
+    co_await sink.begin_stream(200, {});
+    if (is_chat(exchange))
+      co_await sink.send_chunk({"", stream_event(exchange, model, nullptr, true, false)});
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (const auto& word : demo::split_for_stream(reply)) {
+      timer.expires_after(kWordDelay);
+      co_await timer.async_wait(asio::use_awaitable);
+      ++exchange.usage.completion_tokens;
+      co_await sink.send_chunk({"", stream_event(exchange, model, &word, false, false)});
+    }
+    co_await sink.send_chunk({"", stream_event(exchange, model, nullptr, false, true)});
+    if (exchange.json.include_usage) {
+      std::string out = object_head(is_chat(exchange) ? "chatcmpl-" : "cmpl-",
+                                    is_chat(exchange) ? "chat.completion.chunk" : "text_completion",
+                                    exchange, model);
+      out += R"(,"choices":[],)";
+      append_usage(out, exchange.usage.prompt_tokens, exchange.usage.completion_tokens);
+      out += "}";
+      co_await sink.send_chunk({"", std::move(out)});
+    }
+    co_await sink.send_chunk({"", "[DONE]"});
+    co_await sink.end_stream();
+  }
+
+  std::string embeddings(const DemoInput& in, const std::string& model,
+                         core::Exchange& exchange) const {
+    std::string out = R"({"object":"list","data":[)";
+    std::int64_t tokens = 0;
+    for (std::size_t i = 0; i < in.inputs.size(); ++i) {
+      tokens += demo::count_words(in.inputs[i]);
+      auto vector = demo::demo_embedding(in.inputs[i], in.dimensions);
+      if (i > 0) out.push_back(',');
+      out += R"({"object":"embedding","index":)" + std::to_string(i) + R"(,"embedding":)";
+      if (in.base64) {
+        append_json_string(out, demo::base64_floats(vector));
+      } else {
+        out.push_back('[');
+        char buf[32];
+        for (std::size_t d = 0; d < vector.size(); ++d) {
+          if (d > 0) out.push_back(',');
+          int n = std::snprintf(buf, sizeof buf, "%.7g", static_cast<double>(vector[d]));
+          out.append(buf, static_cast<std::size_t>(n));
+        }
+        out.push_back(']');
+      }
+      out.push_back('}');
+    }
+    out += R"(],"model":)";
+    append_json_string(out, model);
+    exchange.usage = {tokens, 0, true};
+    out += R"(,"usage":{"prompt_tokens":)" + std::to_string(tokens) + R"(,"total_tokens":)" +
+           std::to_string(tokens) + "}}";
+    return out;
+  }
+
+  const core::ProviderConfig& config_;
+};
+
+}  // namespace
+
+std::unique_ptr<core::Provider> make_demo_provider(const core::ProviderConfig& config) {
+  return std::make_unique<DemoProvider>(config);
+}
+
+}  // namespace tollgate::routing::providers
