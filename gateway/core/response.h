@@ -25,15 +25,18 @@ struct Chunk {
   bool is_done() const { return data == "[DONE]"; }
 };
 
+// Coroutine hooks take references, never by-value objects: GCC 12 can destroy a
+// by-value coroutine argument twice when the call sits inside a co_await expression.
+// Callers pass named objects and co_await at once, so the references stay valid.
 class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
   // A whole response. Call at most once, and not after begin_stream.
-  virtual boost::asio::awaitable<void> send(Response response) = 0;
+  virtual boost::asio::awaitable<void> send(Response& response) = 0;
   // Starts a text/event-stream response with `status` and extra `headers`.
-  virtual boost::asio::awaitable<void> begin_stream(int status, Headers headers) = 0;
+  virtual boost::asio::awaitable<void> begin_stream(int status, const Headers& headers) = 0;
   // Sends one event at once (no buffering until the next one).
-  virtual boost::asio::awaitable<void> send_chunk(Chunk chunk) = 0;
+  virtual boost::asio::awaitable<void> send_chunk(Chunk& chunk) = 0;
   virtual boost::asio::awaitable<void> end_stream() = 0;
   // True once any byte of the response may have reached the client: from then on a
   // failure can no longer be answered with an error status or a fallback.

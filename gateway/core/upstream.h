@@ -45,7 +45,7 @@ class UpstreamTransport {
   // answer arrives. `provider` gives the endpoint, TLS settings and timeouts; a non-2xx
   // answer is returned whole, never streamed.
   virtual boost::asio::awaitable<UpstreamResponse> send(const ProviderConfig& provider,
-                                                        UpstreamRequest request,
+                                                        UpstreamRequest& request,
                                                         StreamReceiver* receiver) = 0;
 };
 

@@ -128,20 +128,54 @@ std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
   return std::nullopt;
 }
 
+// Path, method, body and required fields: everything decided before any stage runs.
+// Returns the answer when the request stops here.
+std::optional<core::Response> check_request(core::Exchange& exchange) {
+  auto match = match_path(exchange.method, exchange.path);
+  if (!match) {
+    return error_response(ErrorKind::not_found,
+                          "unknown path: " + exchange.method + " " + exchange.path);
+  }
+  if (!match->method_allowed) {
+    core::Response response =
+        error_response(ErrorKind::method_not_allowed,
+                       "method " + exchange.method + " is not allowed for " + exchange.path);
+    response.headers.set("allow", match->operation == Operation::models ? "GET" : "POST");
+    return response;
+  }
+  exchange.operation = match->operation;
+  if (exchange.operation == Operation::models) return std::nullopt;
+  if (auto error = decode_request_body(exchange)) return error;
+  auto parsed = core::parse_request_json(exchange.body, exchange.json);
+  if (!parsed.ok) return error_response(ErrorKind::invalid_json, parsed.error);
+  return missing_field(exchange);
+}
+
+// GET /v1/models and GET /v1/models/{id}.
+core::Response models_answer(const Runtime& runtime, const core::Exchange& exchange) {
+  constexpr std::string_view kPrefix = "/v1/models/";
+  if (!exchange.path.starts_with(kPrefix)) return json_response(runtime.models_list_body);
+  std::string_view id = std::string_view(exchange.path).substr(kPrefix.size());
+  if (const core::ModelConfig* model = runtime.config->find_model(id)) {
+    return json_response(model_json(*model));
+  }
+  return error_response(ErrorKind::model_not_found,
+                        "the model '" + std::string(id) + "' does not exist", "model");
+}
+
 }  // namespace
 
 bool ProxyHandler::watches_client(const core::Exchange& exchange) const {
   return exchange.method == "POST";
 }
 
+// Every answer below is built in a named object before it is co_awaited: see the note on
+// ResponseSink about GCC 12 and temporaries in co_await expressions.
 asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::ResponseSink& client) {
   RuntimePtr runtime = runtime_;  // this request's snapshot, whatever a reload does meanwhile
   exchange.config = runtime->config;
   StageSink sink(client, runtime->stages, exchange);
 
-  auto answer = [&](core::Response response) -> asio::awaitable<void> {
-    co_await sink.send(std::move(response));
-  };
   // on_complete runs once whatever happens, after the client has its answer.
   struct CompleteHooks {
     const Runtime& runtime;
@@ -153,59 +187,22 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Respo
     }
   } complete_hooks{*runtime, exchange};
 
-  auto match = match_path(exchange.method, exchange.path);
-  if (!match) {
-    co_await answer(error_response(ErrorKind::not_found,
-                                   "unknown path: " + exchange.method + " " + exchange.path));
+  if (std::optional<core::Response> early = check_request(exchange)) {
+    co_await sink.send(*early);
     co_return;
-  }
-  if (!match->method_allowed) {
-    core::Response response =
-        error_response(ErrorKind::method_not_allowed,
-                       "method " + exchange.method + " is not allowed for " + exchange.path);
-    response.headers.set("allow", match->operation == Operation::models ? "GET" : "POST");
-    co_await answer(std::move(response));
-    co_return;
-  }
-  exchange.operation = match->operation;
-
-  if (exchange.operation != Operation::models) {
-    if (auto error = decode_request_body(exchange)) {
-      co_await answer(std::move(*error));
-      co_return;
-    }
-    auto parsed = core::parse_request_json(exchange.body, exchange.json);
-    if (!parsed.ok) {
-      co_await answer(error_response(ErrorKind::invalid_json, parsed.error));
-      co_return;
-    }
-    if (auto error = missing_field(exchange)) {
-      co_await answer(std::move(*error));
-      co_return;
-    }
   }
 
   for (const auto& stage : runtime->stages) {
     core::Decision decision = co_await stage->on_request(exchange);
     if (decision.responds()) {
-      co_await answer(std::move(decision.response()));
+      co_await sink.send(decision.response());
       co_return;
     }
   }
 
   if (exchange.operation == Operation::models) {
-    if (!match->is_model_item) {
-      co_await answer(json_response(runtime->models_list_body));
-      co_return;
-    }
-    std::string_view id = std::string_view(exchange.path).substr(11);
-    if (const core::ModelConfig* model = runtime->config->find_model(id)) {
-      co_await answer(json_response(model_json(*model)));
-    } else {
-      co_await answer(error_response(ErrorKind::model_not_found,
-                                     "the model '" + std::string(id) + "' does not exist",
-                                     "model"));
-    }
+    core::Response models = models_answer(*runtime, exchange);
+    co_await sink.send(models);
     co_return;
   }
 
@@ -213,10 +210,11 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Respo
   core::Provider* provider =
       route.provider != nullptr ? runtime->provider(route.provider->name) : nullptr;
   if (route.model == nullptr || provider == nullptr) {
-    co_await answer(error_response(
+    core::Response unknown = error_response(
         ErrorKind::model_not_found,
         "the model '" + *exchange.json.model + "' does not exist or you do not have access to it",
-        "model"));
+        "model");
+    co_await sink.send(unknown);
     co_return;
   }
   exchange.model = route.model;
@@ -225,18 +223,17 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Respo
   exchange.response_headers.set("x-tollgate-provider", route.provider->name);
   exchange.response_headers.set("x-tollgate-model", route.target->model);
 
-  core::CallOutcome outcome =
-      co_await provider->call(exchange, *route.target, core::CallContext{upstream_, sink});
+  core::CallContext context{upstream_, sink};
+  core::CallOutcome outcome = co_await provider->call(exchange, *route.target, context);
   if (outcome.failure == core::FailureClass::none) co_return;
   exchange.failure = outcome.failure;
   exchange.failure_detail = outcome.detail;
   if (sink.committed()) co_return;  // the provider already ended the stream with an error
-  if (outcome.upstream_error) {
-    co_await answer(std::move(*outcome.upstream_error));
-  } else {
-    co_await answer(
-        error_response(error_for_failure(outcome.failure), failure_message(outcome.failure)));
-  }
+  core::Response failure =
+      outcome.upstream_error
+          ? std::move(*outcome.upstream_error)
+          : error_response(error_for_failure(outcome.failure), failure_message(outcome.failure));
+  co_await sink.send(failure);
 }
 
 }  // namespace tollgate::gateway::pipeline

@@ -3,22 +3,22 @@
 
 namespace tollgate::gateway::pipeline {
 
-boost::asio::awaitable<void> StageSink::send(core::Response response) {
+boost::asio::awaitable<void> StageSink::send(core::Response& response) {
   for (auto it = stages_.rbegin(); it != stages_.rend(); ++it) {
     (*it)->on_response(exchange_, response);
   }
-  co_await client_.send(std::move(response));
+  co_await client_.send(response);
 }
 
-boost::asio::awaitable<void> StageSink::begin_stream(int status, core::Headers headers) {
-  co_await client_.begin_stream(status, std::move(headers));
+boost::asio::awaitable<void> StageSink::begin_stream(int status, const core::Headers& headers) {
+  co_await client_.begin_stream(status, headers);
 }
 
-boost::asio::awaitable<void> StageSink::send_chunk(core::Chunk chunk) {
+boost::asio::awaitable<void> StageSink::send_chunk(core::Chunk& chunk) {
   for (auto it = stages_.rbegin(); it != stages_.rend(); ++it) {
     (*it)->on_chunk(exchange_, chunk);
   }
-  co_await client_.send_chunk(std::move(chunk));
+  co_await client_.send_chunk(chunk);
 }
 
 boost::asio::awaitable<void> StageSink::end_stream() {

@@ -16,9 +16,9 @@ class StageSink final : public core::ResponseSink {
             core::Exchange& exchange)
       : client_(client), stages_(stages), exchange_(exchange) {}
 
-  boost::asio::awaitable<void> send(core::Response response) override;
-  boost::asio::awaitable<void> begin_stream(int status, core::Headers headers) override;
-  boost::asio::awaitable<void> send_chunk(core::Chunk chunk) override;
+  boost::asio::awaitable<void> send(core::Response& response) override;
+  boost::asio::awaitable<void> begin_stream(int status, const core::Headers& headers) override;
+  boost::asio::awaitable<void> send_chunk(core::Chunk& chunk) override;
   boost::asio::awaitable<void> end_stream() override;
   bool committed() const override { return client_.committed(); }
 

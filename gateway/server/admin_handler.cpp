@@ -22,7 +22,7 @@ boost::asio::awaitable<void> AdminHandler::handle(core::Exchange& exchange,
     response.status = 404;
     response.body = core::error_body(core::ErrorKind::not_found, "unknown admin path");
   }
-  co_await sink.send(std::move(response));
+  co_await sink.send(response);
 }
 
 }  // namespace tollgate::gateway::server

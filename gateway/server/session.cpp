@@ -72,7 +72,7 @@ class ClientSink final : public core::ResponseSink {
         keep_alive_(keep_alive),
         write_timeout_(write_timeout) {}
 
-  awaitable<void> send(core::Response response) override {
+  awaitable<void> send(core::Response& response) override {
     http::response<http::string_body> res{static_cast<http::status>(response.status), 11};
     if (!response.headers.has("content-type"))
       res.set(http::field::content_type, "application/json");
@@ -93,7 +93,7 @@ class ClientSink final : public core::ResponseSink {
     finished_ = true;
   }
 
-  awaitable<void> begin_stream(int status, core::Headers headers) override {
+  awaitable<void> begin_stream(int status, const core::Headers& headers) override {
     http::response<http::empty_body> res{static_cast<http::status>(status), 11};
     res.set(http::field::content_type, "text/event-stream; charset=utf-8");
     res.set(http::field::cache_control, "no-cache");
@@ -108,7 +108,7 @@ class ClientSink final : public core::ResponseSink {
     co_await http::async_write_header(stream_, serializer, asio::use_awaitable);
   }
 
-  awaitable<void> send_chunk(core::Chunk chunk) override {
+  awaitable<void> send_chunk(core::Chunk& chunk) override {
     event_.clear();
     if (!chunk.event.empty()) {
       event_ += "event: ";
@@ -127,13 +127,14 @@ class ClientSink final : public core::ResponseSink {
     }
     event_ += '\n';
     beast::get_lowest_layer(stream_).expires_after(write_timeout_);
-    co_await asio::async_write(stream_, http::make_chunk(asio::buffer(event_)),
-                               asio::use_awaitable);
+    auto framed = http::make_chunk(asio::buffer(event_));
+    co_await asio::async_write(stream_, framed, asio::use_awaitable);
   }
 
   awaitable<void> end_stream() override {
     beast::get_lowest_layer(stream_).expires_after(write_timeout_);
-    co_await asio::async_write(stream_, http::make_chunk_last(), asio::use_awaitable);
+    auto last = http::make_chunk_last();
+    co_await asio::async_write(stream_, last, asio::use_awaitable);
     finished_ = true;
   }
 
@@ -234,9 +235,15 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     parser.body_limit(server.max_body_bytes);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, tuple_awaitable);
     if (hec) {
-      if (is_parse_error(hec))
-        co_await write_error(stream, error_for_read(hec),
-                             "malformed HTTP request: " + hec.message());
+      if (hec == http::error::body_limit) {
+        // Content-Length already says too much: refuse before reading a byte of it.
+        std::string message =
+            "the request body is larger than " + std::to_string(server.max_body_bytes) + " bytes";
+        co_await write_error(stream, core::ErrorKind::request_too_large, message);
+      } else if (is_parse_error(hec)) {
+        std::string message = "malformed HTTP request: " + hec.message();
+        co_await write_error(stream, error_for_read(hec), message);
+      }
       co_return;
     }
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
@@ -248,12 +255,12 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     auto [bec, bn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
     if (bec) {
       if (bec == http::error::body_limit) {
-        co_await write_error(
-            stream, core::ErrorKind::request_too_large,
-            "the request body is larger than " + std::to_string(server.max_body_bytes) + " bytes");
+        std::string message =
+            "the request body is larger than " + std::to_string(server.max_body_bytes) + " bytes";
+        co_await write_error(stream, core::ErrorKind::request_too_large, message);
       } else if (is_parse_error(bec)) {
-        co_await write_error(stream, core::ErrorKind::invalid_request,
-                             "malformed HTTP request: " + bec.message());
+        std::string message = "malformed HTTP request: " + bec.message();
+        co_await write_error(stream, core::ErrorKind::invalid_request, message);
       }
       co_return;
     }
@@ -293,8 +300,9 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
       tcp.socket().cancel(ignored);
     }
     if (!sink.committed()) {
-      co_await sink.send(
-          {500, {}, core::error_body(core::ErrorKind::internal, "no answer was produced")});
+      core::Response internal{
+          500, {}, core::error_body(core::ErrorKind::internal, "no answer was produced")};
+      co_await sink.send(internal);
     }
     if (!keep_alive || !sink.finished()) co_return;
     first = false;

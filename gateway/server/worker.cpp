@@ -47,7 +47,10 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context* t
 }  // namespace
 
 void Worker::listen(const core::HostPort& address, asio::ssl::context* tls, HttpHandler& handler) {
-  tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
+  // Names like "localhost" resolve once, at startup; the first address wins.
+  tcp::resolver resolver(io_);
+  tcp::endpoint endpoint =
+      resolver.resolve(address.host, std::to_string(address.port)).begin()->endpoint();
   auto acceptor = std::make_unique<tcp::acceptor>(io_);
   acceptor->open(endpoint.protocol());
   acceptor->set_option(asio::socket_base::reuse_address(true));

@@ -71,7 +71,7 @@ class HttpUpstream final : public core::UpstreamTransport {
   explicit HttpUpstream(asio::any_io_executor executor) : executor_(std::move(executor)) {}
 
   awaitable<core::UpstreamResponse> send(const core::ProviderConfig& provider,
-                                         core::UpstreamRequest request,
+                                         core::UpstreamRequest& request,
                                          core::StreamReceiver* receiver) override {
     const core::Url& url = provider.base_url;
     std::string key = pool_key(provider);
@@ -178,8 +178,8 @@ class HttpUpstream final : public core::UpstreamTransport {
       co_return it->second.results;
     }
     tcp::resolver resolver(executor_);
-    auto [ec, results] =
-        co_await resolver.async_resolve(url.host, std::to_string(url.port), tuple_awaitable);
+    std::string port = std::to_string(url.port);
+    auto [ec, results] = co_await resolver.async_resolve(url.host, port, tuple_awaitable);
     if (ec)
       throw UpstreamError(FailureClass::connect_error,
                           "resolving " + url.host + ": " + ec.message());

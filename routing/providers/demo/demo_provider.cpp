@@ -123,15 +123,18 @@ class DemoProvider final : public core::Provider {
     DemoInput in = read_input(exchange);
     const std::string& model = target.model;
     switch (exchange.operation) {
-      case core::Operation::embeddings:
-        co_await send_json(context.sink, embeddings(in, model, exchange));
+      case core::Operation::embeddings: {
+        std::string body = embeddings(in, model, exchange);
+        co_await send_json(context.sink, body);
         break;
+      }
       case core::Operation::chat_completions:
       case core::Operation::completions:
         if (exchange.json.stream) {
           co_await stream(exchange, in, model, context.sink);
         } else {
-          co_await send_json(context.sink, whole_answer(exchange, in, model));
+          std::string body = whole_answer(exchange, in, model);
+          co_await send_json(context.sink, body);
         }
         break;
       default: {
@@ -141,18 +144,18 @@ class DemoProvider final : public core::Provider {
         response.body = core::error_body(core::ErrorKind::not_found,
                                          "the demo provider answers chat completions, "
                                          "completions and embeddings only");
-        co_await context.sink.send(std::move(response));
+        co_await context.sink.send(response);
       }
     }
     co_return CallOutcome{};
   }
 
  private:
-  static asio::awaitable<void> send_json(core::ResponseSink& sink, std::string body) {
+  static asio::awaitable<void> send_json(core::ResponseSink& sink, std::string& body) {
     core::Response response;
     response.headers.set("content-type", "application/json");
     response.body = std::move(body);
-    co_await sink.send(std::move(response));
+    co_await sink.send(response);
   }
 
   static bool is_chat(const core::Exchange& exchange) {
@@ -210,29 +213,37 @@ class DemoProvider final : public core::Provider {
   asio::awaitable<void> stream(core::Exchange& exchange, const DemoInput& in,
                                const std::string& model, core::ResponseSink& sink) const {
     std::string reply = demo::demo_reply(in.last_user_text);
+    std::vector<std::string> words = demo::split_for_stream(reply);
     exchange.usage = {demo::count_words(in.all_text), 0, true};
     exchange.streamed = true;
-    co_await sink.begin_stream(200, {});
-    if (is_chat(exchange))
-      co_await sink.send_chunk({"", stream_event(exchange, model, nullptr, true, false)});
+    core::Headers no_headers;
+    co_await sink.begin_stream(200, no_headers);
+    core::Chunk chunk;
+    if (is_chat(exchange)) {
+      chunk.data = stream_event(exchange, model, nullptr, true, false);
+      co_await sink.send_chunk(chunk);
+    }
     asio::steady_timer timer(co_await asio::this_coro::executor);
-    for (const auto& word : demo::split_for_stream(reply)) {
+    for (const std::string& word : words) {
       timer.expires_after(kWordDelay);
       co_await timer.async_wait(asio::use_awaitable);
       ++exchange.usage.completion_tokens;
-      co_await sink.send_chunk({"", stream_event(exchange, model, &word, false, false)});
+      chunk.data = stream_event(exchange, model, &word, false, false);
+      co_await sink.send_chunk(chunk);
     }
-    co_await sink.send_chunk({"", stream_event(exchange, model, nullptr, false, true)});
+    chunk.data = stream_event(exchange, model, nullptr, false, true);
+    co_await sink.send_chunk(chunk);
     if (exchange.json.include_usage) {
-      std::string out = object_head(is_chat(exchange) ? "chatcmpl-" : "cmpl-",
-                                    is_chat(exchange) ? "chat.completion.chunk" : "text_completion",
-                                    exchange, model);
-      out += R"(,"choices":[],)";
-      append_usage(out, exchange.usage.prompt_tokens, exchange.usage.completion_tokens);
-      out += "}";
-      co_await sink.send_chunk({"", std::move(out)});
+      chunk.data = object_head(is_chat(exchange) ? "chatcmpl-" : "cmpl-",
+                               is_chat(exchange) ? "chat.completion.chunk" : "text_completion",
+                               exchange, model);
+      chunk.data += R"(,"choices":[],)";
+      append_usage(chunk.data, exchange.usage.prompt_tokens, exchange.usage.completion_tokens);
+      chunk.data += "}";
+      co_await sink.send_chunk(chunk);
     }
-    co_await sink.send_chunk({"", "[DONE]"});
+    chunk.data = "[DONE]";
+    co_await sink.send_chunk(chunk);
     co_await sink.end_stream();
   }
 

@@ -82,7 +82,8 @@ class StreamRelay : public core::StreamReceiver {
     is_event_stream_ = head.headers.get("content-type").starts_with("text/event-stream");
     if (is_event_stream_) {
       exchange_.streamed = true;
-      co_await sink_.begin_stream(head.status, {});
+      core::Headers no_headers;
+      co_await sink_.begin_stream(head.status, no_headers);
     }
   }
 
@@ -100,7 +101,7 @@ class StreamRelay : public core::StreamReceiver {
         ChunkFacts facts = read_usage(event.data, exchange_.usage);
         if (facts.usage_only && hide_usage_chunk_) continue;
       }
-      co_await sink_.send_chunk(std::move(event));
+      co_await sink_.send_chunk(event);
     }
   }
 
@@ -140,33 +141,35 @@ class OpenAiProvider final : public core::Provider {
     if (!wants_stream) {
       std::optional<CallOutcome> failure;
       try {
-        response = co_await context.upstream.send(config_, std::move(request), nullptr);
+        response = co_await context.upstream.send(config_, request, nullptr);
       } catch (const core::UpstreamError& e) {
         failure = failed(e.failure(), e.what());
       }
       if (failure) co_return std::move(*failure);
-      co_return co_await finish_whole(exchange, std::move(response), context.sink);
+      co_return co_await finish_whole(exchange, response, context.sink);
     }
 
     StreamRelay relay(exchange, context.sink, add_usage && !exchange.json.include_usage);
     std::optional<CallOutcome> failure;
     try {
-      response = co_await context.upstream.send(config_, std::move(request), &relay);
+      response = co_await context.upstream.send(config_, request, &relay);
     } catch (const core::UpstreamError& e) {
       failure = failed(e.failure(), e.what());
     }
     if (failure) {
       if (context.sink.committed()) {
         // Too late for a status or a fallback: end the stream with an error event.
-        co_await context.sink.send_chunk({"", stream_error_event(failure->failure)});
-        co_await context.sink.send_chunk({"", "[DONE]"});
+        core::Chunk error_event{"", stream_error_event(failure->failure)};
+        co_await context.sink.send_chunk(error_event);
+        core::Chunk done{"", "[DONE]"};
+        co_await context.sink.send_chunk(done);
         co_await context.sink.end_stream();
       }
       co_return std::move(*failure);
     }
     if (response.status < 200 || response.status > 299 || !relay.is_event_stream()) {
       if (relay.status() != 0) response.body = std::move(relay.collected());
-      co_return co_await finish_whole(exchange, std::move(response), context.sink);
+      co_return co_await finish_whole(exchange, response, context.sink);
     }
     co_await context.sink.end_stream();
     co_return CallOutcome{};
@@ -197,7 +200,7 @@ class OpenAiProvider final : public core::Provider {
   }
 
   asio::awaitable<CallOutcome> finish_whole(core::Exchange& exchange,
-                                            core::UpstreamResponse response,
+                                            core::UpstreamResponse& response,
                                             core::ResponseSink& sink) const {
     if (response.status >= 200 && response.status <= 299) {
       read_usage(response.body, exchange.usage);
@@ -206,7 +209,7 @@ class OpenAiProvider final : public core::Provider {
       std::string_view type = response.headers.get("content-type");
       out.headers.set("content-type", type.empty() ? "application/json" : type);
       out.body = std::move(response.body);
-      co_await sink.send(std::move(out));
+      co_await sink.send(out);
       co_return CallOutcome{};
     }
     CallOutcome outcome =

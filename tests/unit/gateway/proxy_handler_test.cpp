@@ -17,18 +17,18 @@ namespace {
 
 class RecordingSink final : public core::ResponseSink {
  public:
-  asio::awaitable<void> send(core::Response r) override {
+  asio::awaitable<void> send(core::Response& r) override {
     committed_ = true;
     whole = std::move(r);
     co_return;
   }
-  asio::awaitable<void> begin_stream(int status, core::Headers) override {
+  asio::awaitable<void> begin_stream(int status, const core::Headers&) override {
     committed_ = true;
     stream_status = status;
     co_return;
   }
-  asio::awaitable<void> send_chunk(core::Chunk c) override {
-    chunks.push_back(std::move(c));
+  asio::awaitable<void> send_chunk(core::Chunk& c) override {
+    chunks.push_back(c);
     co_return;
   }
   asio::awaitable<void> end_stream() override {
@@ -48,7 +48,7 @@ class RecordingSink final : public core::ResponseSink {
 
 class NoUpstream final : public core::UpstreamTransport {
  public:
-  asio::awaitable<core::UpstreamResponse> send(const core::ProviderConfig&, core::UpstreamRequest,
+  asio::awaitable<core::UpstreamResponse> send(const core::ProviderConfig&, core::UpstreamRequest&,
                                                core::StreamReceiver*) override {
     throw core::UpstreamError(core::FailureClass::connect_error, "no network in unit tests");
     co_return core::UpstreamResponse{};
