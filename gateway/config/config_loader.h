@@ -50,7 +50,7 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
 core::ConfigPtr load_config_file(const std::string& path, const LoadOptions& options = {});
 
 // Parsers shared with the command line and tests.
-core::Duration parse_duration(std::string_view text);  // "250ms", "10s", "5m", "1h"; throws
+core::Duration parse_duration(std::string_view text);   // "250ms", "10s", "5m", "1h"; throws
 core::HostPort parse_host_port(std::string_view text);  // throws std::invalid_argument
 core::Url parse_url(std::string_view text);             // http(s)://host[:port][/path]; throws
 

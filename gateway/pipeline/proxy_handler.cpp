@@ -2,9 +2,9 @@
 // Errors are chosen here from what went wrong (core/errors.h builds their bodies).
 #include "gateway/pipeline/proxy_handler.h"
 
+#include "gateway/core/content_coding.h"
 #include "gateway/core/errors.h"
 #include "gateway/pipeline/stage_sink.h"
-#include "gateway/upstream/content_coding.h"
 #include "routing/router.h"
 
 namespace tollgate::gateway::pipeline {
@@ -106,14 +106,14 @@ std::optional<core::Response> missing_field(const core::Exchange& exchange) {
 std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
   std::string_view encoding = exchange.request_headers.get("content-encoding");
   if (encoding.empty()) return std::nullopt;
-  auto coding = upstream::parse_coding(encoding);
-  if (coding == upstream::Coding::identity) return std::nullopt;
-  if (coding == upstream::Coding::unsupported) {
+  auto coding = core::parse_coding(encoding);
+  if (coding == core::Coding::identity) return std::nullopt;
+  if (coding == core::Coding::unsupported) {
     return error_response(ErrorKind::unsupported_media,
                           "unsupported content-encoding; use gzip, deflate or br");
   }
   std::size_t limit = exchange.config->server.max_body_bytes;
-  auto decoded = upstream::decode_body(coding, exchange.body, limit + 1);
+  auto decoded = core::decode_body(coding, exchange.body, limit + 1);
   if (!decoded) {
     return error_response(ErrorKind::invalid_request,
                           "the request body could not be decoded, or is larger than " +

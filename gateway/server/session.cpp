@@ -18,12 +18,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "gateway/core/content_coding.h"
 #include "gateway/core/errors.h"
 #include "gateway/core/exchange.h"
 #include "gateway/core/log.h"
 #include "gateway/server/http_handler.h"
 #include "gateway/server/worker.h"
-#include "gateway/upstream/content_coding.h"
 
 namespace tollgate::gateway::server {
 
@@ -79,8 +79,8 @@ class ClientSink final : public core::ResponseSink {
     for (const auto& field : response.headers) res.set(field.name, field.value);
     add_common_headers(res);
     if (response.body.size() >= kGzipMinBytes && !response.headers.has("content-encoding") &&
-        upstream::accepts_gzip(exchange_.request_headers.get("accept-encoding"))) {
-      response.body = upstream::gzip_body(response.body);
+        core::accepts_gzip(exchange_.request_headers.get("accept-encoding"))) {
+      response.body = core::gzip_body(response.body);
       res.set(http::field::content_encoding, "gzip");
       res.set(http::field::vary, "accept-encoding");
     }

@@ -18,8 +18,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "gateway/core/content_coding.h"
 #include "gateway/core/failure.h"
-#include "gateway/upstream/content_coding.h"
 
 namespace tollgate::gateway::upstream {
 
@@ -259,9 +259,9 @@ class HttpUpstream final : public core::UpstreamTransport {
     auto [bec, bn] = co_await http::async_read(stream, conn.buffer, parser, tuple_awaitable);
     if (bec) throw translate(bec, "reading the body of " + p.name);
     out.body = std::move(parser.get().body());
-    if (auto coding = parse_coding(out.headers.get("content-encoding"));
-        coding != Coding::identity) {
-      auto decoded = decode_body(coding, out.body, kMaxWholeBody);
+    if (auto coding = core::parse_coding(out.headers.get("content-encoding"));
+        coding != core::Coding::identity) {
+      auto decoded = core::decode_body(coding, out.body, kMaxWholeBody);
       if (!decoded) {
         throw UpstreamError(FailureClass::server_error,
                             "the answer of " + p.name + " could not be decoded");

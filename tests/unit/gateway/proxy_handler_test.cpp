@@ -11,6 +11,7 @@
 #include "routing/providers/builtin.h"
 
 using namespace tollgate;
+namespace pipeline = tollgate::gateway::pipeline;
 namespace asio = boost::asio;
 
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace tollgate::gateway::upstream {
+namespace tollgate::core {
 
 enum class Coding { identity, gzip, deflate, br, unsupported };
 
@@ -23,4 +23,4 @@ std::string gzip_body(std::string_view body);
 // True when an Accept-Encoding value admits gzip (q > 0).
 bool accepts_gzip(std::string_view accept_encoding);
 
-}  // namespace tollgate::gateway::upstream
+}  // namespace tollgate::core

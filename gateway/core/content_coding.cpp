@@ -1,20 +1,20 @@
 // zlib (gzip, deflate) and brotli decoders with an output cap, and a gzip encoder.
-#include "gateway/upstream/content_coding.h"
+#include "gateway/core/content_coding.h"
 
 #include <brotli/decode.h>
 #include <zlib.h>
 
 #include "gateway/core/headers.h"
 
-namespace tollgate::gateway::upstream {
+namespace tollgate::core {
 
 Coding parse_coding(std::string_view value) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-  if (value.empty() || core::iequals(value, "identity")) return Coding::identity;
-  if (core::iequals(value, "gzip") || core::iequals(value, "x-gzip")) return Coding::gzip;
-  if (core::iequals(value, "deflate")) return Coding::deflate;
-  if (core::iequals(value, "br")) return Coding::br;
+  if (value.empty() || iequals(value, "identity")) return Coding::identity;
+  if (iequals(value, "gzip") || iequals(value, "x-gzip")) return Coding::gzip;
+  if (iequals(value, "deflate")) return Coding::deflate;
+  if (iequals(value, "br")) return Coding::br;
   return Coding::unsupported;
 }
 
@@ -103,7 +103,7 @@ bool accepts_gzip(std::string_view accept) {
     std::string_view coding = item.substr(0, semi);
     while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
     while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
-    if (!core::iequals(coding, "gzip") && coding != "*") continue;
+    if (!iequals(coding, "gzip") && coding != "*") continue;
     if (semi == std::string_view::npos) return true;
     std::string_view params = item.substr(semi + 1);
     std::size_t q = params.find("q=");
@@ -116,4 +116,4 @@ bool accepts_gzip(std::string_view accept) {
   return false;
 }
 
-}  // namespace tollgate::gateway::upstream
+}  // namespace tollgate::core

@@ -1,9 +1,9 @@
 // Compressed bodies: round trips, zip-bomb caps, Accept-Encoding parsing.
 #include <catch2/catch.hpp>
 
-#include "gateway/upstream/content_coding.h"
+#include "gateway/core/content_coding.h"
 
-using namespace tollgate::gateway::upstream;
+using namespace tollgate::core;
 
 TEST_CASE("gzip round trip") {
   std::string body(10000, 'x');

@@ -1,0 +1,362 @@
+// YAML → core::Config. Every section is declared once with its keys, defaults and
+// checks beside it (nginx's command tables, in spirit); errors name file:line:column
+// and the dotted key.
+#include "gateway/config/config_loader.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <cerrno>
+#include <cstring>
+
+namespace tollgate::gateway::config {
+
+ConfigError::ConfigError(const core::SourceMark& where, std::string key, std::string message)
+    : std::runtime_error([&] {
+        std::string text = where.file;
+        if (where.line > 0) {
+          text += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+        }
+        text += ": ";
+        if (!key.empty()) text += key + ": ";
+        return text + message;
+      }()),
+      where_(where),
+      key_(std::move(key)) {}
+
+namespace {
+
+// Reads one document, tracking the file name for every message.
+class Reader {
+ public:
+  Reader(std::string file, const LoadOptions& options)
+      : file_(std::move(file)), options_(options) {}
+
+  core::SourceMark mark(const YAML::Node& node) const {
+    YAML::Mark m = node.Mark();
+    if (m.is_null()) return {file_, 0, 0};
+    return {file_, m.line + 1, m.column + 1};
+  }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
+                         const std::string& message) const {
+    throw ConfigError(mark(node), key, message);
+  }
+
+  // Expands ${...} in every scalar below `node`, in place.
+  void expand(YAML::Node node, const std::string& key) const {
+    if (node.IsScalar()) {
+      std::string value = node.Scalar();
+      if (value.find("${") != std::string::npos) {
+        node = expand_env(value, options_.env, mark(node), key);
+      }
+    } else if (node.IsSequence()) {
+      for (std::size_t i = 0; i < node.size(); ++i) {
+        expand(node[i], key + "[" + std::to_string(i) + "]");
+      }
+    } else if (node.IsMap()) {
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        expand(it->second, (key.empty() ? "" : key + ".") + it->first.Scalar());
+      }
+    }
+  }
+
+  void require_map(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsMap()) fail(node, key, "must be a mapping (key: value)");
+  }
+
+  void check_keys(const YAML::Node& node, const std::string& key,
+                  std::initializer_list<std::string_view> allowed,
+                  const std::vector<std::string>& extra = {}) const {
+    require_map(node, key);
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string name = it->first.Scalar();
+      std::string path = key.empty() ? name : key + "." + name;
+      if (!seen.insert(name).second) fail(it->first, path, "is duplicate");
+      bool known = std::find(allowed.begin(), allowed.end(), name) != allowed.end() ||
+                   std::find(extra.begin(), extra.end(), name) != extra.end();
+      if (!known) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        for (const auto& a : extra) list += ", " + a;
+        fail(it->first, path, "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  std::string string_of(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "must be a string");
+    return node.Scalar();
+  }
+
+  std::string required_string(const YAML::Node& parent, const char* name,
+                              const std::string& key) const {
+    YAML::Node node = parent[name];
+    if (!node || node.IsNull()) fail(parent, key + "." + name, "is required");
+    std::string value = string_of(node, key + "." + name);
+    if (value.empty()) fail(node, key + "." + name, "must not be empty");
+    return value;
+  }
+
+  unsigned long long unsigned_of(const YAML::Node& node, const std::string& key,
+                                 unsigned long long max) const {
+    std::string text = node.IsScalar() ? node.Scalar() : std::string();
+    unsigned long long value = 0;
+    bool ok = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    if (ok) {
+      try {
+        value = std::stoull(text);
+      } catch (const std::exception&) {
+        ok = false;
+      }
+    }
+    if (!ok || value > max) {
+      fail(node, key, "must be a whole number from 0 to " + std::to_string(max));
+    }
+    return value;
+  }
+
+  bool bool_of(const YAML::Node& node, const std::string& key) const {
+    std::string text = node.IsScalar() ? node.Scalar() : std::string();
+    if (text == "true" || text == "yes" || text == "on") return true;
+    if (text == "false" || text == "no" || text == "off") return false;
+    fail(node, key, "must be true or false");
+  }
+
+  core::Duration duration_of(const YAML::Node& node, const std::string& key) const {
+    try {
+      return parse_duration(string_of(node, key));
+    } catch (const std::invalid_argument& e) {
+      fail(node, key, e.what());
+    }
+  }
+
+  core::HostPort host_port_of(const YAML::Node& node, const std::string& key) const {
+    try {
+      return parse_host_port(string_of(node, key));
+    } catch (const std::invalid_argument& e) {
+      fail(node, key, e.what());
+    }
+  }
+
+  template <typename Fn>
+  void each(const YAML::Node& list, const std::string& key, Fn fn) const {
+    if (!list || list.IsNull()) return;
+    if (!list.IsSequence()) fail(list, key, "must be a list");
+    for (std::size_t i = 0; i < list.size(); ++i) fn(list[i], key + "[" + std::to_string(i) + "]");
+  }
+
+  const LoadOptions& options() const { return options_; }
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  const LoadOptions& options_;
+};
+
+core::ListenConfig read_listener(const Reader& r, const YAML::Node& node, const std::string& key) {
+  core::ListenConfig listen;
+  listen.where = r.mark(node);
+  if (node.IsScalar()) {
+    listen.address = r.host_port_of(node, key);
+    return listen;
+  }
+  r.check_keys(node, key, {"address", "tls"});
+  if (!node["address"]) r.fail(node, key + ".address", "is required");
+  listen.address = r.host_port_of(node["address"], key + ".address");
+  if (YAML::Node tls = node["tls"]) {
+    r.check_keys(tls, key + ".tls", {"cert", "key"});
+    listen.tls = core::TlsFiles{r.required_string(tls, "cert", key + ".tls"),
+                                r.required_string(tls, "key", key + ".tls")};
+  }
+  return listen;
+}
+
+void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& server) {
+  if (!node || node.IsNull()) return;
+  r.check_keys(node, "server",
+               {"listen", "admin", "threads", "max_body_bytes", "header_timeout", "idle_timeout",
+                "drain_timeout"});
+  if (YAML::Node listen = node["listen"]) {
+    if (listen.IsScalar()) {
+      server.listen.push_back(read_listener(r, listen, "server.listen"));
+    } else {
+      r.each(listen, "server.listen", [&](const YAML::Node& item, const std::string& key) {
+        server.listen.push_back(read_listener(r, item, key));
+      });
+    }
+  }
+  if (YAML::Node admin = node["admin"]; admin && !admin.IsNull()) {
+    server.admin = r.host_port_of(admin, "server.admin");
+  }
+  if (YAML::Node n = node["threads"]) {
+    server.threads = static_cast<unsigned>(r.unsigned_of(n, "server.threads", 1024));
+  }
+  if (YAML::Node n = node["max_body_bytes"]) {
+    server.max_body_bytes = r.unsigned_of(n, "server.max_body_bytes", 1ull << 32);
+    if (server.max_body_bytes == 0) r.fail(n, "server.max_body_bytes", "must be above 0");
+  }
+  if (YAML::Node n = node["header_timeout"]) {
+    server.header_timeout = r.duration_of(n, "server.header_timeout");
+  }
+  if (YAML::Node n = node["idle_timeout"])
+    server.idle_timeout = r.duration_of(n, "server.idle_timeout");
+  if (YAML::Node n = node["drain_timeout"]) {
+    server.drain_timeout = r.duration_of(n, "server.drain_timeout");
+  }
+}
+
+core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
+                                   const std::string& key) {
+  r.check_keys(node, key,
+               {"name", "kind", "base_url", "api_key", "timeout", "connect_timeout", "tls_verify",
+                "ca_file", "headers"});
+  core::ProviderConfig p;
+  p.where = r.mark(node);
+  p.raw = node;
+  p.name = r.required_string(node, "name", key);
+  p.kind = r.required_string(node, "kind", key);
+  const auto& kinds = r.options().provider_kinds;
+  if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), p.kind) == kinds.end()) {
+    std::string list;
+    for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+    r.fail(node["kind"], key + ".kind", "unknown kind '" + p.kind + "' (known: " + list + ")");
+  }
+  if (p.kind != "demo") {
+    std::string url = r.required_string(node, "base_url", key);
+    try {
+      p.base_url = parse_url(url);
+    } catch (const std::invalid_argument& e) {
+      r.fail(node["base_url"], key + ".base_url", e.what());
+    }
+  }
+  if (YAML::Node n = node["api_key"]; n && !n.IsNull()) {
+    // Never echo the value: it is a secret.
+    if (!n.IsScalar()) r.fail(n, key + ".api_key", "must be a string");
+    p.api_key = n.Scalar();
+  }
+  if (YAML::Node n = node["timeout"]) p.timeout = r.duration_of(n, key + ".timeout");
+  if (YAML::Node n = node["connect_timeout"]) {
+    p.connect_timeout = r.duration_of(n, key + ".connect_timeout");
+  }
+  if (YAML::Node n = node["tls_verify"]) p.tls_verify = r.bool_of(n, key + ".tls_verify");
+  if (YAML::Node n = node["ca_file"]; n && !n.IsNull())
+    p.ca_file = r.string_of(n, key + ".ca_file");
+  if (YAML::Node headers = node["headers"]; headers && !headers.IsNull()) {
+    r.require_map(headers, key + ".headers");
+    for (auto it = headers.begin(); it != headers.end(); ++it) {
+      std::string name = it->first.Scalar();
+      p.headers.set(name, r.string_of(it->second, key + ".headers." + name));
+    }
+  }
+  return p;
+}
+
+core::ModelConfig read_model(const Reader& r, const YAML::Node& node, const std::string& key) {
+  r.check_keys(node, key, {"name", "targets"});
+  core::ModelConfig m;
+  m.where = r.mark(node);
+  m.name = r.required_string(node, "name", key);
+  YAML::Node targets = node["targets"];
+  if (!targets || !targets.IsSequence() || targets.size() == 0) {
+    r.fail(targets ? targets : node, key + ".targets", "must be a non-empty list");
+  }
+  r.each(targets, key + ".targets", [&](const YAML::Node& item, const std::string& tkey) {
+    r.check_keys(item, tkey, {"provider", "model", "weight"});
+    core::TargetConfig t;
+    t.where = r.mark(item);
+    t.provider = r.required_string(item, "provider", tkey);
+    t.model = r.required_string(item, "model", tkey);
+    if (YAML::Node w = item["weight"]) {
+      t.weight = static_cast<unsigned>(r.unsigned_of(w, tkey + ".weight", 1000000));
+    }
+    m.targets.push_back(std::move(t));
+  });
+  return m;
+}
+
+std::string line_of(const core::SourceMark& m) {
+  return m.file + ":" + std::to_string(m.line);
+}
+
+}  // namespace
+
+core::ConfigPtr load_config_text(std::string_view yaml, const std::string& source,
+                                 const LoadOptions& options) {
+  Reader r(source, options);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    core::SourceMark where{source, e.mark.is_null() ? 0 : e.mark.line + 1,
+                           e.mark.is_null() ? 0 : e.mark.column + 1};
+    throw ConfigError(where, "", "YAML syntax error: " + e.msg);
+  }
+  auto config = std::make_shared<core::Config>();
+  config->source = source;
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  r.expand(root, "");
+  r.check_keys(root, "", {"server", "providers", "models"}, options.extra_sections);
+  config->root = root;
+
+  try {
+    read_server(r, root["server"], config->server);
+    r.each(root["providers"], "providers", [&](const YAML::Node& item, const std::string& key) {
+      core::ProviderConfig p = read_provider(r, item, key);
+      if (const core::ProviderConfig* earlier = config->find_provider(p.name)) {
+        r.fail(item["name"], key + ".name",
+               "provider '" + p.name + "' is duplicate (first defined at " +
+                   line_of(earlier->where) + ")");
+      }
+      config->providers.push_back(std::move(p));
+    });
+    r.each(root["models"], "models", [&](const YAML::Node& item, const std::string& key) {
+      core::ModelConfig m = read_model(r, item, key);
+      if (const core::ModelConfig* earlier = config->find_model(m.name)) {
+        r.fail(item["name"], key + ".name",
+               "model '" + m.name + "' is duplicate (first defined at " + line_of(earlier->where) +
+                   ")");
+      }
+      config->models.push_back(std::move(m));
+    });
+  } catch (const YAML::Exception& e) {
+    core::SourceMark where{source, e.mark.is_null() ? 0 : e.mark.line + 1,
+                           e.mark.is_null() ? 0 : e.mark.column + 1};
+    throw ConfigError(where, "", e.msg);
+  }
+
+  if (config->server.listen.empty()) {
+    config->server.listen.push_back({{"127.0.0.1", 8080}, std::nullopt, {source, 0, 0}});
+  }
+  // The demo provider always exists, so `provider: demo` needs no declaration.
+  if (config->find_provider("demo") == nullptr) {
+    core::ProviderConfig demo;
+    demo.name = "demo";
+    demo.kind = "demo";
+    demo.where = {source, 0, 0};
+    config->providers.push_back(std::move(demo));
+  }
+  for (const auto& model : config->models) {
+    for (const auto& target : model.targets) {
+      if (config->find_provider(target.provider) == nullptr) {
+        throw ConfigError(target.where, "models." + model.name + ".targets.provider",
+                          "unknown provider '" + target.provider + "'");
+      }
+    }
+  }
+  return config;
+}
+
+core::ConfigPtr load_config_file(const std::string& path, const LoadOptions& options) {
+  std::ifstream in(path);
+  if (!in) {
+    throw ConfigError({path, 0, 0}, "", std::string("cannot read: ") + std::strerror(errno));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_config_text(text.str(), path, options);
+}
+
+}  // namespace tollgate::gateway::config

@@ -1,0 +1,54 @@
+// ${VAR} and ${VAR:-default} in config values. A set-but-empty VAR with a default takes
+// the default, as in the shell.
+#include <cstdlib>
+
+#include "gateway/config/config_loader.h"
+
+namespace tollgate::gateway::config {
+
+std::optional<std::string> process_env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+std::string expand_env(std::string_view text, const EnvLookup& env, const core::SourceMark& where,
+                       std::string_view key) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] != '$' || i + 1 >= text.size() || text[i + 1] != '{') {
+      out.push_back(text[i++]);
+      continue;
+    }
+    std::size_t close = text.find('}', i + 2);
+    if (close == std::string_view::npos) {
+      throw ConfigError(where, std::string(key), "unterminated ${ in value");
+    }
+    std::string_view inside = text.substr(i + 2, close - i - 2);
+    std::size_t dash = inside.find(":-");
+    std::string name(inside.substr(0, dash));
+    if (name.empty()) throw ConfigError(where, std::string(key), "empty variable name in ${}");
+    for (char c : name) {
+      bool ok =
+          (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      if (!ok) {
+        throw ConfigError(where, std::string(key), "bad variable name '" + name + "' in ${}");
+      }
+    }
+    std::optional<std::string> value = env(name);
+    if (dash != std::string_view::npos) {
+      if (!value || value->empty()) value = std::string(inside.substr(dash + 2));
+    } else if (!value) {
+      throw ConfigError(where, std::string(key),
+                        "environment variable " + name + " is not set (write ${" + name +
+                            ":-default} to give a default)");
+    }
+    out += *value;
+    i = close + 1;
+  }
+  return out;
+}
+
+}  // namespace tollgate::gateway::config

@@ -1,0 +1,171 @@
+// OpenAI-shaped bodies for the mock provider.
+#include "loadtest/mock_provider/mock_bodies.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace tollgate::mock {
+
+namespace {
+
+constexpr std::string_view kWords[] = {"The",  "quick", "brown", "fox",  "jumps",
+                                       "over", "the",   "lazy",  "dog.", "Again,"};
+
+std::string head(std::string_view id, std::string_view object, const RequestFacts& r) {
+  std::string out = R"({"id":)";
+  append_json_string(out, id);
+  out += R"(,"object":")";
+  out += object;
+  out += R"(","created":)";
+  out += std::to_string(std::time(nullptr));
+  out += R"(,"model":)";
+  append_json_string(out, r.model);
+  return out;
+}
+
+std::string usage(const RequestFacts& r, int completion_tokens) {
+  return R"("usage":{"prompt_tokens":)" + std::to_string(r.prompt_tokens) +
+         R"(,"completion_tokens":)" + std::to_string(completion_tokens) + R"(,"total_tokens":)" +
+         std::to_string(r.prompt_tokens + completion_tokens) + "}";
+}
+
+}  // namespace
+
+std::string completion_text(int tokens, std::size_t bytes) {
+  std::string text;
+  for (int i = 0; i < tokens; ++i) {
+    if (i > 0) text.push_back(' ');
+    text += kWords[i % 10];
+  }
+  if (text.size() < bytes) text.append(bytes - text.size(), 'x');
+  return text;
+}
+
+std::string chat_completion(const RequestFacts& r, std::string_view id, std::string_view text,
+                            int completion_tokens) {
+  std::string out = head(id, "chat.completion", r);
+  out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
+  append_json_string(out, text);
+  out += R"(,"refusal":null},"logprobs":null,"finish_reason":"stop"}],)";
+  out += usage(r, completion_tokens);
+  out += "}";
+  return out;
+}
+
+std::string text_completion(const RequestFacts& r, std::string_view id, std::string_view text,
+                            int completion_tokens) {
+  std::string out = head(id, "text_completion", r);
+  out += R"(,"choices":[{"index":0,"text":)";
+  append_json_string(out, text);
+  out += R"(,"logprobs":null,"finish_reason":"stop"}],)";
+  out += usage(r, completion_tokens);
+  out += "}";
+  return out;
+}
+
+std::string chat_chunk(const RequestFacts& r, std::string_view id, std::string_view piece,
+                       bool first, bool last) {
+  std::string out = head(id, "chat.completion.chunk", r);
+  out += R"(,"choices":[{"index":0,"delta":{)";
+  if (first) out += R"("role":"assistant",)";
+  if (!last) {
+    out += R"("content":)";
+    append_json_string(out, piece);
+  } else if (out.back() == ',') {
+    out.pop_back();
+  }
+  out += last ? R"(},"logprobs":null,"finish_reason":"stop"}]})"
+              : R"(},"logprobs":null,"finish_reason":null}]})";
+  return out;
+}
+
+std::string completion_chunk(const RequestFacts& r, std::string_view id, std::string_view piece,
+                             bool last) {
+  std::string out = head(id, "text_completion", r);
+  out += R"(,"choices":[{"index":0,"text":)";
+  append_json_string(out, piece);
+  out += last ? R"(,"logprobs":null,"finish_reason":"stop"}]})"
+              : R"(,"logprobs":null,"finish_reason":null}]})";
+  return out;
+}
+
+std::string usage_chunk(const RequestFacts& r, std::string_view id, bool chat,
+                        int completion_tokens) {
+  std::string out = head(id, chat ? "chat.completion.chunk" : "text_completion", r);
+  out += R"(,"choices":[],)";
+  out += usage(r, completion_tokens);
+  out += "}";
+  return out;
+}
+
+std::string embeddings(const RequestFacts& r) {
+  std::string out = R"({"object":"list","data":[)";
+  for (std::size_t i = 0; i < r.inputs; ++i) {
+    if (i > 0) out.push_back(',');
+    out += R"({"object":"embedding","index":)" + std::to_string(i) + R"(,"embedding":)";
+    if (r.base64) {
+      // dimensions × float32 zero-ish values: "AAAAAA==" per 4 bytes is enough for a mock,
+      // but give real floats: 0.5 = 0x3f000000 → bytes 00 00 00 3f.
+      std::string bytes;
+      for (std::size_t d = 0; d < r.dimensions; ++d) bytes += std::string("\0\0\0\x3f", 4);
+      static constexpr char kB64[] =
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      std::string enc;
+      for (std::size_t k = 0; k < bytes.size(); k += 3) {
+        unsigned n = static_cast<unsigned char>(bytes[k]) << 16;
+        if (k + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[k + 1]) << 8;
+        if (k + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[k + 2]);
+        enc += kB64[(n >> 18) & 63];
+        enc += kB64[(n >> 12) & 63];
+        enc += k + 1 < bytes.size() ? kB64[(n >> 6) & 63] : '=';
+        enc += k + 2 < bytes.size() ? kB64[n & 63] : '=';
+      }
+      append_json_string(out, enc);
+    } else {
+      out.push_back('[');
+      for (std::size_t d = 0; d < r.dimensions; ++d) {
+        if (d > 0) out.push_back(',');
+        out += "0.5";
+      }
+      out.push_back(']');
+    }
+    out.push_back('}');
+  }
+  out += R"(],"model":)";
+  append_json_string(out, r.model);
+  out += R"(,"usage":{"prompt_tokens":)" + std::to_string(r.prompt_tokens) + R"(,"total_tokens":)" +
+         std::to_string(r.prompt_tokens) + "}}";
+  return out;
+}
+
+std::string model_list() {
+  return R"({"object":"list","data":[{"id":"mock-model-1","object":"model","created":0,"owned_by":"mock"},)"
+         R"({"id":"mock-model-2","object":"model","created":0,"owned_by":"mock"}]})";
+}
+
+std::string error_body(int status) {
+  std::string_view type = status == 429   ? "requests"
+                          : status >= 500 ? "server_error"
+                                          : "invalid_request_error";
+  std::string_view code = status == 429   ? "rate_limit_exceeded"
+                          : status >= 500 ? "server_error"
+                                          : "mock_error";
+  std::string out = R"({"error":{"message":"mock error )" + std::to_string(status) +
+                    R"(","type":")" + std::string(type) + R"(","param":null,"code":")" +
+                    std::string(code) + R"("}})";
+  return out;
+}
+
+std::string echo(std::string_view path, const RequestFacts& r, std::string_view body) {
+  std::string out = R"({"object":"echo","path":)";
+  append_json_string(out, path);
+  out += R"(,"model":)";
+  append_json_string(out, r.model);
+  out += R"(,"body":)";
+  append_json_string(out, body);
+  out += "}";
+  return out;
+}
+
+}  // namespace tollgate::mock

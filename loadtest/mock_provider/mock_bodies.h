@@ -1,0 +1,34 @@
+// The mock provider's answers, in OpenAI's shapes. Pure string builders, kept apart
+// from the server so their shapes can be read (and checked) in one place.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "gateway/core/errors.h"
+#include "loadtest/mock_provider/mock_request.h"
+
+namespace tollgate::mock {
+
+// The generated completion text: `tokens` words, padded to about `bytes` when set.
+std::string completion_text(int tokens, std::size_t bytes);
+
+std::string chat_completion(const RequestFacts& r, std::string_view id, std::string_view text,
+                            int completion_tokens);
+std::string text_completion(const RequestFacts& r, std::string_view id, std::string_view text,
+                            int completion_tokens);
+// One stream event's JSON: a chat delta (or completion text) piece.
+std::string chat_chunk(const RequestFacts& r, std::string_view id, std::string_view piece,
+                       bool first, bool last);
+std::string completion_chunk(const RequestFacts& r, std::string_view id, std::string_view piece,
+                             bool last);
+std::string usage_chunk(const RequestFacts& r, std::string_view id, bool chat,
+                        int completion_tokens);
+std::string embeddings(const RequestFacts& r);
+std::string model_list();
+std::string error_body(int status);
+std::string echo(std::string_view path, const RequestFacts& r, std::string_view body);
+
+using core::append_json_string;
+
+}  // namespace tollgate::mock

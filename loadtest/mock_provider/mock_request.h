@@ -1,0 +1,36 @@
+// What the mock provider reads from a request: the OpenAI fields it echoes and the
+// x-mock-* headers that steer its behaviour (latency, errors, hangs, drops, gzip...).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tollgate::mock {
+
+struct Steering {
+  int latency_ms = 0;
+  int chunks = 5;
+  int chunk_delay_ms = 0;
+  int status = 0;  // 0: answer normally
+  bool hang = false;
+  int drop_after_chunks = -1;  // -1: never
+  bool gzip = false;           // x-mock-gzip and the client accepts gzip
+  int completion_tokens = 8;
+  std::size_t body_bytes = 0;  // pad the content to about this size
+};
+
+struct RequestFacts {
+  bool valid_json = false;
+  std::string model;
+  bool stream = false;
+  bool include_usage = false;
+  std::int64_t prompt_tokens = 0;  // words in every string of messages/prompt/input
+  std::size_t inputs = 1;          // embeddings: how many inputs
+  std::size_t dimensions = 8;
+  bool base64 = false;
+};
+
+RequestFacts read_request_body(std::string& body);
+
+}  // namespace tollgate::mock
