@@ -11,6 +11,8 @@ packages=(
   zlib1g-dev libbrotli-dev catch2
   curl openssl
 )
+# Only the test run needs these: the format check.
+[ "${1:-}" = "--with-test-tools" ] && packages+=(clang-format)
 missing=()
 # Node comes with the machine image (Node 20 with its own npm); Debian's only when absent.
 command -v node >/dev/null || packages+=(nodejs)

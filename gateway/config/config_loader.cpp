@@ -3,12 +3,15 @@
 // and the dotted key.
 #include "gateway/config/config_loader.h"
 
+#include <algorithm>
+
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include <cerrno>
 #include <cstring>
+
+#include "gateway/config/yaml_reader.h"
 
 namespace tollgate::gateway::config {
 
@@ -26,135 +29,6 @@ ConfigError::ConfigError(const core::SourceMark& where, std::string key, std::st
       key_(std::move(key)) {}
 
 namespace {
-
-// Reads one document, tracking the file name for every message.
-class Reader {
- public:
-  Reader(std::string file, const LoadOptions& options)
-      : file_(std::move(file)), options_(options) {}
-
-  core::SourceMark mark(const YAML::Node& node) const {
-    YAML::Mark m = node.Mark();
-    if (m.is_null()) return {file_, 0, 0};
-    return {file_, m.line + 1, m.column + 1};
-  }
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
-                         const std::string& message) const {
-    throw ConfigError(mark(node), key, message);
-  }
-
-  // Expands ${...} in every scalar below `node`, in place.
-  void expand(YAML::Node node, const std::string& key) const {
-    if (node.IsScalar()) {
-      std::string value = node.Scalar();
-      if (value.find("${") != std::string::npos) {
-        node = expand_env(value, options_.env, mark(node), key);
-      }
-    } else if (node.IsSequence()) {
-      for (std::size_t i = 0; i < node.size(); ++i) {
-        expand(node[i], key + "[" + std::to_string(i) + "]");
-      }
-    } else if (node.IsMap()) {
-      for (auto it = node.begin(); it != node.end(); ++it) {
-        expand(it->second, (key.empty() ? "" : key + ".") + it->first.Scalar());
-      }
-    }
-  }
-
-  void require_map(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsMap()) fail(node, key, "must be a mapping (key: value)");
-  }
-
-  void check_keys(const YAML::Node& node, const std::string& key,
-                  std::initializer_list<std::string_view> allowed,
-                  const std::vector<std::string>& extra = {}) const {
-    require_map(node, key);
-    std::set<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string name = it->first.Scalar();
-      std::string path = key.empty() ? name : key + "." + name;
-      if (!seen.insert(name).second) fail(it->first, path, "is duplicate");
-      bool known = std::find(allowed.begin(), allowed.end(), name) != allowed.end() ||
-                   std::find(extra.begin(), extra.end(), name) != extra.end();
-      if (!known) {
-        std::string list;
-        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        for (const auto& a : extra) list += ", " + a;
-        fail(it->first, path, "unknown key (expected one of: " + list + ")");
-      }
-    }
-  }
-
-  std::string string_of(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsScalar()) fail(node, key, "must be a string");
-    return node.Scalar();
-  }
-
-  std::string required_string(const YAML::Node& parent, const char* name,
-                              const std::string& key) const {
-    YAML::Node node = parent[name];
-    if (!node || node.IsNull()) fail(parent, key + "." + name, "is required");
-    std::string value = string_of(node, key + "." + name);
-    if (value.empty()) fail(node, key + "." + name, "must not be empty");
-    return value;
-  }
-
-  unsigned long long unsigned_of(const YAML::Node& node, const std::string& key,
-                                 unsigned long long max) const {
-    std::string text = node.IsScalar() ? node.Scalar() : std::string();
-    unsigned long long value = 0;
-    bool ok = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-    if (ok) {
-      try {
-        value = std::stoull(text);
-      } catch (const std::exception&) {
-        ok = false;
-      }
-    }
-    if (!ok || value > max) {
-      fail(node, key, "must be a whole number from 0 to " + std::to_string(max));
-    }
-    return value;
-  }
-
-  bool bool_of(const YAML::Node& node, const std::string& key) const {
-    std::string text = node.IsScalar() ? node.Scalar() : std::string();
-    if (text == "true" || text == "yes" || text == "on") return true;
-    if (text == "false" || text == "no" || text == "off") return false;
-    fail(node, key, "must be true or false");
-  }
-
-  core::Duration duration_of(const YAML::Node& node, const std::string& key) const {
-    try {
-      return parse_duration(string_of(node, key));
-    } catch (const std::invalid_argument& e) {
-      fail(node, key, e.what());
-    }
-  }
-
-  core::HostPort host_port_of(const YAML::Node& node, const std::string& key) const {
-    try {
-      return parse_host_port(string_of(node, key));
-    } catch (const std::invalid_argument& e) {
-      fail(node, key, e.what());
-    }
-  }
-
-  template <typename Fn>
-  void each(const YAML::Node& list, const std::string& key, Fn fn) const {
-    if (!list || list.IsNull()) return;
-    if (!list.IsSequence()) fail(list, key, "must be a list");
-    for (std::size_t i = 0; i < list.size(); ++i) fn(list[i], key + "[" + std::to_string(i) + "]");
-  }
-
-  const LoadOptions& options() const { return options_; }
-  const std::string& file() const { return file_; }
-
- private:
-  std::string file_;
-  const LoadOptions& options_;
-};
 
 core::ListenConfig read_listener(const Reader& r, const YAML::Node& node, const std::string& key) {
   core::ListenConfig listen;
@@ -192,11 +66,10 @@ void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& se
     server.admin = r.host_port_of(admin, "server.admin");
   }
   if (YAML::Node n = node["threads"]) {
-    server.threads = static_cast<unsigned>(r.unsigned_of(n, "server.threads", 1024));
+    server.threads = static_cast<unsigned>(r.unsigned_of(n, "server.threads", 0, 1024));
   }
   if (YAML::Node n = node["max_body_bytes"]) {
-    server.max_body_bytes = r.unsigned_of(n, "server.max_body_bytes", 1ull << 32);
-    if (server.max_body_bytes == 0) r.fail(n, "server.max_body_bytes", "must be above 0");
+    server.max_body_bytes = r.unsigned_of(n, "server.max_body_bytes", 1, 1ull << 32);
   }
   if (YAML::Node n = node["header_timeout"]) {
     server.header_timeout = r.duration_of(n, "server.header_timeout");
@@ -225,12 +98,8 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
     r.fail(node["kind"], key + ".kind", "unknown kind '" + p.kind + "' (known: " + list + ")");
   }
   if (p.kind != "demo") {
-    std::string url = r.required_string(node, "base_url", key);
-    try {
-      p.base_url = parse_url(url);
-    } catch (const std::invalid_argument& e) {
-      r.fail(node["base_url"], key + ".base_url", e.what());
-    }
+    r.required_string(node, "base_url", key);
+    p.base_url = r.url_of(node["base_url"], key + ".base_url");
   }
   if (YAML::Node n = node["api_key"]; n && !n.IsNull()) {
     // Never echo the value: it is a secret.
@@ -270,7 +139,7 @@ core::ModelConfig read_model(const Reader& r, const YAML::Node& node, const std:
     t.provider = r.required_string(item, "provider", tkey);
     t.model = r.required_string(item, "model", tkey);
     if (YAML::Node w = item["weight"]) {
-      t.weight = static_cast<unsigned>(r.unsigned_of(w, tkey + ".weight", 1000000));
+      t.weight = static_cast<unsigned>(r.unsigned_of(w, tkey + ".weight", 0, 1000000));
     }
     m.targets.push_back(std::move(t));
   });
@@ -297,7 +166,7 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
   auto config = std::make_shared<core::Config>();
   config->source = source;
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  r.expand(root, "");
+  expand_document(r, root);
   r.check_keys(root, "", {"server", "providers", "models"}, options.extra_sections);
   config->root = root;
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "gateway/config/config_loader.h"
+#include "gateway/config/yaml_reader.h"
 
 namespace tollgate::gateway::config {
 
@@ -49,6 +50,31 @@ std::string expand_env(std::string_view text, const EnvLookup& env, const core::
     i = close + 1;
   }
   return out;
+}
+
+namespace {
+
+void expand_node(const Reader& r, YAML::Node node, const std::string& key) {
+  if (node.IsScalar()) {
+    const std::string& value = node.Scalar();
+    if (value.find("${") != std::string::npos) {
+      node = expand_env(value, r.options().env, r.mark(node), key);
+    }
+  } else if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      expand_node(r, node[i], key + "[" + std::to_string(i) + "]");
+    }
+  } else if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      expand_node(r, it->second, join_key(key, it->first.Scalar()));
+    }
+  }
+}
+
+}  // namespace
+
+void expand_document(const Reader& r, YAML::Node root) {
+  expand_node(r, root, "");
 }
 
 }  // namespace tollgate::gateway::config

@@ -1,0 +1,141 @@
+// Typed reads of YAML nodes for the section readers: every failure becomes a ConfigError
+// at the node's file:line:column with its dotted key, and never echoes a secret.
+#include "gateway/config/yaml_reader.h"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+namespace tollgate::gateway::config {
+
+namespace {
+
+constexpr std::string_view kSecretKeys[] = {"api_key"};
+
+// How a key is shown in a message. A mistyped secret key may carry the secret itself:
+// `{api_key:sk-...}` in a flow map parses as one key named "api_key:sk-...".
+std::string shown_key(const std::string& name) {
+  for (std::string_view secret : kSecretKeys) {
+    if (name.size() > secret.size() && name.starts_with(secret)) {
+      return std::string(secret) + "...";
+    }
+  }
+  return name;
+}
+
+}  // namespace
+
+std::string join_key(std::string_view parent, std::string_view name) {
+  if (parent.empty()) return std::string(name);
+  std::string out(parent);
+  out += '.';
+  out += name;
+  return out;
+}
+
+core::SourceMark Reader::mark(const YAML::Node& node) const {
+  if (!node.IsDefined()) return {file_, 0, 0};
+  YAML::Mark m = node.Mark();
+  if (m.is_null()) return {file_, 0, 0};
+  return {file_, m.line + 1, m.column + 1};
+}
+
+void Reader::fail(const YAML::Node& node, const std::string& key,
+                  const std::string& message) const {
+  throw ConfigError(mark(node), key, message);
+}
+
+void Reader::require_map(const YAML::Node& node, const std::string& key) const {
+  if (!node.IsMap()) fail(node, key, "must be a mapping (key: value)");
+}
+
+void Reader::check_keys(const YAML::Node& node, const std::string& key,
+                        std::initializer_list<std::string_view> allowed,
+                        const std::vector<std::string>& extra) const {
+  require_map(node, key);
+  std::set<std::string> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (!it->first.IsScalar()) fail(it->first, key, "keys must be plain names");
+    const std::string& name = it->first.Scalar();
+    std::string path = join_key(key, shown_key(name));
+    // yaml-cpp keeps both copies of a repeated key; the first would win silently.
+    if (!seen.insert(name).second) fail(it->first, path, "is duplicate");
+    bool known = std::find(allowed.begin(), allowed.end(), name) != allowed.end() ||
+                 std::find(extra.begin(), extra.end(), name) != extra.end();
+    if (!known) {
+      std::string list;
+      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      for (const auto& a : extra) list += (list.empty() ? "" : ", ") + a;
+      fail(it->first, path, "unknown key (expected one of: " + list + ")");
+    }
+  }
+}
+
+std::string Reader::string_of(const YAML::Node& node, const std::string& key) const {
+  if (!node.IsScalar()) fail(node, key, "must be a string");
+  return node.Scalar();
+}
+
+std::string Reader::required_string(const YAML::Node& parent, const char* name,
+                                    const std::string& key) const {
+  std::string path = join_key(key, name);
+  YAML::Node node = parent[name];
+  if (!has(node)) fail(parent, path, "is required");
+  std::string value = string_of(node, path);
+  if (value.empty()) fail(node, path, "must not be empty");
+  return value;
+}
+
+std::uint64_t Reader::unsigned_of(const YAML::Node& node, const std::string& key, std::uint64_t min,
+                                  std::uint64_t max) const {
+  std::string text = node.IsScalar() ? node.Scalar() : std::string();
+  std::uint64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 19 &&
+            text.find_first_not_of("0123456789") == std::string::npos;
+  if (ok) {
+    value = std::stoull(text);  // 19 digits always fit in 64 bits
+    ok = value >= min && value <= max;
+  }
+  if (!ok) {
+    fail(node, key,
+         "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return value;
+}
+
+bool Reader::bool_of(const YAML::Node& node, const std::string& key) const {
+  std::string text = node.IsScalar() ? node.Scalar() : std::string();
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  fail(node, key, "must be true or false");
+}
+
+core::Duration Reader::duration_of(const YAML::Node& node, const std::string& key,
+                                   bool allow_zero) const {
+  core::Duration value;
+  try {
+    value = parse_duration(string_of(node, key));
+  } catch (const std::invalid_argument& e) {
+    fail(node, key, e.what());
+  }
+  if (!allow_zero && value.count() == 0) fail(node, key, "must be above zero");
+  return value;
+}
+
+core::HostPort Reader::host_port_of(const YAML::Node& node, const std::string& key) const {
+  try {
+    return parse_host_port(string_of(node, key));
+  } catch (const std::invalid_argument& e) {
+    fail(node, key, e.what());
+  }
+}
+
+core::Url Reader::url_of(const YAML::Node& node, const std::string& key) const {
+  try {
+    return parse_url(string_of(node, key));
+  } catch (const std::invalid_argument& e) {
+    fail(node, key, e.what());
+  }
+}
+
+}  // namespace tollgate::gateway::config

@@ -1,0 +1,74 @@
+// The README's first steps: the embedded default config serves the demo model with no
+// provider key, and the command line validates configs with file:line messages.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { TOLLGATE_BIN, canConnect, curl, freePort, json, sleep, stopAll, tempDir } from "./lib/harness.mjs";
+import { spawn } from "node:child_process";
+import { validate, specSource } from "./lib/openapi.mjs";
+
+after(stopAll);
+
+test("the embedded default config answers the README's curl with the demo provider", async (t) => {
+  t.diagnostic(`OpenAPI schemas from ${specSource()}`);
+  const port = await freePort();
+  const admin = await freePort();
+  const child = spawn(TOLLGATE_BIN, [], {
+    env: { ...process.env, TOLLGATE_LISTEN: `127.0.0.1:${port}`, TOLLGATE_ADMIN: `127.0.0.1:${admin}` },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  try {
+    for (let i = 0; i < 400 && !(await canConnect(port)); i++) await sleep(25);
+    const r = await curl([
+      `http://127.0.0.1:${port}/v1/chat/completions`,
+      "-H", "authorization: Bearer anything",
+      "-d", '{"model":"demo","messages":[{"role":"user","content":"hi"}]}',
+    ]);
+    assert.equal(r.status, 200, r.body + stderr);
+    const body = json(r.body);
+    validate("CreateChatCompletionResponse", body);
+    assert.match(body.choices[0].message.content, /"hi"/);
+    assert.ok(body.usage.prompt_tokens >= 1);
+    assert.equal(body.usage.total_tokens, body.usage.prompt_tokens + body.usage.completion_tokens);
+    const health = await curl([`http://127.0.0.1:${admin}/healthz`]);
+    assert.equal(health.status, 200);
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+});
+
+test("--version prints the version", () => {
+  const r = spawnSync(TOLLGATE_BIN, ["--version"], { encoding: "utf8" });
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^tollgate \d+\.\d+\.\d+/);
+});
+
+test("--check accepts a valid file and names file, line and key of a bad one", () => {
+  const dir = tempDir();
+  const good = path.join(dir, "good.yaml");
+  writeFileSync(good, "models:\n  - name: demo\n    targets: [{provider: demo, model: demo}]\n");
+  let r = spawnSync(TOLLGATE_BIN, ["--config", good, "--check"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /valid/);
+
+  const bad = path.join(dir, "bad.yaml");
+  writeFileSync(bad, "server:\n  listen: [127.0.0.1:1]\n  listn: 127.0.0.1:2\n");
+  r = spawnSync(TOLLGATE_BIN, ["--config", bad, "--check"], { encoding: "utf8" });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /bad\.yaml:3:3: server\.listn: unknown key/);
+
+  const unset = path.join(dir, "unset.yaml");
+  writeFileSync(unset, "providers:\n  - {name: p, kind: openai, base_url: 'http://127.0.0.1:1', api_key: '${TOLLGATE_TEST_UNSET_KEY}'}\n");
+  r = spawnSync(TOLLGATE_BIN, ["--config", unset, "--check"], { encoding: "utf8", env: { PATH: process.env.PATH } });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /unset\.yaml:2:.*TOLLGATE_TEST_UNSET_KEY is not set/);
+
+  r = spawnSync(TOLLGATE_BIN, ["--config", path.join(dir, "missing.yaml"), "--check"], { encoding: "utf8" });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /missing\.yaml: cannot read/);
+});
