@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CONFIG ?= conf/tollgate.yaml
 CMAKE_FLAGS ?=
 
-.PHONY: deps test-deps configure build run test test-fast test-asan format clean
+.PHONY: deps test-deps configure build run test test-fast test-asan bench bench-quick format clean
 
 deps:
 	scripts/install-deps.sh
@@ -34,7 +34,13 @@ test-asan: test-deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTOLLGATE_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  TOLLGATE_SANITIZED=1 ctest --output-on-failure
+	  TOLLGATE_SANITIZED=1 ctest --output-on-failure -LE benchmark
+
+bench:
+	loadtest/bench.sh
+
+bench-quick:
+	loadtest/bench.sh --quick
 
 format:
 	find gateway routing loadtest tests -name '*.cpp' -o -name '*.h' | xargs clang-format -i

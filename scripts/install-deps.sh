@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
-# Installs everything tollgate's build and tests need on Debian 12, and nothing twice:
-# Debian packages through apt-get (only when one is missing), the integration tests'
-# npm packages through `npm ci`. Safe to run again.
+# Installs everything tollgate's build, tests and benchmark need on Debian 12, and nothing
+# twice: Debian packages through apt-get (only when one is missing), npm packages through
+# `npm ci` from committed lock files. Safe to run again.
+#   scripts/install-deps.sh                    build and run
+#   scripts/install-deps.sh --with-test-tools  + what the tests need (the benchmark's too:
+#                                              CI runs its quick mode)
+#   scripts/install-deps.sh --with-bench-tools + nginx, gnuplot and the peer gateway
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+test_tools=0
+bench_tools=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-test-tools) test_tools=1 bench_tools=1 ;;
+    --with-bench-tools) bench_tools=1 ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
@@ -11,12 +25,13 @@ packages=(
   zlib1g-dev libbrotli-dev catch2
   curl openssl
 )
-# Only the test run needs these: the format check.
-[ "${1:-}" = "--with-test-tools" ] && packages+=(clang-format)
-missing=()
+((test_tools)) && packages+=(clang-format iproute2)
+((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux)
 # Node comes with the machine image (Node 20 with its own npm); Debian's only when absent.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
+
+missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
@@ -24,15 +39,28 @@ if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  # Packages such as nginx start their service on install (listening on every address);
+  # the benchmark starts its own on loopback, so keep services from starting meanwhile.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod +x "$policy"
+    made_policy=1
+  fi
+  trap '((made_policy)) && $SUDO rm -f "$policy"' EXIT
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ "${1:-}" = "--with-test-tools" ]; then
-  lock=tests/integration/package-lock.json
-  stamp=tests/integration/node_modules/.install-stamp
-  if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
-    npm ci --prefix tests/integration --no-audit --no-fund --loglevel=error
-    cp "$lock" "$stamp"
+# npm packages from a committed lock file, once per change of that file.
+npm_ci() {
+  local dir=$1 stamp=$1/node_modules/.install-stamp
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+    cp "$dir/package-lock.json" "$stamp"
   fi
-fi
+}
+((test_tools)) && npm_ci tests/integration
+((bench_tools)) && npm_ci loadtest/bench
+exit 0

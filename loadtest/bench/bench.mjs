@@ -1,0 +1,473 @@
+// The overhead benchmark: the same OpenAI-shaped traffic, on loopback, in one run, sent
+// directly to the mock provider (the floor), through nginx (the classic reverse proxy),
+// through tollgate, and through Portkey's gateway (a peer LLM gateway). Writes
+// <out>/<date>-<commit>.{json,md,png} and, for full runs into loadtest/results/, latest.*.
+// Usage: node loadtest/bench/bench.mjs [--quick] [--out DIR] [--build DIR] [--no-peer]
+// loadtest/bench.sh installs what this needs and builds first; docs/performance.md
+// explains the method and how to read the table.
+import { spawn, execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..", "..");
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const quick = flag("--quick");
+const build = path.resolve(option("--build", path.join(root, "build")));
+const outDir = path.resolve(option("--out", path.join(root, "loadtest", "results")));
+const withPeer = !flag("--no-peer");
+
+// Quick mode (CI's smoke test) checks that every part works and the numbers are sane;
+// the full run is what the committed results come from.
+const plan = quick
+  ? { rates: [2000], seconds: 2, maxSeconds: 2, warmup: "500ms", peerRates: [200], streams: 1000, streamSeconds: 3 }
+  : { rates: [500, 1000, 2000, 5000], seconds: 10, maxSeconds: 10, warmup: "1s", peerRates: [500], streams: 10000, streamSeconds: 15 };
+const MAX_CONCURRENCY = 64;
+const BIN = {
+  tollgate: path.join(build, "tollgate"),
+  mock: path.join(build, "mock-provider"),
+  loadgen: path.join(build, "loadgen"),
+};
+
+// On two or more cores the proxy under test gets core 0 to itself, and the mock and the
+// load generator share core 1, for every target alike: the proxy's cost shows, not the
+// scheduler's. On one core nothing is pinned.
+const cores = os.availableParallelism();
+const PROXY_CPU = cores >= 2 ? "0" : null;
+const LOAD_CPU = cores >= 2 ? "1" : null;
+
+const running = new Set();
+const log = (...m) => console.error("[bench]", ...m);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: "127.0.0.1", port });
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+}
+
+async function waitForPort(port, proc, what) {
+  for (let i = 0; i < 600; i++) {
+    if (proc.exit) throw new Error(`${what} exited: ${proc.stderr.slice(-2000)}`);
+    if (await canConnect(port)) return;
+    await sleep(50);
+  }
+  throw new Error(`${what} did not listen on ${port} within 30 s`);
+}
+
+function start(what, cmd, cmdArgs, { cpu, env } = {}) {
+  const [file, argv] = cpu ? ["taskset", ["-c", cpu, cmd, ...cmdArgs]] : [cmd, cmdArgs];
+  const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const proc = { what, child, stdout: "", stderr: "", exit: null };
+  child.stdout.on("data", (d) => (proc.stdout = (proc.stdout + d).slice(-20000)));
+  child.stderr.on("data", (d) => (proc.stderr = (proc.stderr + d).slice(-20000)));
+  proc.exited = new Promise((r) => child.once("exit", (code, signal) => ((proc.exit = { code, signal }), running.delete(proc), r())));
+  running.add(proc);
+  return proc;
+}
+
+async function stop(proc) {
+  if (!proc || proc.exit) return;
+  proc.child.kill("SIGTERM");
+  const t = setTimeout(() => proc.child.kill("SIGKILL"), 10000);
+  await proc.exited;
+  clearTimeout(t);
+}
+
+async function stopAll() {
+  await Promise.all([...running].map(stop));
+}
+process.on("SIGINT", () => stopAll().then(() => process.exit(130)));
+
+// Resident memory of a process and its children (nginx's workers), in bytes.
+function rss(pid, field = "VmRSS") {
+  let total = 0;
+  const pids = [pid];
+  try {
+    const kids = execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).trim();
+    if (kids) pids.push(...kids.split("\n").map(Number));
+  } catch {
+    // no children
+  }
+  for (const p of pids) {
+    try {
+      const m = readFileSync(`/proc/${p}/status`, "utf8").match(new RegExp(`${field}:\\s+(\\d+) kB`));
+      if (m) total += Number(m[1]) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+// The pid that does the work: taskset execs the command, so the child's pid is it.
+const pidOf = (proc) => proc.child.pid;
+
+async function loadgen(label, url, extra, headers = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tollgate-bench-"));
+  const json = path.join(dir, "report.json");
+  const hdrs = Object.entries(headers).flatMap(([k, v]) => ["--header", `${k}: ${v}`]);
+  const proc = start(`loadgen ${label}`, BIN.loadgen, ["--url", url, "--json", json, "--label", label, "--quiet", ...hdrs, ...extra], { cpu: LOAD_CPU });
+  await proc.exited;
+  if (!existsSync(json)) throw new Error(`loadgen ${label} wrote no report (exit ${JSON.stringify(proc.exit)}): ${proc.stderr.slice(-2000)}`);
+  const report = JSON.parse(readFileSync(json, "utf8"));
+  log(`${label}: ${Math.round(report.rate_achieved)} req/s, p50 ${report.latency_us.p50} µs, p99 ${report.latency_us.p99} µs, ok ${report.ok}/${report.requests}`);
+  return report;
+}
+
+const warm = ["--warmup", plan.warmup];
+
+// One target: open loop at each rate, closed loop for maximum throughput, and a streamed
+// run for time to first token.
+async function measureTarget(name, url, { rates, headers = {} }) {
+  const result = { name, url, rates: {}, max: null, stream: null };
+  for (const rate of rates) {
+    result.rates[rate] = await loadgen(`${name}@${rate}`, url, ["--rate", String(rate), "--duration", `${plan.seconds}s`, "--connections", "64", ...warm], headers);
+  }
+  result.max = await loadgen(`${name}@max`, url, ["--concurrency", String(MAX_CONCURRENCY), "--duration", `${plan.maxSeconds}s`, ...warm], headers);
+  result.stream = await loadgen(`${name}@stream`, url, ["--rate", "200", "--stream", "--duration", `${plan.seconds}s`, ...warm], {
+    ...headers,
+    "x-mock-chunks": "8",
+  });
+  return result;
+}
+
+function tollgateConfig(mockPort, port, adminPort) {
+  return `# Written by loadtest/bench/bench.mjs: one worker thread, as nginx has one worker.
+server:
+  listen: ["127.0.0.1:${port}"]
+  admin: 127.0.0.1:${adminPort}
+  threads: 1
+providers:
+  - {name: mock, kind: openai, base_url: "http://127.0.0.1:${mockPort}/v1", api_key: sk-bench}
+models:
+  - {name: gpt-test, targets: [{provider: mock, model: gpt-test}]}
+`;
+}
+
+function nginxConfig(dir, mockPort, port) {
+  return `# Written by loadtest/bench/bench.mjs: one worker, upstream keep-alive, no buffering
+# (an LLM proxy must pass streams through as they come), no access log.
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 20000; }
+worker_rlimit_nofile 40000;
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream mock { server 127.0.0.1:${mockPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port} reuseport backlog=4096;
+    keepalive_requests 1000000;
+    location / {
+      proxy_pass http://mock;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+`;
+}
+
+// Holds `count` slow streams open through the proxy and samples its memory meanwhile.
+async function streamMemory(name, url, proc, headers = {}) {
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, rss(pidOf(proc)));
+      await sleep(200);
+    }
+  })();
+  const report = await loadgen(`${name}@${plan.streams}-streams`, url, [
+    "--concurrency", String(plan.streams), "--stream", "--duration", `${plan.streamSeconds}s`, "--threads", "1", "--timeout", "120s",
+  ], { ...headers, "x-mock-chunks": "20", "x-mock-chunk-delay-ms": "1000" });
+  sampling = false;
+  await sampler;
+  return { streams: plan.streams, peak_rss_bytes: peak, hwm_bytes: rss(pidOf(proc), "VmHWM"), report };
+}
+
+function commitId() {
+  try {
+    const id = execFileSync("git", ["-C", root, "rev-parse", "--short=10", "HEAD"], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["-C", root, "status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim();
+    return dirty ? `${id}-dirty` : id;
+  } catch {
+    return "unknown";
+  }
+}
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? "unknown";
+  let nginx = "nginx not found";
+  try {
+    nginx = execFileSync("sh", ["-c", "nginx -v 2>&1"], { encoding: "utf8" }).trim();
+  } catch {
+    // reported as not found
+  }
+  return { cpu, cores, kernel: os.release(), node: process.version, nginx, pinning: PROXY_CPU ? { proxy_cpu: PROXY_CPU, load_and_mock_cpu: LOAD_CPU } : null };
+}
+
+const us = (v) => (v == null ? "–" : v >= 10000 ? `${(v / 1000).toFixed(1)} ms` : `${Math.round(v)} µs`);
+const ratio = (a, b) => (a != null && b ? Math.round((a / b) * 100) / 100 : null);
+const mb = (b) => Math.round((b / 1048576) * 10) / 10;
+
+function analyse(results) {
+  const direct = results.targets.direct;
+  const added = (t, rate, p) => {
+    const r = results.targets[t]?.rates?.[rate];
+    const d = direct.rates[rate];
+    return r && d ? r.latency_us[p] - d.latency_us[p] : null;
+  };
+  const out = { added_latency_us: {}, throughput: {} };
+  for (const t of Object.keys(results.targets)) {
+    if (t === "direct") continue;
+    out.added_latency_us[t] = {};
+    for (const rate of Object.keys(results.targets[t].rates)) {
+      out.added_latency_us[t][rate] = { p50: added(t, rate, "p50"), p99: added(t, rate, "p99") };
+    }
+    out.throughput[t] = results.targets[t].max?.rate_achieved ?? null;
+  }
+  out.throughput.direct = direct.max.rate_achieved;
+  const tg = results.targets.tollgate;
+  const ng = results.targets.nginx;
+  const pk = results.targets.portkey;
+  const at2k = out.added_latency_us.tollgate?.[2000];
+  const ng2k = out.added_latency_us.nginx?.[2000];
+  out.ratios = {
+    tollgate_vs_nginx_throughput: ratio(tg.max.rate_achieved, ng.max.rate_achieved),
+    tollgate_vs_portkey_throughput: pk ? ratio(tg.max.rate_achieved, pk.max.rate_achieved) : null,
+    tollgate_vs_direct_throughput: ratio(tg.max.rate_achieved, direct.max.rate_achieved),
+    tollgate_added_p50_vs_nginx_at_2000: at2k && ng2k ? ratio(at2k.p50, ng2k.p50) : null,
+  };
+  const mem = results.memory;
+  out.targets = {
+    "throughput >= 0.8x nginx": out.ratios.tollgate_vs_nginx_throughput >= 0.8,
+    "throughput >= 50x portkey": pk ? out.ratios.tollgate_vs_portkey_throughput >= 50 : null,
+    "added p50 at 2000 rps <= nginx's": at2k && ng2k ? at2k.p50 <= ng2k.p50 : null,
+    "added p99 at 2000 rps <= 200 us": at2k ? at2k.p99 <= 200 : null,
+    "10k streams <= 150 MB RSS": mem.streams?.streams >= 10000 ? mem.streams.peak_rss_bytes <= 150 * 1048576 : null,
+    "idle RSS <= 30 MB": mem.idle_rss_bytes <= 30 * 1048576,
+  };
+  return out;
+}
+
+function markdown(results, a) {
+  const names = Object.keys(results.targets);
+  const rates = results.plan.rates;
+  const lines = [];
+  lines.push(`# Benchmark ${results.date} at ${results.commit}${results.quick ? " (quick mode)" : ""}`, "");
+  lines.push(`Machine: ${results.machine.cpu}, ${results.machine.cores} cores, Linux ${results.machine.kernel}; ${results.machine.nginx}.`);
+  lines.push(results.machine.pinning
+    ? `Pinned: the proxy under test on CPU ${results.machine.pinning.proxy_cpu}; mock provider and load generator on CPU ${results.machine.pinning.load_and_mock_cpu}. tollgate 1 thread, nginx 1 worker.`
+    : "Not pinned (one core).");
+  lines.push(`Open loop at fixed rates, ${results.plan.seconds} s each after ${results.plan.warmup} warm-up, 64 keep-alive connections; maximum throughput closed loop with ${MAX_CONCURRENCY} connections; short chat requests (~300 B), JSON answers.`, "");
+  lines.push("## Latency (p50 / p99) and maximum throughput", "");
+  lines.push(`| target | ${rates.map((r) => `${r} rps`).join(" | ")} | max req/s | stream TTFT p50 / p99 |`);
+  lines.push(`|---|${rates.map(() => "---").join("|")}|---|---|`);
+  for (const n of names) {
+    const t = results.targets[n];
+    const cells = rates.map((r) => (t.rates[r] ? `${us(t.rates[r].latency_us.p50)} / ${us(t.rates[r].latency_us.p99)}` : "–"));
+    const ttft = t.stream?.ttft_us ? `${us(t.stream.ttft_us.p50)} / ${us(t.stream.ttft_us.p99)}` : "–";
+    lines.push(`| ${n} | ${cells.join(" | ")} | ${Math.round(t.max.rate_achieved)} | ${ttft} |`);
+  }
+  lines.push("", "## Added latency over the direct call (p50 / p99)", "");
+  lines.push(`| target | ${rates.map((r) => `${r} rps`).join(" | ")} |`);
+  lines.push(`|---|${rates.map(() => "---").join("|")}|`);
+  for (const [n, byRate] of Object.entries(a.added_latency_us)) {
+    lines.push(`| ${n} | ${rates.map((r) => (byRate[r] ? `${us(byRate[r].p50)} / ${us(byRate[r].p99)}` : "–")).join(" | ")} |`);
+  }
+  lines.push("", "## Ratios", "");
+  for (const [k, v] of Object.entries(a.ratios)) lines.push(`- ${k.replaceAll("_", " ")}: ${v ?? "–"}`);
+  lines.push("", "## Memory (tollgate)", "");
+  lines.push(`- idle RSS: ${mb(results.memory.idle_rss_bytes)} MB`);
+  if (results.memory.streams) {
+    const s = results.memory.streams;
+    lines.push(`- ${s.streams} concurrent slow streams: peak RSS ${mb(s.peak_rss_bytes)} MB (high-water mark ${mb(s.hwm_bytes)} MB), ${s.report.ok} finished ok, errors ${JSON.stringify(s.report.errors)}`);
+  }
+  if (results.memory.nginx_streams) {
+    lines.push(`- for comparison, nginx with the same streams: peak RSS ${mb(results.memory.nginx_streams.peak_rss_bytes)} MB`);
+  }
+  lines.push("", "## Targets (issue 4)", "");
+  for (const [k, v] of Object.entries(a.targets)) lines.push(`- ${v === null ? "not measured" : v ? "met" : "**missed**"}: ${k}`);
+  lines.push("");
+  return lines.join("\n");
+}
+
+function plot(results, pngPath) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tollgate-plot-"));
+  const series = [];
+  for (const [n, t] of Object.entries(results.targets)) {
+    const rows = Object.keys(t.rates).map(Number).sort((x, y) => x - y)
+      .map((r) => `${r} ${t.rates[r].latency_us.p50} ${t.rates[r].latency_us.p99}`);
+    if (!rows.length) continue;
+    const file = path.join(dir, `${n}.dat`);
+    writeFileSync(file, rows.join("\n") + "\n");
+    series.push(`'${file}' using 1:2 with linespoints title '${n} p50'`, `'${file}' using 1:3 with linespoints dashtype 2 title '${n} p99'`);
+  }
+  const script = `set terminal pngcairo size 1000,600 font ",11"
+set output '${pngPath}'
+set title "Latency against offered rate (${results.commit}${results.quick ? ", quick" : ""})"
+set xlabel "requests per second (open loop)"
+set ylabel "latency (µs)"
+set logscale y
+set grid
+set key outside right
+plot ${series.join(", \\\n  ")}
+`;
+  const scriptFile = path.join(dir, "plot.gp");
+  writeFileSync(scriptFile, script);
+  try {
+    execFileSync("gnuplot", [scriptFile], { stdio: "pipe" });
+    return true;
+  } catch (e) {
+    log(`no plot: ${String(e.stderr ?? e.message).trim()}`);
+    return false;
+  }
+}
+
+// Quick mode's verdict: every part ran and the numbers are plausible. Not the targets:
+// CI machines are noisy.
+function sanity(results) {
+  const problems = [];
+  for (const [n, t] of Object.entries(results.targets)) {
+    for (const [rate, r] of Object.entries(t.rates)) {
+      if (r.ok < r.requests * 0.99 || r.ok === 0) problems.push(`${n}@${rate}: ${r.ok}/${r.requests} ok`);
+      if (!(r.latency_us.p50 > 0)) problems.push(`${n}@${rate}: no latency`);
+    }
+    if (!(t.max.rate_achieved > 100)) problems.push(`${n}: max throughput ${t.max.rate_achieved}`);
+    if (!t.stream?.ttft_us || t.stream.ok === 0) problems.push(`${n}: no streamed answers`);
+  }
+  const s = results.memory.streams;
+  if (!s || s.report.ok === 0) problems.push("the streams run finished no stream");
+  if (!(results.memory.idle_rss_bytes > 0)) problems.push("no idle RSS");
+  return problems;
+}
+
+async function main() {
+  for (const [what, file] of Object.entries(BIN)) {
+    if (!existsSync(file)) throw new Error(`${what} not built: ${file} (run loadtest/bench.sh)`);
+  }
+  const work = mkdtempSync(path.join(os.tmpdir(), "tollgate-bench-"));
+  const results = {
+    date: new Date().toISOString().slice(0, 10),
+    commit: commitId(),
+    quick,
+    plan,
+    machine: machine(),
+    targets: {},
+    memory: {},
+  };
+
+  const mockPort = await freePort();
+  const mock = start("mock-provider", BIN.mock, ["--listen", `127.0.0.1:${mockPort}`, "--threads", "1"], { cpu: LOAD_CPU });
+  await waitForPort(mockPort, mock, "mock-provider");
+  const chatPath = "/v1/chat/completions";
+
+  log("direct → mock");
+  results.targets.direct = await measureTarget("direct", `http://127.0.0.1:${mockPort}${chatPath}`, { rates: plan.rates });
+
+  log("nginx → mock");
+  const nginxDir = path.join(work, "nginx");
+  mkdirSync(nginxDir);
+  const nginxPort = await freePort();
+  writeFileSync(path.join(nginxDir, "nginx.conf"), nginxConfig(nginxDir, mockPort, nginxPort));
+  const nginx = start("nginx", "nginx", ["-p", nginxDir, "-c", path.join(nginxDir, "nginx.conf")], { cpu: PROXY_CPU });
+  await waitForPort(nginxPort, nginx, "nginx");
+  const nginxUrl = `http://127.0.0.1:${nginxPort}${chatPath}`;
+  results.targets.nginx = await measureTarget("nginx", nginxUrl, { rates: plan.rates });
+  results.memory.nginx_streams = await streamMemory("nginx", nginxUrl, nginx);
+  await stop(nginx);
+
+  log("tollgate → mock");
+  const tgPort = await freePort();
+  const tgAdmin = await freePort();
+  const tgConfig = path.join(work, "tollgate.yaml");
+  writeFileSync(tgConfig, tollgateConfig(mockPort, tgPort, tgAdmin));
+  const tollgate = start("tollgate", BIN.tollgate, ["--config", tgConfig], { cpu: PROXY_CPU });
+  await waitForPort(tgPort, tollgate, "tollgate");
+  await sleep(500);
+  results.memory.idle_rss_bytes = rss(pidOf(tollgate));
+  const tgUrl = `http://127.0.0.1:${tgPort}${chatPath}`;
+  results.targets.tollgate = await measureTarget("tollgate", tgUrl, { rates: plan.rates });
+  results.memory.streams = await streamMemory("tollgate", tgUrl, tollgate);
+  await stop(tollgate);
+  if (tollgate.exit?.code !== 0) throw new Error(`tollgate did not exit cleanly: ${JSON.stringify(tollgate.exit)} ${tollgate.stderr.slice(-2000)}`);
+
+  const portkeyMain = path.join(here, "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
+  if (withPeer && existsSync(portkeyMain)) {
+    log("portkey → mock");
+    const pkPort = await freePort();
+    const shim = path.join(here, "portkey-node20-shim.mjs");
+    const portkey = start("portkey", process.execPath, ["--import", shim, portkeyMain, `--port=${pkPort}`, "--headless"], {
+      cpu: PROXY_CPU,
+      env: { NODE_ENV: "production" },
+    });
+    await waitForPort(pkPort, portkey, "portkey");
+    results.targets.portkey = await measureTarget("portkey", `http://127.0.0.1:${pkPort}${chatPath}`, {
+      rates: plan.peerRates,
+      headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": `http://127.0.0.1:${mockPort}/v1` },
+    });
+    results.machine.portkey = JSON.parse(readFileSync(path.join(here, "node_modules", "@portkey-ai", "gateway", "package.json"), "utf8")).version;
+    await stop(portkey);
+  } else {
+    log("portkey: skipped (not installed, or --no-peer)");
+  }
+  await stopAll();
+
+  const analysis = analyse(results);
+  results.analysis = analysis;
+  mkdirSync(outDir, { recursive: true });
+  const base = path.join(outDir, `${results.date}-${results.commit}${quick ? "-quick" : ""}`);
+  writeFileSync(`${base}.json`, JSON.stringify(results, null, 1) + "\n");
+  const md = markdown(results, analysis);
+  const plotted = plot(results, `${base}.png`);
+  writeFileSync(`${base}.md`, md + (plotted ? `\n![latency against rate](${path.basename(base)}.png)\n` : ""));
+  if (!quick) {
+    copyFileSync(`${base}.md`, path.join(outDir, "latest.md"));
+    if (plotted) copyFileSync(`${base}.png`, path.join(outDir, "latest.png"));
+  }
+  console.log(md);
+  console.log(`results: ${base}.{json,md${plotted ? ",png" : ""}}`);
+  if (quick) {
+    const problems = sanity(results);
+    if (problems.length) {
+      console.error(`benchmark smoke test failed:\n  ${problems.join("\n  ")}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+main().catch(async (e) => {
+  console.error(`[bench] ${e.stack ?? e}`);
+  await stopAll();
+  process.exit(1);
+});
