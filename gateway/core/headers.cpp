@@ -38,6 +38,9 @@ void Headers::set(std::string_view name, std::string_view value) {
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
+  // Most lists hold a handful of fields: one allocation instead of three or four growths,
+  // small enough that 10,000 open streams (five lists each) stay cheap.
+  if (fields_.capacity() == 0) fields_.reserve(8);
   fields_.push_back(Header{std::string(name), std::string(value)});
 }
 

@@ -4,6 +4,7 @@
 // handed to the receiver as they arrive.
 #include "gateway/upstream/http_upstream.h"
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <unordered_map>
@@ -39,11 +40,22 @@ constexpr std::size_t kMaxIdlePerKey = 256;
 constexpr std::size_t kMaxWholeBody = 64 * 1024 * 1024;
 constexpr auto kDnsTtl = std::chrono::seconds(30);
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+// Beast reads at most what the buffer has room for, starting at 512 bytes: a typical
+// answer head and small body would take two or three reads. Both sizes are per open
+// upstream connection, so they are what 10,000 concurrent streams cost.
+constexpr std::size_t kReadBufferBytes = 2048;
+// Streamed bodies are read in pieces of this size; SSE events are mostly far smaller.
+constexpr std::size_t kStreamChunkBytes = 2048;
 
 struct Connection {
+  Connection() { buffer.reserve(kReadBufferBytes); }
+
   std::unique_ptr<beast::tcp_stream> plain;  // set when not TLS
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
+  // Allocated on the first streamed answer, not on every coroutine frame: 10,000 open
+  // streams must fit in little memory.
+  std::unique_ptr<char[]> stream_chunk;
   std::chrono::steady_clock::time_point idle_since;
 
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
@@ -58,6 +70,47 @@ UpstreamError translate(const beast::error_code& ec, std::string_view during) {
     return UpstreamError(FailureClass::timeout, std::string(during) + ": timed out");
   }
   return UpstreamError(FailureClass::connect_error, std::string(during) + ": " + ec.message());
+}
+
+// Fields the transport writes itself, and fields that would split the head (a CR or LF
+// from a config file): never copied from the request's list.
+bool writable_field(const core::Header& field) {
+  for (std::string_view owned : {"host", "content-length", "connection", "accept-encoding",
+                                 "transfer-encoding", "keep-alive"}) {
+    if (core::iequals(field.name, owned)) return false;
+  }
+  auto clean = [](std::string_view text) { return text.find_first_of("\r\n") == text.npos; };
+  return !field.name.empty() && clean(field.name) && clean(field.value);
+}
+
+// The request head, written by hand: Beast's field list would allocate a node per header
+// and its serializer walks them again; this is one string, reused for the retry.
+std::string request_head(const core::Url& url, core::UpstreamRequest& request) {
+  std::string head;
+  head.reserve(256 + request.target.size());
+  head += request.method;
+  head += ' ';
+  head += request.target;
+  head += " HTTP/1.1\r\nhost: ";
+  head += url.host;
+  if (url.port != (url.tls() ? 443 : 80)) {
+    head += ':';
+    head += std::to_string(url.port);
+  }
+  head += "\r\n";
+  for (const auto& field : request.headers) {
+    if (!writable_field(field)) continue;
+    head += field.name;
+    head += ": ";
+    head += field.value;
+    head += "\r\n";
+  }
+  // Streams must reach the client event by event, which a compressed stream defeats.
+  head += request.stream ? "accept-encoding: identity\r\n" : "accept-encoding: gzip, br\r\n";
+  head += "content-length: ";
+  head += std::to_string(request.body.size());
+  head += "\r\nconnection: keep-alive\r\n\r\n";
+  return head;
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -75,15 +128,8 @@ class HttpUpstream final : public core::UpstreamTransport {
                                          core::StreamReceiver* receiver) override {
     const core::Url& url = provider.base_url;
     std::string key = pool_key(provider);
-    http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
-    bool default_port = url.port == (url.tls() ? 443 : 80);
-    req.set(http::field::host, default_port ? url.host : url.host + ":" + std::to_string(url.port));
-    for (const auto& field : request.headers) req.insert(field.name, field.value);
-    // Streams must reach the client event by event, which a compressed stream defeats.
-    req.set(http::field::accept_encoding, request.stream ? "identity" : "gzip, br");
-    req.keep_alive(true);
-    req.body() = std::move(request.body);
-    req.prepare_payload();
+    std::string head = request_head(url, request);
+    std::array<asio::const_buffer, 2> req{asio::buffer(head), asio::buffer(request.body)};
 
     for (int attempt = 0;; ++attempt) {
       std::unique_ptr<Connection> conn = take_idle(key);
@@ -212,12 +258,12 @@ class HttpUpstream final : public core::UpstreamTransport {
 
   // One request/response on `stream`. Returns whether the connection may be reused.
   template <typename Stream>
-  awaitable<bool> exchange(Stream& stream, Connection& conn, http::request<http::string_body>& req,
+  awaitable<bool> exchange(Stream& stream, Connection& conn, std::array<asio::const_buffer, 2>& req,
                            const core::ProviderConfig& p, core::StreamReceiver* receiver,
                            bool reused, core::UpstreamResponse& out) {
     beast::tcp_stream& tcp = conn.lowest();
     tcp.expires_after(p.timeout);
-    auto [wec, written] = co_await http::async_write(stream, req, tuple_awaitable);
+    auto [wec, written] = co_await asio::async_write(stream, req, tuple_awaitable);
     if (wec) {
       if (reused && wec != beast::error::timeout) throw StaleConnection{};
       throw translate(wec, "sending to " + p.name);
@@ -240,15 +286,16 @@ class HttpUpstream final : public core::UpstreamTransport {
       http::response_parser<http::buffer_body> parser(std::move(head_parser));
       parser.body_limit(boost::none);
       co_await receiver->on_head(out);
-      char chunk[16384];
+      if (!conn.stream_chunk) conn.stream_chunk = std::make_unique<char[]>(kStreamChunkBytes);
+      char* chunk = conn.stream_chunk.get();
       while (!parser.is_done()) {
         parser.get().body().data = chunk;
-        parser.get().body().size = sizeof chunk;
+        parser.get().body().size = kStreamChunkBytes;
         tcp.expires_after(p.timeout);  // for streams: the longest wait between events
         auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, parser, tuple_awaitable);
         if (ec == http::error::need_buffer) ec = {};
         if (ec) throw translate(ec, "reading the stream of " + p.name);
-        std::size_t got = sizeof chunk - parser.get().body().size;
+        std::size_t got = kStreamChunkBytes - parser.get().body().size;
         if (got > 0) co_await receiver->on_data(std::string_view(chunk, got));
       }
       co_return parser.keep_alive();
