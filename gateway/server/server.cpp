@@ -2,6 +2,8 @@
 // idle connections; requests in flight (streams too) finish, up to drain_timeout.
 #include "gateway/server/server.h"
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -38,7 +40,22 @@ std::string describe(const core::HostPort& a) {
 
 }  // namespace
 
+// Every open stream holds two sockets (client and provider), and the default soft limit
+// (often 1024) would refuse connections long before memory runs out: take the hard
+// limit, as nginx's worker_rlimit_nofile does, and say what we got.
+static std::uint64_t raise_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit wanted = limit;
+    wanted.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &wanted) == 0) limit = wanted;
+  }
+  return limit.rlim_cur;
+}
+
 int run_server(pipeline::RuntimePtr runtime) {
+  std::uint64_t file_limit = raise_file_limit();
   const core::ServerConfig& server = runtime->config->server;
   unsigned threads =
       server.threads != 0 ? server.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -122,7 +139,8 @@ int run_server(pipeline::RuntimePtr runtime) {
     });
   }
   core::log_info("tollgate ready: " + std::to_string(threads) + " worker thread(s), " +
-                 std::to_string(runtime->config->models.size()) + " model(s)");
+                 std::to_string(runtime->config->models.size()) + " model(s), up to " +
+                 std::to_string(file_limit) + " open files");
   control.run();
   for (auto& t : pool) t.join();
   core::log_info("stopped");
