@@ -3,6 +3,7 @@
 // through tollgate, and through Portkey's gateway (a peer LLM gateway). Writes
 // <out>/<date>-<commit>.{json,md,png} and, for full runs into loadtest/results/, latest.*.
 // Usage: node loadtest/bench/bench.mjs [--quick] [--out DIR] [--build DIR] [--no-peer]
+//        node loadtest/bench/bench.mjs --report loadtest/results/<run>.json
 // loadtest/bench.sh installs what this needs and builds first; docs/performance.md
 // explains the method and how to read the table.
 import { spawn, execFileSync } from "node:child_process";
@@ -317,7 +318,8 @@ function analyse(results) {
 
 function markdown(results, a) {
   const names = Object.keys(results.targets);
-  const rates = results.plan.rates;
+  // Every rate any target ran at (Portkey runs below the others).
+  const rates = [...new Set(names.flatMap((n) => Object.keys(results.targets[n].rates).map(Number)))].sort((a, b) => a - b);
   const lines = [];
   lines.push(`# Benchmark ${results.date} at ${results.commit}${results.quick ? " (quick mode)" : ""}`, "");
   lines.push(`Machine: ${results.machine.cpu}, ${results.machine.cores} cores, Linux ${results.machine.kernel}; ${results.machine.nginx}.`);
@@ -505,7 +507,20 @@ async function main() {
   }
 }
 
-main().catch(async (e) => {
+// `--report FILE.json` renders the table and plot of an earlier run again (after a change
+// to how they are written) without measuring anything.
+function rerender(file) {
+  const results = JSON.parse(readFileSync(file, "utf8"));
+  const base = file.replace(/\.json$/, "");
+  const md = markdown(results, results.analysis);
+  const plotted = plot(results, `${base}.png`);
+  writeFileSync(`${base}.md`, md + (plotted ? `\n![latency against rate](${path.basename(base)}.png)\n` : ""));
+  console.log(md);
+}
+
+const reportOf = option("--report", null);
+const run = reportOf ? Promise.resolve().then(() => rerender(path.resolve(reportOf))) : main();
+run.catch(async (e) => {
   console.error(`[bench] ${e.stack ?? e}`);
   await stopAll();
   process.exit(1);
