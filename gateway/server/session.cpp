@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <optional>
 #include <random>
 
 #include <boost/asio/as_tuple.hpp>
@@ -284,7 +285,10 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     }
     entry->idle = false;
 
-    http::request_parser<http::string_body> parser;
+    // In an optional so that its field list (a heap node per header) is freed once the
+    // Exchange has its own copy, not kept for the life of a stream.
+    std::optional<http::request_parser<http::string_body>> parser_slot;
+    auto& parser = parser_slot.emplace();
     parser.header_limit(kHeaderLimit);
     parser.body_limit(server.max_body_bytes);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, tuple_awaitable);
@@ -333,6 +337,7 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     exchange.body = std::move(req.body());
 
     bool keep_alive = req.keep_alive() && !worker.draining();
+    parser_slot.reset();
     ClientSink<Stream> sink(stream, buffer, exchange, keep_alive, server.idle_timeout);
     std::shared_ptr<ClientWatchState> watch;
     if (handler.watches_client(exchange)) {

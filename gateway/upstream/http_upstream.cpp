@@ -44,8 +44,9 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 // answer head and small body would take two or three reads. Both sizes are per open
 // upstream connection, so they are what 10,000 concurrent streams cost.
 constexpr std::size_t kReadBufferBytes = 2048;
-// Streamed bodies are read in pieces of this size; SSE events are mostly far smaller.
-constexpr std::size_t kStreamChunkBytes = 2048;
+// Streamed bodies are read in pieces of this size; SSE events are mostly a few hundred
+// bytes, and a burst just takes more turns of the loop.
+constexpr std::size_t kStreamChunkBytes = 1024;
 
 struct Connection {
   Connection() { buffer.reserve(kReadBufferBytes); }
@@ -187,6 +188,8 @@ class HttpUpstream final : public core::UpstreamTransport {
     auto& list = idle_[key];
     if (list.size() >= kMaxIdlePerKey) return;
     conn->idle_since = std::chrono::steady_clock::now();
+    // A stream shrank it; the next plain answer should fit in one read again.
+    if (conn->buffer.capacity() < kReadBufferBytes) conn->buffer.reserve(kReadBufferBytes);
     conn->lowest().expires_never();
     list.push_back(std::move(conn));
   }
@@ -285,7 +288,12 @@ class HttpUpstream final : public core::UpstreamTransport {
     if (receiver != nullptr && success) {
       http::response_parser<http::buffer_body> parser(std::move(head_parser));
       parser.body_limit(boost::none);
+      // `out` has its own copy; the parser's field nodes would live as long as the stream.
+      parser.get().clear();
       co_await receiver->on_head(out);
+      // A stream holds its connection for minutes: keep only what the head left unread
+      // (the buffer grows back as events arrive, to about their size).
+      if (conn.buffer.size() < conn.buffer.capacity() / 4) conn.buffer.shrink_to_fit();
       if (!conn.stream_chunk) conn.stream_chunk = std::make_unique<char[]>(kStreamChunkBytes);
       char* chunk = conn.stream_chunk.get();
       while (!parser.is_done()) {
