@@ -20,6 +20,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include "gateway/core/content_coding.h"
 #include "gateway/core/errors.h"
@@ -68,13 +69,14 @@ std::string request_id_from(std::string_view given) {
 }
 
 // Framing fields the sink writes itself, and anything that would split the head.
-bool writable_field(const core::Header& field) {
+bool writable_field(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;  // erased: replaced by a later field
   for (std::string_view owned :
        {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"}) {
-    if (core::iequals(field.name, owned)) return false;
+    if (core::iequals(name, owned)) return false;
   }
   auto clean = [](std::string_view text) { return text.find_first_of("\r\n") == text.npos; };
-  return !field.name.empty() && clean(field.name) && clean(field.value);
+  return clean(name) && clean(value);
 }
 
 // Writes answers to the client. Heads are written by hand into one reused string, not
@@ -174,20 +176,35 @@ class ClientSink final : public core::ResponseSink {
     head_ += ' ';
     head_ += http::obsolete_reason(static_cast<http::status>(status));
     head_ += "\r\n";
-    merged_ = core::Headers();
+    fields_.clear();
   }
 
-  // Later fields replace earlier ones of the same name, as Beast's set() did.
-  void add_field(std::string_view name, std::string_view value) { merged_.set(name, value); }
+  // The head's fields are views into the answer, the exchange and literals, all alive
+  // until finish_head writes them: no copies. A field of ours replaces any earlier one
+  // of the same name; a provider's fields replace ours but keep their own repeats
+  // (set-cookie and the like).
+  void add_field(std::string_view name, std::string_view value) {
+    erase_named(name, fields_.size());
+    fields_.push_back({name, value});
+  }
   void add_fields(const core::Headers& fields) {
-    for (const auto& field : fields) merged_.set(field.name, field.value);
+    std::size_t ours = fields_.size();
+    for (const auto& field : fields) {
+      erase_named(field.name, ours);
+      fields_.push_back({field.name, field.value});
+    }
+  }
+  void erase_named(std::string_view name, std::size_t before) {
+    for (std::size_t i = 0; i < before; ++i) {
+      if (core::iequals(fields_[i].name, name)) fields_[i].name = {};
+    }
   }
 
   void finish_head(std::string_view framing) {
-    merged_.set("x-request-id", exchange_.request_id);
-    for (const auto& field : exchange_.response_headers) merged_.set(field.name, field.value);
-    for (const auto& field : merged_) {
-      if (!writable_field(field)) continue;
+    add_field("x-request-id", exchange_.request_id);
+    for (const auto& field : exchange_.response_headers) add_field(field.name, field.value);
+    for (const auto& field : fields_) {
+      if (!writable_field(field.name, field.value)) continue;
       head_ += field.name;
       head_ += ": ";
       head_ += field.value;
@@ -195,7 +212,6 @@ class ClientSink final : public core::ResponseSink {
     }
     head_ += framing;
     head_ += keep_alive_ ? "\r\n\r\n" : "\r\nconnection: close\r\n\r\n";
-    merged_ = core::Headers();  // not kept for the life of a stream
   }
 
   void mark_committed(int status) {
@@ -212,7 +228,11 @@ class ClientSink final : public core::ResponseSink {
   bool committed_ = false;
   bool finished_ = false;
   std::string head_;
-  core::Headers merged_;
+  struct FieldView {
+    std::string_view name;
+    std::string_view value;
+  };
+  boost::container::small_vector<FieldView, 24> fields_;
   std::string event_;
 };
 
