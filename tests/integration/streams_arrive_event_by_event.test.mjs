@@ -72,3 +72,27 @@ test("a client that disconnects mid-stream cancels the upstream request", async 
   const r = await curl([`${own.base}/v1/chat/completions`, "-d", '{"model":"gpt-test","messages":[]}']);
   assert.equal(r.status, 200);
 });
+
+test("a client that hangs up while waiting for a plain answer cancels the upstream request", async () => {
+  const ownMock = await startMock();
+  const own = await startGateway(basicConfig({ mockUrl: ownMock.url }).replace("threads: 2", "threads: 1"));
+  const controller = new AbortController();
+  const pending = fetch(`${own.base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-mock-hang": "1" },
+    body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "x" }] }),
+    signal: controller.signal,
+  }).catch((e) => e);
+  // Wait until the gateway is talking to the mock, then hang up.
+  for (let i = 0; i < 100 && establishedTo(ownMock.port) === 0; i++) await sleep(20);
+  assert.ok(establishedTo(ownMock.port) > 0, "the request never reached the mock");
+  controller.abort();
+  await pending;
+  // The provider timeout is 5 s; the upstream connection must go long before that.
+  let open = establishedTo(ownMock.port);
+  for (let i = 0; i < 20 && open > 0; i++) {
+    await sleep(50);
+    open = establishedTo(ownMock.port);
+  }
+  assert.equal(open, 0, "the gateway kept waiting on the provider after the client left");
+});
