@@ -49,7 +49,7 @@ core::ListenConfig read_listener(const Reader& r, const YAML::Node& node, const 
 }
 
 void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& server) {
-  if (!node || node.IsNull()) return;
+  if (!Reader::has(node)) return;
   r.check_keys(node, "server",
                {"listen", "admin", "threads", "max_body_bytes", "header_timeout", "idle_timeout",
                 "drain_timeout"});
@@ -62,7 +62,7 @@ void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& se
       });
     }
   }
-  if (YAML::Node admin = node["admin"]; admin && !admin.IsNull()) {
+  if (YAML::Node admin = node["admin"]; Reader::has(admin)) {
     server.admin = r.host_port_of(admin, "server.admin");
   }
   if (YAML::Node n = node["threads"]) {
@@ -98,10 +98,10 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
     r.fail(node["kind"], key + ".kind", "unknown kind '" + p.kind + "' (known: " + list + ")");
   }
   if (p.kind != "demo") {
-    r.required_string(node, "base_url", key);
-    p.base_url = r.url_of(node["base_url"], key + ".base_url");
+    if (!Reader::has(node["base_url"])) r.fail(node, join_key(key, "base_url"), "is required");
+    p.base_url = r.url_of(node["base_url"], join_key(key, "base_url"));
   }
-  if (YAML::Node n = node["api_key"]; n && !n.IsNull()) {
+  if (YAML::Node n = node["api_key"]; Reader::has(n)) {
     // Never echo the value: it is a secret.
     if (!n.IsScalar()) r.fail(n, key + ".api_key", "must be a string");
     p.api_key = n.Scalar();
@@ -111,9 +111,8 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
     p.connect_timeout = r.duration_of(n, key + ".connect_timeout");
   }
   if (YAML::Node n = node["tls_verify"]) p.tls_verify = r.bool_of(n, key + ".tls_verify");
-  if (YAML::Node n = node["ca_file"]; n && !n.IsNull())
-    p.ca_file = r.string_of(n, key + ".ca_file");
-  if (YAML::Node headers = node["headers"]; headers && !headers.IsNull()) {
+  if (YAML::Node n = node["ca_file"]; Reader::has(n)) p.ca_file = r.string_of(n, key + ".ca_file");
+  if (YAML::Node headers = node["headers"]; Reader::has(headers)) {
     r.require_map(headers, key + ".headers");
     for (auto it = headers.begin(); it != headers.end(); ++it) {
       std::string name = it->first.Scalar();

@@ -20,6 +20,22 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+bool append_field(std::string& head, std::string_view name, std::string_view value,
+                  std::span<const std::string_view> owned) {
+  if (name.empty()) return false;
+  if (name.find_first_of("\r\n") != name.npos || value.find_first_of("\r\n") != value.npos) {
+    return false;
+  }
+  for (std::string_view mine : owned) {
+    if (iequals(name, mine)) return false;
+  }
+  head += name;
+  head += ": ";
+  head += value;
+  head += "\r\n";
+  return true;
+}
+
 std::string_view Headers::get(std::string_view name) const {
   for (const auto& f : fields_) {
     if (iequals(f.name, name)) return f.value;

@@ -2,6 +2,7 @@
 // code outside gateway/ sees, so that policies and providers compile without Beast.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,12 @@
 namespace tollgate::core {
 
 bool iequals(std::string_view a, std::string_view b);
+
+// Appends "name: value\r\n" to a hand-written HTTP/1.1 head, unless the field is one the
+// writer sets itself (`owned`, any case) or would break the head (an empty name, a CR or
+// LF anywhere, as a config file could carry). Returns whether it was written.
+bool append_field(std::string& head, std::string_view name, std::string_view value,
+                  std::span<const std::string_view> owned);
 
 struct Header {
   std::string name;

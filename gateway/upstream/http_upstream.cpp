@@ -73,16 +73,9 @@ UpstreamError translate(const beast::error_code& ec, std::string_view during) {
   return UpstreamError(FailureClass::connect_error, std::string(during) + ": " + ec.message());
 }
 
-// Fields the transport writes itself, and fields that would split the head (a CR or LF
-// from a config file): never copied from the request's list.
-bool writable_field(const core::Header& field) {
-  for (std::string_view owned : {"host", "content-length", "connection", "accept-encoding",
-                                 "transfer-encoding", "keep-alive"}) {
-    if (core::iequals(field.name, owned)) return false;
-  }
-  auto clean = [](std::string_view text) { return text.find_first_of("\r\n") == text.npos; };
-  return !field.name.empty() && clean(field.name) && clean(field.value);
-}
+// Fields the transport writes itself: never copied from the request's list.
+constexpr std::string_view kTransportFields[] = {
+    "host", "content-length", "connection", "accept-encoding", "transfer-encoding", "keep-alive"};
 
 // The request head, written by hand: Beast's field list would allocate a node per header
 // and its serializer walks them again; this is one string, reused for the retry.
@@ -100,11 +93,7 @@ std::string request_head(const core::Url& url, core::UpstreamRequest& request) {
   }
   head += "\r\n";
   for (const auto& field : request.headers) {
-    if (!writable_field(field)) continue;
-    head += field.name;
-    head += ": ";
-    head += field.value;
-    head += "\r\n";
+    core::append_field(head, field.name, field.value, kTransportFields);
   }
   // Streams must reach the client event by event, which a compressed stream defeats.
   head += request.stream ? "accept-encoding: identity\r\n" : "accept-encoding: gzip, br\r\n";
