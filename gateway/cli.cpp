@@ -5,6 +5,14 @@ namespace tollgate::gateway {
 
 CommandLine parse_command_line(const std::vector<std::string>& args) {
   CommandLine cl;
+  if (args.size() >= 2 && args[0] == "key") {
+    if (args[1] != "hash" || args.size() > 2) {
+      cl.error = "unknown command: key " + args[1] + " (did you mean `tollgate key hash`?)";
+      return cl;
+    }
+    cl.key_hash = true;
+    return cl;
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--config" || a == "-c") {
@@ -31,11 +39,13 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
 
 std::string usage_text() {
   return "usage: tollgate [--config FILE] [--check]\n"
+         "       tollgate key hash < key.txt\n"
          "       tollgate --version\n"
          "\n"
          "  --config FILE  the YAML configuration (default: the embedded conf/tollgate.yaml)\n"
          "  --check        validate the configuration and exit (0 when valid)\n"
-         "  --version      print the version and exit\n";
+         "  --version      print the version and exit\n"
+         "  key hash       read an API key on stdin, print `hash: sha256:...` for `keys:`\n";
 }
 
 }  // namespace tollgate::gateway

@@ -14,7 +14,8 @@ struct CommandLine {
   bool check = false;
   bool version = false;
   bool help = false;
-  std::string error;  // set when the arguments are wrong
+  bool key_hash = false;  // `tollgate key hash`: stdin key → the config line to paste
+  std::string error;      // set when the arguments are wrong
 };
 
 CommandLine parse_command_line(const std::vector<std::string>& args);

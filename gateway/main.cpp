@@ -12,6 +12,8 @@
 #include "gateway/pipeline/runtime.h"
 #include "gateway/server/server.h"
 #include "gateway/version.h"
+#include "policies/auth/key_material.h"
+#include "policies/builtin.h"
 #include "routing/providers/builtin.h"
 
 namespace tg = tollgate;
@@ -31,6 +33,18 @@ int main(int argc, char** argv) {
     std::cout << "tollgate " << tg::gateway::kVersion << "\n";
     return 0;
   }
+  if (cl.key_hash) {
+    // The key comes on stdin, never as an argument (it would show in `ps` and history).
+    std::string key;
+    std::getline(std::cin, key);
+    while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
+    if (key.empty()) {
+      std::cerr << "tollgate: key hash: no key on stdin\n";
+      return 2;
+    }
+    std::cout << "hash: sha256:" << tg::policies::auth::sha256_hex(key) << "\n";
+    return 0;
+  }
   // A client that hangs up must not kill the process through SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -40,16 +54,19 @@ int main(int argc, char** argv) {
 
   tg::gateway::config::LoadOptions options;
   options.provider_kinds = providers.names();
-  options.extra_sections = {"pipeline"};
-  for (const auto& name : stages.names()) options.extra_sections.push_back(name);
+  options.extra_sections = tg::policies::BuiltinPolicies::config_sections();
+  options.extra_sections.push_back("pipeline");
 
   std::string source = cl.config_path.value_or("<embedded conf/tollgate.yaml>");
   tg::gateway::pipeline::RuntimePtr runtime;
+  std::unique_ptr<tg::policies::BuiltinPolicies> policies;
   try {
     tg::core::ConfigPtr config =
         cl.config_path ? tg::gateway::config::load_config_file(*cl.config_path, options)
                        : tg::gateway::config::load_config_text(
                              tg::gateway::embedded_default_config(), source, options);
+    policies = std::make_unique<tg::policies::BuiltinPolicies>(*config);
+    policies->register_stages(stages);
     runtime = tg::gateway::pipeline::build_runtime(config, providers, stages);
   } catch (const std::exception& e) {
     std::cerr << "tollgate: invalid configuration: " << e.what() << "\n";
@@ -62,7 +79,10 @@ int main(int argc, char** argv) {
   }
   tg::core::log_info("tollgate " + std::string(tg::gateway::kVersion) + " starting with " + source);
   try {
-    return tg::gateway::server::run_server(runtime);
+    int code = tg::gateway::server::run_server(runtime, policies->admin_endpoints());
+    runtime.reset();
+    policies->flush();
+    return code;
   } catch (const std::exception& e) {
     tg::core::log_error(std::string("cannot start: ") + e.what());
     return 1;

@@ -15,19 +15,6 @@
 
 namespace tollgate::gateway::config {
 
-ConfigError::ConfigError(const core::SourceMark& where, std::string key, std::string message)
-    : std::runtime_error([&] {
-        std::string text = where.file;
-        if (where.line > 0) {
-          text += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
-        }
-        text += ": ";
-        if (!key.empty()) text += key + ": ";
-        return text + message;
-      }()),
-      where_(where),
-      key_(std::move(key)) {}
-
 namespace {
 
 core::ListenConfig read_listener(const Reader& r, const YAML::Node& node, const std::string& key) {
@@ -51,8 +38,8 @@ core::ListenConfig read_listener(const Reader& r, const YAML::Node& node, const 
 void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& server) {
   if (!Reader::has(node)) return;
   r.check_keys(node, "server",
-               {"listen", "admin", "threads", "max_body_bytes", "header_timeout", "idle_timeout",
-                "drain_timeout"});
+               {"listen", "admin", "admin_key", "threads", "max_body_bytes", "header_timeout",
+                "idle_timeout", "drain_timeout"});
   if (YAML::Node listen = node["listen"]) {
     if (listen.IsScalar()) {
       server.listen.push_back(read_listener(r, listen, "server.listen"));
@@ -64,6 +51,13 @@ void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& se
   }
   if (YAML::Node admin = node["admin"]; Reader::has(admin)) {
     server.admin = r.host_port_of(admin, "server.admin");
+  }
+  if (YAML::Node key = node["admin_key"]; Reader::has(key)) {
+    // A secret: the message never shows it.
+    server.admin_key = r.string_of(key, "server.admin_key");
+    if (!server.admin_key.empty() && server.admin_key.size() < 16) {
+      r.fail(key, "server.admin_key", "must be at least 16 characters");
+    }
   }
   if (YAML::Node n = node["threads"]) {
     server.threads = static_cast<unsigned>(r.unsigned_of(n, "server.threads", 0, 1024));

@@ -11,20 +11,11 @@
 #include <vector>
 
 #include "gateway/core/config.h"
+#include "gateway/core/config_reader.h"
 
 namespace tollgate::gateway::config {
 
-class ConfigError : public std::runtime_error {
- public:
-  // what() reads "FILE:LINE:COLUMN: KEY: MESSAGE" (line/column omitted when unknown).
-  ConfigError(const core::SourceMark& where, std::string key, std::string message);
-  const core::SourceMark& where() const { return where_; }
-  const std::string& key() const { return key_; }
-
- private:
-  core::SourceMark where_;
-  std::string key_;
-};
+using ConfigError = core::ConfigError;
 
 // Returns the value of an environment variable, or nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
@@ -50,8 +41,8 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
 core::ConfigPtr load_config_file(const std::string& path, const LoadOptions& options = {});
 
 // Parsers shared with the command line and tests.
-core::Duration parse_duration(std::string_view text);   // "250ms", "10s", "5m", "1h"; throws
-core::HostPort parse_host_port(std::string_view text);  // throws std::invalid_argument
-core::Url parse_url(std::string_view text);             // http(s)://host[:port][/path]; throws
+using core::parse_duration;
+using core::parse_host_port;
+using core::parse_url;
 
 }  // namespace tollgate::gateway::config

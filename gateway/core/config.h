@@ -55,7 +55,8 @@ struct ListenConfig {
 struct ServerConfig {
   std::vector<ListenConfig> listen;
   std::optional<HostPort> admin;
-  unsigned threads = 0;  // 0 = one per core
+  std::string admin_key;  // a secret: Bearer token for /admin/*; empty disables them
+  unsigned threads = 0;   // 0 = one per core
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   Duration header_timeout = std::chrono::seconds(10);
   Duration idle_timeout = std::chrono::seconds(60);

@@ -15,6 +15,8 @@ ErrorInfo error_info(ErrorKind kind) {
       return {401, "invalid_request_error", "invalid_api_key"};
     case ErrorKind::forbidden:
       return {403, "permission_error", "forbidden"};
+    case ErrorKind::model_not_allowed:
+      return {403, "permission_error", "model_not_allowed"};
     case ErrorKind::not_found:
       return {404, "invalid_request_error", "unknown_url"};
     case ErrorKind::model_not_found:

@@ -14,6 +14,7 @@ enum class ErrorKind {
   invalid_request,       // 400 (missing or wrong field; `param` names it)
   invalid_api_key,       // 401
   forbidden,             // 403
+  model_not_allowed,     // 403 the key may not use this model
   not_found,             // 404 unknown path
   model_not_found,       // 404 unknown model
   method_not_allowed,    // 405

@@ -5,12 +5,16 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gateway/core/abort_signal.h"
 #include "gateway/core/config.h"
 #include "gateway/core/failure.h"
 #include "gateway/core/headers.h"
+#include "gateway/core/principal.h"
 #include "gateway/core/request_json.h"
 
 namespace tollgate::core {
@@ -23,6 +27,12 @@ struct Usage {
   std::int64_t completion_tokens = 0;
   bool reported = false;  // true when the provider said so (not our estimate)
   std::int64_t total() const { return prompt_tokens + completion_tokens; }
+};
+
+// What a stage remembers about one request between its hooks (stages are shared by all
+// requests, so this lives in the Exchange; Envoy's filter state).
+struct StageState {
+  virtual ~StageState() = default;
 };
 
 struct Exchange {
@@ -42,6 +52,7 @@ struct Exchange {
   RequestJson json;  // what the gateway read from the body
 
   // Decisions.
+  PrincipalPtr principal;  // set by the auth stage; null when authentication is off
   const ModelConfig* model = nullptr;
   const TargetConfig* target_model = nullptr;
   const ProviderConfig* provider = nullptr;
@@ -57,6 +68,28 @@ struct Exchange {
   Clock::time_point started = Clock::now();
   Clock::time_point first_byte{};
   Clock::time_point finished{};
+
+  // The state `owner` (a stage) keeps for this request, made on first use.
+  template <typename T>
+  T& stage_state(const void* owner) {
+    for (auto& [who, state] : stage_states_) {
+      if (who == owner) return static_cast<T&>(*state);
+    }
+    auto made = std::make_unique<T>();
+    T& ref = *made;
+    stage_states_.emplace_back(owner, std::move(made));
+    return ref;
+  }
+  template <typename T>
+  T* find_stage_state(const void* owner) {
+    for (auto& [who, state] : stage_states_) {
+      if (who == owner) return static_cast<T*>(state.get());
+    }
+    return nullptr;
+  }
+
+ private:
+  std::vector<std::pair<const void*, std::unique_ptr<StageState>>> stage_states_;
 };
 
 }  // namespace tollgate::core

@@ -3,8 +3,8 @@
 // stage is one folder and one line there.
 #pragma once
 
-#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gateway/core/provider.h"
@@ -12,22 +12,33 @@
 
 namespace tollgate::core {
 
+// Keeps registration order: for stages it is the default pipeline order.
 template <typename Factory>
 class Registry {
  public:
-  void add(std::string name, Factory factory) { factories_[std::move(name)] = std::move(factory); }
+  void add(std::string name, Factory factory) {
+    for (auto& entry : factories_) {
+      if (entry.first == name) {
+        entry.second = std::move(factory);
+        return;
+      }
+    }
+    factories_.emplace_back(std::move(name), std::move(factory));
+  }
   const Factory* find(const std::string& name) const {
-    auto it = factories_.find(name);
-    return it == factories_.end() ? nullptr : &it->second;
+    for (const auto& entry : factories_) {
+      if (entry.first == name) return &entry.second;
+    }
+    return nullptr;
   }
   std::vector<std::string> names() const {
     std::vector<std::string> out;
-    for (const auto& [name, factory] : factories_) out.push_back(name);
+    for (const auto& entry : factories_) out.push_back(entry.first);
     return out;
   }
 
  private:
-  std::map<std::string, Factory> factories_;
+  std::vector<std::pair<std::string, Factory>> factories_;
 };
 
 using ProviderRegistry = Registry<ProviderFactory>;

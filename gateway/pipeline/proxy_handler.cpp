@@ -151,12 +151,20 @@ std::optional<core::Response> check_request(core::Exchange& exchange) {
   return missing_field(exchange);
 }
 
-// GET /v1/models and GET /v1/models/{id}.
+// GET /v1/models and GET /v1/models/{id}: only the models the caller's key may use.
 core::Response models_answer(const Runtime& runtime, const core::Exchange& exchange) {
   constexpr std::string_view kPrefix = "/v1/models/";
-  if (!exchange.path.starts_with(kPrefix)) return json_response(runtime.models_list_body);
+  const core::Principal* principal = exchange.principal.get();
+  bool restricted = principal != nullptr && !principal->models.empty();
+  if (!exchange.path.starts_with(kPrefix)) {
+    if (!restricted) return json_response(runtime.models_list_body);
+    return json_response(models_list_json(*runtime.config, [&](const core::ModelConfig& model) {
+      return principal->allows_model(model.name);
+    }));
+  }
   std::string_view id = std::string_view(exchange.path).substr(kPrefix.size());
-  if (const core::ModelConfig* model = runtime.config->find_model(id)) {
+  const core::ModelConfig* model = runtime.config->find_model(id);
+  if (model != nullptr && (!restricted || principal->allows_model(model->name))) {
     return json_response(model_json(*model));
   }
   return error_response(ErrorKind::model_not_found,

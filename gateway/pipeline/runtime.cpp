@@ -19,10 +19,12 @@ std::string model_json(const core::ModelConfig& model) {
   return out;
 }
 
-std::string models_list_json(const core::Config& config) {
+std::string models_list_json(const core::Config& config,
+                             const std::function<bool(const core::ModelConfig&)>& include) {
   std::string out = R"({"object":"list","data":[)";
   bool first = true;
   for (const auto& model : config.models) {
+    if (include && !include(model)) continue;
     if (!first) out.push_back(',');
     first = false;
     out += model_json(model);
@@ -42,14 +44,19 @@ RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& p
     }
     runtime->providers.emplace(p.name, (*factory)(p));
   }
-  // Stages run in the order of the config's `pipeline` list once policies exist; a
-  // stage is built only when its section is present (issue 5 onwards).
+  // Stages run in the order of the config's `pipeline` list when there is one, else every
+  // registered stage in its registration order (auth, limits, ...).
+  std::vector<std::string> order;
   if (auto pipeline = config->root["pipeline"]; pipeline && pipeline.IsSequence()) {
-    for (const auto& entry : pipeline) {
-      auto name = entry.as<std::string>();
-      const core::StageFactory* factory = stages.find(name);
-      if (factory == nullptr) throw std::runtime_error("pipeline: unknown stage '" + name + "'");
-      runtime->stages.push_back((*factory)(config->root[name], *config));
+    for (const auto& entry : pipeline) order.push_back(entry.as<std::string>());
+  } else {
+    order = stages.names();
+  }
+  for (const auto& name : order) {
+    const core::StageFactory* factory = stages.find(name);
+    if (factory == nullptr) throw std::runtime_error("pipeline: unknown stage '" + name + "'");
+    if (auto stage = (*factory)(config->root[name], *config)) {
+      runtime->stages.push_back(std::move(stage));
     }
   }
   runtime->models_list_body = models_list_json(*config);

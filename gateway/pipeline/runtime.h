@@ -3,6 +3,7 @@
 // a new Runtime and swaps it in per worker, while requests in flight keep the old one.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -28,8 +29,11 @@ using RuntimePtr = std::shared_ptr<const Runtime>;
 RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& providers,
                          const core::StageRegistry& stages);
 
-// The body of GET /v1/models for `config` (OpenAI's ListModelsResponse).
-std::string models_list_json(const core::Config& config);
+// The body of GET /v1/models for `config` (OpenAI's ListModelsResponse), with the models
+// `include` accepts (all when absent).
+std::string models_list_json(
+    const core::Config& config,
+    const std::function<bool(const core::ModelConfig&)>& include = nullptr);
 // One Model object, for GET /v1/models/{id}.
 std::string model_json(const core::ModelConfig& model);
 

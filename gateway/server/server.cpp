@@ -13,6 +13,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "gateway/core/background_work.h"
 #include "gateway/core/log.h"
 #include "gateway/server/admin_handler.h"
 #include "gateway/server/worker.h"
@@ -54,7 +55,7 @@ static std::uint64_t raise_file_limit() {
   return limit.rlim_cur;
 }
 
-int run_server(pipeline::RuntimePtr runtime) {
+int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> admin_endpoints) {
   std::uint64_t file_limit = raise_file_limit();
   const core::ServerConfig& server = runtime->config->server;
   unsigned threads =
@@ -92,7 +93,8 @@ int run_server(pipeline::RuntimePtr runtime) {
   if (server.admin) {
     admin_worker = std::make_unique<Worker>(threads, runtime);
     admin = std::make_unique<AdminHandler>([runtime] { return runtime->config; },
-                                           [&draining] { return draining.load(); });
+                                           [&draining] { return draining.load(); },
+                                           std::move(admin_endpoints));
     admin_worker->listen(*server.admin, nullptr, *admin);
     core::log_info("admin listening on http://" + describe(*server.admin));
   }
@@ -104,6 +106,8 @@ int run_server(pipeline::RuntimePtr runtime) {
   std::function<void()> check_drained = [&] {
     int open = 0;
     for (auto& w : workers) open += w->open_sessions();
+    // Work requests left running (usage on its way to Redis) counts as open too.
+    open += core::background_work_count().load(std::memory_order_acquire);
     if (open == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
       if (open != 0) {
         core::log_warn("drain timeout: closing " + std::to_string(open) + " connection(s)");

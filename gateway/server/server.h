@@ -3,6 +3,9 @@
 #pragma once
 
 #include <memory>
+#include <vector>
+
+#include "gateway/core/admin_endpoint.h"
 
 #include "gateway/pipeline/runtime.h"
 
@@ -10,6 +13,7 @@ namespace tollgate::gateway::server {
 
 // Runs until SIGTERM or SIGINT, then drains (up to server.drain_timeout) and returns
 // the process exit code. Throws on startup errors (a port in use, a bad certificate).
-int run_server(pipeline::RuntimePtr runtime);
+// `admin_endpoints` are served under /admin/ on the admin listener.
+int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> admin_endpoints);
 
 }  // namespace tollgate::gateway::server

@@ -16,6 +16,7 @@ test("the embedded default config answers the README's curl with the demo provid
   const port = await freePort();
   const admin = await freePort();
   const child = spawn(TOLLGATE_BIN, [], {
+    cwd: tempDir(),
     env: { ...process.env, TOLLGATE_LISTEN: `127.0.0.1:${port}`, TOLLGATE_ADMIN: `127.0.0.1:${admin}` },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -25,7 +26,7 @@ test("the embedded default config answers the README's curl with the demo provid
     for (let i = 0; i < 400 && !(await canConnect(port)); i++) await sleep(25);
     const r = await curl([
       `http://127.0.0.1:${port}/v1/chat/completions`,
-      "-H", "authorization: Bearer anything",
+      "-H", "authorization: Bearer tg-demo-key",
       "-d", '{"model":"demo","messages":[{"role":"user","content":"hi"}]}',
     ]);
     assert.equal(r.status, 200, r.body + stderr);
@@ -34,6 +35,15 @@ test("the embedded default config answers the README's curl with the demo provid
     assert.match(body.choices[0].message.content, /"hi"/);
     assert.ok(body.usage.prompt_tokens >= 1);
     assert.equal(body.usage.total_tokens, body.usage.prompt_tokens + body.usage.completion_tokens);
+    // The demo key is the only way in: any other key is refused in OpenAI's shape.
+    const refused = await curl([
+      `http://127.0.0.1:${port}/v1/chat/completions`,
+      "-H", "authorization: Bearer anything",
+      "-d", '{"model":"demo","messages":[{"role":"user","content":"hi"}]}',
+    ]);
+    assert.equal(refused.status, 401);
+    validate("ErrorResponse", json(refused.body));
+    assert.equal(json(refused.body).error.code, "invalid_api_key");
     const health = await curl([`http://127.0.0.1:${admin}/healthz`]);
     assert.equal(health.status, 200);
   } finally {

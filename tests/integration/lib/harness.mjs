@@ -95,6 +95,17 @@ export async function startMock({ tls } = {}) {
   return { proc, port, url: `${scheme}://127.0.0.1:${port}/v1` };
 }
 
+// A real redis-server on a loopback port, no persistence, stopped by pid like the rest.
+// Pass `port` to start it again where a stopped one was.
+export async function startRedis({ port } = {}) {
+  port ??= await freePort();
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const proc = track(spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] }), "redis-server");
+  await waitFor(async () => proc.exit || (await canConnect(port)), "redis-server to listen");
+  if (proc.exit) throw new Error(`redis-server exited: ${proc.stdout}${proc.stderr}`);
+  return { proc, port, url: `redis://127.0.0.1:${port}/0` };
+}
+
 // Fetches what the mock last received (it records with --record).
 export async function lastUpstreamRequest(mock) {
   const res = await fetch(`http://127.0.0.1:${mock.port}/mock/last-request`);
@@ -110,6 +121,7 @@ export async function startGateway(config, { env = {}, args = [], waitReady = tr
   writeFileSync(file, config.replaceAll("${PORT}", String(port)).replaceAll("${ADMIN_PORT}", String(adminPort)));
   const proc = track(
     spawn(TOLLGATE_BIN, ["--config", file, ...args], {
+      cwd: dir, // relative state paths (data/tollgate.db) land in the test's own directory
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
     }),

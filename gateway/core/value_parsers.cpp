@@ -2,9 +2,9 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "gateway/config/config_loader.h"
+#include "gateway/core/config_reader.h"
 
-namespace tollgate::gateway::config {
+namespace tollgate::core {
 
 namespace {
 
@@ -16,7 +16,7 @@ bool parse_uint(std::string_view text, unsigned long long& out) {
 
 }  // namespace
 
-core::Duration parse_duration(std::string_view text) {
+Duration parse_duration(std::string_view text) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   unsigned long long n = 0;
@@ -38,11 +38,11 @@ core::Duration parse_duration(std::string_view text) {
                                 "' (use ms, s, m or h)");
   }
   if (n > 10ull * 365 * 24 * 3600 * 1000) throw std::invalid_argument("duration is too large");
-  return core::Duration(static_cast<core::Duration::rep>(ms));
+  return Duration(static_cast<Duration::rep>(ms));
 }
 
-core::HostPort parse_host_port(std::string_view text) {
-  core::HostPort out;
+HostPort parse_host_port(std::string_view text) {
+  HostPort out;
   std::string_view port;
   if (text.starts_with('[')) {
     std::size_t close = text.find(']');
@@ -69,8 +69,8 @@ core::HostPort parse_host_port(std::string_view text) {
   return out;
 }
 
-core::Url parse_url(std::string_view text) {
-  core::Url url;
+Url parse_url(std::string_view text) {
+  Url url;
   std::size_t scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos) {
     throw std::invalid_argument("expected http://host[:port][/path] or https://...");
@@ -91,7 +91,7 @@ core::Url parse_url(std::string_view text) {
   bool has_port = authority.starts_with('[') ? authority.find("]:") != std::string_view::npos
                                              : authority.find(':') != std::string_view::npos;
   if (has_port) {
-    core::HostPort hp = parse_host_port(authority);
+    HostPort hp = parse_host_port(authority);
     url.host = hp.host;
     url.port = hp.port;
   } else {
@@ -103,4 +103,4 @@ core::Url parse_url(std::string_view text) {
   return url;
 }
 
-}  // namespace tollgate::gateway::config
+}  // namespace tollgate::core

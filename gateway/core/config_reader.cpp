@@ -1,16 +1,16 @@
 // Typed reads of YAML nodes for the section readers: every failure becomes a ConfigError
 // at the node's file:line:column with its dotted key, and never echoes a secret.
-#include "gateway/config/yaml_reader.h"
+#include "gateway/core/config_reader.h"
 
 #include <algorithm>
 #include <set>
 #include <stdexcept>
 
-namespace tollgate::gateway::config {
+namespace tollgate::core {
 
 namespace {
 
-constexpr std::string_view kSecretKeys[] = {"api_key"};
+constexpr std::string_view kSecretKeys[] = {"api_key", "admin_key", "key:", "hash:"};
 
 // How a key is shown in a message. A mistyped secret key may carry the secret itself:
 // `{api_key:sk-...}` in a flow map parses as one key named "api_key:sk-...".
@@ -25,6 +25,19 @@ std::string shown_key(const std::string& name) {
 
 }  // namespace
 
+ConfigError::ConfigError(const SourceMark& where, std::string key, std::string message)
+    : std::runtime_error([&] {
+        std::string text = where.file;
+        if (where.line > 0) {
+          text += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+        }
+        text += ": ";
+        if (!key.empty()) text += key + ": ";
+        return text + message;
+      }()),
+      where_(where),
+      key_(std::move(key)) {}
+
 std::string join_key(std::string_view parent, std::string_view name) {
   if (parent.empty()) return std::string(name);
   std::string out(parent);
@@ -33,25 +46,25 @@ std::string join_key(std::string_view parent, std::string_view name) {
   return out;
 }
 
-core::SourceMark Reader::mark(const YAML::Node& node) const {
+SourceMark ConfigReader::mark(const YAML::Node& node) const {
   if (!node.IsDefined()) return {file_, 0, 0};
   YAML::Mark m = node.Mark();
   if (m.is_null()) return {file_, 0, 0};
   return {file_, m.line + 1, m.column + 1};
 }
 
-void Reader::fail(const YAML::Node& node, const std::string& key,
-                  const std::string& message) const {
+void ConfigReader::fail(const YAML::Node& node, const std::string& key,
+                        const std::string& message) const {
   throw ConfigError(mark(node), key, message);
 }
 
-void Reader::require_map(const YAML::Node& node, const std::string& key) const {
+void ConfigReader::require_map(const YAML::Node& node, const std::string& key) const {
   if (!node.IsMap()) fail(node, key, "must be a mapping (key: value)");
 }
 
-void Reader::check_keys(const YAML::Node& node, const std::string& key,
-                        std::initializer_list<std::string_view> allowed,
-                        const std::vector<std::string>& extra) const {
+void ConfigReader::check_keys(const YAML::Node& node, const std::string& key,
+                              std::initializer_list<std::string_view> allowed,
+                              const std::vector<std::string>& extra) const {
   require_map(node, key);
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
@@ -71,13 +84,13 @@ void Reader::check_keys(const YAML::Node& node, const std::string& key,
   }
 }
 
-std::string Reader::string_of(const YAML::Node& node, const std::string& key) const {
+std::string ConfigReader::string_of(const YAML::Node& node, const std::string& key) const {
   if (!node.IsScalar()) fail(node, key, "must be a string");
   return node.Scalar();
 }
 
-std::string Reader::required_string(const YAML::Node& parent, const char* name,
-                                    const std::string& key) const {
+std::string ConfigReader::required_string(const YAML::Node& parent, const char* name,
+                                          const std::string& key) const {
   std::string path = join_key(key, name);
   YAML::Node node = parent[name];
   if (!has(node)) fail(parent, path, "is required");
@@ -86,8 +99,8 @@ std::string Reader::required_string(const YAML::Node& parent, const char* name,
   return value;
 }
 
-std::uint64_t Reader::unsigned_of(const YAML::Node& node, const std::string& key, std::uint64_t min,
-                                  std::uint64_t max) const {
+std::uint64_t ConfigReader::unsigned_of(const YAML::Node& node, const std::string& key,
+                                        std::uint64_t min, std::uint64_t max) const {
   std::string text = node.IsScalar() ? node.Scalar() : std::string();
   std::uint64_t value = 0;
   bool ok = !text.empty() && text.size() <= 19 &&
@@ -103,16 +116,16 @@ std::uint64_t Reader::unsigned_of(const YAML::Node& node, const std::string& key
   return value;
 }
 
-bool Reader::bool_of(const YAML::Node& node, const std::string& key) const {
+bool ConfigReader::bool_of(const YAML::Node& node, const std::string& key) const {
   std::string text = node.IsScalar() ? node.Scalar() : std::string();
   if (text == "true" || text == "True" || text == "TRUE") return true;
   if (text == "false" || text == "False" || text == "FALSE") return false;
   fail(node, key, "must be true or false");
 }
 
-core::Duration Reader::duration_of(const YAML::Node& node, const std::string& key,
+Duration ConfigReader::duration_of(const YAML::Node& node, const std::string& key,
                                    bool allow_zero) const {
-  core::Duration value;
+  Duration value;
   try {
     value = parse_duration(string_of(node, key));
   } catch (const std::invalid_argument& e) {
@@ -122,7 +135,7 @@ core::Duration Reader::duration_of(const YAML::Node& node, const std::string& ke
   return value;
 }
 
-core::HostPort Reader::host_port_of(const YAML::Node& node, const std::string& key) const {
+HostPort ConfigReader::host_port_of(const YAML::Node& node, const std::string& key) const {
   try {
     return parse_host_port(string_of(node, key));
   } catch (const std::invalid_argument& e) {
@@ -130,7 +143,7 @@ core::HostPort Reader::host_port_of(const YAML::Node& node, const std::string& k
   }
 }
 
-core::Url Reader::url_of(const YAML::Node& node, const std::string& key) const {
+Url ConfigReader::url_of(const YAML::Node& node, const std::string& key) const {
   try {
     return parse_url(string_of(node, key));
   } catch (const std::invalid_argument& e) {
@@ -138,4 +151,4 @@ core::Url Reader::url_of(const YAML::Node& node, const std::string& key) const {
   }
 }
 
-}  // namespace tollgate::gateway::config
+}  // namespace tollgate::core

@@ -1,0 +1,94 @@
+#include "policies/auth/auth_stage.h"
+
+#include "gateway/core/errors.h"
+#include "gateway/core/log.h"
+#include "policies/auth/key_material.h"
+
+namespace tollgate::policies::auth {
+
+namespace asio = boost::asio;
+
+namespace {
+
+core::Decision refuse(core::ErrorKind kind, std::string_view message, std::string_view param = {}) {
+  core::Response response;
+  response.status = core::error_info(kind).status;
+  response.headers.set("content-type", "application/json");
+  if (kind == core::ErrorKind::invalid_api_key) {
+    response.headers.set("www-authenticate", "Bearer realm=\"tollgate\"");
+  }
+  response.body = core::error_body(kind, message, param);
+  return core::Decision::respond(std::move(response));
+}
+
+}  // namespace
+
+AuthStage::AuthStage(ConfiguredKeys configured, KeyStore& store, state::OnRedisError on_store_error)
+    : configured_(std::move(configured)), store_(store), on_store_error_(on_store_error) {}
+
+asio::awaitable<bool> AuthStage::open_mode() {
+  if (!configured_.empty()) co_return false;
+  try {
+    co_return !(co_await store_.any_active());
+  } catch (const state::RedisUnavailable&) {
+    // Unknown whether keys exist: open only when the operator chose to fail open.
+    co_return on_store_error_ == state::OnRedisError::fail_open;
+  }
+}
+
+asio::awaitable<core::Decision> AuthStage::on_request(core::Exchange& exchange) {
+  std::string_view presented = presented_key(exchange.request_headers);
+  core::PrincipalPtr principal;
+  bool store_down = false;
+  if (!presented.empty()) {
+    std::string digest = sha256_hex(presented);
+    principal = configured_.find(digest);
+    if (!principal) {
+      try {
+        principal = co_await store_.find(digest);
+      } catch (const state::RedisUnavailable&) {
+        store_down = true;
+      }
+    }
+  }
+  if (!principal) {
+    if (co_await open_mode()) co_return core::Decision::proceed();
+    if (store_down) {
+      // The key may be a valid admin-made one we cannot check now: not the caller's fault.
+      co_return refuse(core::ErrorKind::unavailable,
+                       "the key store is unavailable; try again shortly");
+    }
+    if (presented.empty()) {
+      co_return refuse(core::ErrorKind::invalid_api_key,
+                       "You didn't provide an API key. You need to provide your API key in an "
+                       "Authorization header using Bearer auth (i.e. Authorization: Bearer "
+                       "YOUR_KEY).");
+    }
+    // Never echo the key, not even masked: it may be another system's secret.
+    co_return refuse(core::ErrorKind::invalid_api_key, "Incorrect API key provided.");
+  }
+  exchange.principal = principal;
+  const auto& model = exchange.json.model;
+  if (exchange.operation != core::Operation::models && model && !principal->allows_model(*model)) {
+    co_return refuse(core::ErrorKind::model_not_allowed,
+                     "this key may not use the model '" + *model + "'", "model");
+  }
+  co_return core::Decision::proceed();
+}
+
+core::StageFactory auth_stage_factory(KeyStore& store, const state::StateConfig& state) {
+  return [&store, on_error = state.on_redis_error](
+             const YAML::Node&, const core::Config& config) -> std::unique_ptr<core::Stage> {
+    ConfiguredKeys configured = ConfiguredKeys::read(config);
+    if (configured.empty()) {
+      core::log_warn(
+          "AUTHENTICATION IS OFF: the config has no `keys` section, so every request is "
+          "served without an API key until a key is made through POST /admin/keys");
+    } else {
+      core::log_info("auth: " + std::to_string(configured.size()) + " configured key(s)");
+    }
+    return std::make_unique<AuthStage>(std::move(configured), store, on_error);
+  };
+}
+
+}  // namespace tollgate::policies::auth

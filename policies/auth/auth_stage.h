@@ -1,0 +1,36 @@
+// The `auth` stage: resolves the caller's API key to a principal (config keys first, then
+// keys made through the admin API), refuses unknown or missing keys with 401 and models
+// the key may not use with 403. With no key anywhere, it lets every request through and
+// said so at startup.
+#pragma once
+
+#include <memory>
+
+#include "gateway/core/stage.h"
+#include "policies/auth/configured_keys.h"
+#include "policies/auth/key_store.h"
+
+namespace tollgate::policies::auth {
+
+class AuthStage final : public core::Stage {
+ public:
+  AuthStage(ConfiguredKeys configured, KeyStore& store, state::OnRedisError on_store_error);
+
+  std::string_view name() const override { return "auth"; }
+  boost::asio::awaitable<core::Decision> on_request(core::Exchange& exchange) override;
+
+ private:
+  // Whether this request may go without a key: nothing is configured and no admin key
+  // exists. Asked per request, so the first key made through the admin API closes the
+  // door at once.
+  boost::asio::awaitable<bool> open_mode();
+
+  ConfiguredKeys configured_;
+  KeyStore& store_;
+  state::OnRedisError on_store_error_;
+};
+
+// Registered as "auth"; reads the `keys` section.
+core::StageFactory auth_stage_factory(KeyStore& store, const state::StateConfig& state);
+
+}  // namespace tollgate::policies::auth

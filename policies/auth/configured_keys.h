@@ -1,0 +1,31 @@
+// The keys written in the config's `keys:` section, as principals by SHA-256. Immutable
+// once built: a reload builds a new set.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+
+#include "gateway/core/config.h"
+#include "gateway/core/principal.h"
+
+namespace tollgate::policies::auth {
+
+class ConfiguredKeys {
+ public:
+  // Reads config.root["keys"]. Each entry has `id`, exactly one of `hash: sha256:<hex>`
+  // or `key:` (clear text, for development with ${ENV}), and optionally user, team, tags,
+  // models and limits. Throws core::ConfigError.
+  static ConfiguredKeys read(const core::Config& config);
+
+  // The principal whose key hashes to `sha256_hex`, or null.
+  core::PrincipalPtr find(const std::string& sha256_hex) const;
+  bool empty() const { return by_hash_.empty(); }
+  std::size_t size() const { return by_hash_.size(); }
+
+ private:
+  // The map finds the entry by the digest; the digest is then compared again in constant
+  // time, so timing depends only on a hash the attacker cannot steer toward a real key.
+  std::unordered_map<std::string, core::PrincipalPtr> by_hash_;
+};
+
+}  // namespace tollgate::policies::auth

@@ -1,0 +1,192 @@
+#include "policies/limits/limits_stage.h"
+
+#include <boost/asio/this_coro.hpp>
+
+#include "gateway/core/errors.h"
+
+namespace tollgate::policies::limits {
+
+namespace asio = boost::asio;
+
+namespace {
+
+struct RequestLimits : core::StageState {
+  AdmitRequest request;
+  bool admitted = false;
+  bool by_fallback = false;
+  asio::any_io_executor executor;
+};
+
+std::string describe_limit(LimitKind kind) {
+  switch (kind) {
+    case LimitKind::rpm:
+      return "requests per minute (rpm)";
+    case LimitKind::tpm:
+      return "tokens per minute (tpm)";
+    case LimitKind::max_parallel:
+      return "requests in flight (max_parallel)";
+    case LimitKind::tokens_per_day:
+      return "tokens per day (tokens_per_day)";
+    case LimitKind::budget:
+      return "the monthly budget (budget_usd_per_month)";
+  }
+  return "a limit";
+}
+
+// "key:app-prod" → "key app-prod": the caller's own key, user or team, never another's.
+std::string describe_scope(const std::string& scope) {
+  std::string out = scope;
+  if (auto colon = out.find(':'); colon != std::string::npos) out[colon] = ' ';
+  return out;
+}
+
+void add_window_headers(core::Headers& headers, const Admission& admission) {
+  if (admission.requests) {
+    headers.set("x-ratelimit-limit-requests", std::to_string(admission.requests->limit));
+    headers.set("x-ratelimit-remaining-requests", std::to_string(admission.requests->remaining));
+    headers.set("x-ratelimit-reset-requests", format_reset(admission.requests->reset_ms));
+  }
+  if (admission.tokens) {
+    headers.set("x-ratelimit-limit-tokens", std::to_string(admission.tokens->limit));
+    headers.set("x-ratelimit-remaining-tokens", std::to_string(admission.tokens->remaining));
+    headers.set("x-ratelimit-reset-tokens", format_reset(admission.tokens->reset_ms));
+  }
+}
+
+core::Decision refuse(const Admission& admission) {
+  core::Response response;
+  response.headers.set("content-type", "application/json");
+  if (admission.verdict == Admission::Verdict::unavailable) {
+    response.status = 503;
+    response.headers.set("retry-after", "1");
+    response.body = core::error_body(core::ErrorKind::unavailable,
+                                     "rate limits cannot be checked right now; try again shortly");
+    return core::Decision::respond(std::move(response));
+  }
+  bool quota = admission.limit == LimitKind::tokens_per_day || admission.limit == LimitKind::budget;
+  core::ErrorKind kind =
+      quota ? core::ErrorKind::insufficient_quota : core::ErrorKind::rate_limited;
+  response.status = 429;
+  std::string message;
+  std::int64_t retry_ms = std::max<std::int64_t>(1, admission.retry_after_ms);
+  if (admission.never) {
+    message = "Request too large for " + describe_scope(admission.scope) + ": it needs more than " +
+              describe_limit(admission.limit) + " allows. Reduce the prompt or max_tokens.";
+  } else if (quota) {
+    message = "You exceeded " + describe_limit(admission.limit) + " of " +
+              describe_scope(admission.scope) + ". It resets in " + format_reset(retry_ms) + ".";
+  } else {
+    message = "Rate limit reached for " + describe_limit(admission.limit) + " on " +
+              describe_scope(admission.scope) + ". Please try again in " + format_reset(retry_ms) +
+              ".";
+  }
+  response.body = core::error_body(kind, message);
+  response.headers.set("retry-after", std::to_string((retry_ms + 999) / 1000));
+  response.headers.set("retry-after-ms", std::to_string(retry_ms));
+  add_window_headers(response.headers, admission);
+  return core::Decision::respond(std::move(response));
+}
+
+}  // namespace
+
+std::int64_t estimate_prompt_tokens(const core::RequestJson& json) {
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>((json.prompt_chars + 3) / 4));
+}
+
+std::string format_reset(std::int64_t ms) {
+  if (ms < 1000) return std::to_string(std::max<std::int64_t>(ms, 0)) + "ms";
+  std::int64_t minutes = ms / 60000;
+  std::int64_t rest_ms = ms % 60000;
+  std::string seconds = std::to_string(rest_ms / 1000);
+  if (std::int64_t frac = rest_ms % 1000; frac != 0) {
+    char buffer[8];
+    std::snprintf(buffer, sizeof buffer, ".%03lld", static_cast<long long>(frac));
+    std::string f = buffer;
+    while (f.back() == '0') f.pop_back();
+    seconds += f;
+  }
+  if (minutes == 0) return seconds + "s";
+  std::int64_t hours = minutes / 60;
+  std::string out = hours > 0 ? std::to_string(hours) + "h" : "";
+  return out + std::to_string(minutes % 60) + "m" + seconds + "s";
+}
+
+std::vector<Scope> LimitsStage::scopes_of(const core::Exchange& exchange) const {
+  std::vector<Scope> scopes;
+  const core::Principal* p = exchange.principal.get();
+  if (p == nullptr) {
+    scopes.push_back({"key:anonymous", {}});
+    return scopes;
+  }
+  scopes.push_back({"key:" + p->key_id, p->limits});
+  if (!p->user.empty()) {
+    auto it = config_.users.find(p->user);
+    scopes.push_back(
+        {"user:" + p->user, it == config_.users.end() ? core::LimitSet{} : it->second});
+  }
+  if (!p->team.empty()) {
+    auto it = config_.teams.find(p->team);
+    scopes.push_back(
+        {"team:" + p->team, it == config_.teams.end() ? core::LimitSet{} : it->second});
+  }
+  return scopes;
+}
+
+asio::awaitable<core::Decision> LimitsStage::on_request(core::Exchange& exchange) {
+  if (exchange.operation == core::Operation::models) co_return core::Decision::proceed();
+  auto& state = exchange.stage_state<RequestLimits>(this);
+  state.executor = co_await asio::this_coro::executor;
+  state.request.scopes = scopes_of(exchange);
+  state.request.request_id = exchange.request_id;
+  state.request.lease = lease_;
+  state.request.token_estimate = estimate_prompt_tokens(exchange.json) +
+                                 std::max<long long>(0, exchange.json.max_tokens.value_or(0));
+  bool any_limit = false;
+  for (const auto& scope : state.request.scopes) any_limit = any_limit || !scope.limits.empty();
+  if (!any_limit) {
+    // Nothing to hold it to: no round trip; the usage is still recorded at the end.
+    state.admitted = true;
+    co_return core::Decision::proceed();
+  }
+  Admission admission = co_await store_.admit(state.request);
+  if (admission.verdict != Admission::Verdict::allowed) co_return refuse(admission);
+  state.admitted = true;
+  state.by_fallback = admission.by_fallback;
+  add_window_headers(exchange.response_headers, admission);
+  co_return core::Decision::proceed();
+}
+
+void LimitsStage::on_complete(core::Exchange& exchange) {
+  auto* state = exchange.find_stage_state<RequestLimits>(this);
+  if (state == nullptr || !state->admitted) return;
+  Settlement settlement;
+  settlement.admitted_by_fallback = state->by_fallback;
+  if (exchange.usage.reported) {
+    settlement.usage = exchange.usage;
+  } else if (exchange.status >= 200 && exchange.status < 300) {
+    // The provider did not say: count the prompt as estimated, so a quota still moves.
+    settlement.usage.prompt_tokens = estimate_prompt_tokens(exchange.json);
+  }
+  std::string_view served = exchange.target_model != nullptr
+                                ? std::string_view(exchange.target_model->model)
+                                : std::string_view();
+  settlement.cost_nusd =
+      config_.cost_nusd(served, settlement.usage.prompt_tokens, settlement.usage.completion_tokens);
+  if (settlement.cost_nusd == 0 && exchange.json.model) {
+    settlement.cost_nusd = config_.cost_nusd(*exchange.json.model, settlement.usage.prompt_tokens,
+                                             settlement.usage.completion_tokens);
+  }
+  store_.settle(state->request, settlement, state->executor);
+}
+
+core::StageFactory limits_stage_factory(CounterStore& store) {
+  return [&store](const YAML::Node&, const core::Config& config) -> std::unique_ptr<core::Stage> {
+    // A slot is held no longer than the longest provider timeout (plus a margin): a
+    // replica that dies with requests in flight does not hold them forever in Redis.
+    auto lease = std::chrono::milliseconds(std::chrono::minutes(10));
+    for (const auto& p : config.providers) lease = std::max(lease, p.timeout * 2);
+    return std::make_unique<LimitsStage>(read_limits_config(config), store, lease);
+  };
+}
+
+}  // namespace tollgate::policies::limits

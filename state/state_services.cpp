@@ -1,0 +1,59 @@
+// `state:` section reading and the per-thread Redis clients.
+#include "state/state_services.h"
+
+#include <unordered_map>
+
+#include "gateway/core/config_reader.h"
+
+namespace tollgate::state {
+
+StateConfig read_state_config(const core::Config& config) {
+  StateConfig out;
+  const YAML::Node section = config.root["state"];
+  if (!core::ConfigReader::has(section)) return out;
+  core::ConfigReader r(config.source);
+  r.require_map(section, "state");
+  r.check_keys(section, "state",
+               {"sqlite", "redis", "on_redis_error", "flush_interval", "key_prefix"});
+  if (r.has(section["sqlite"])) out.sqlite_path = r.string_of(section["sqlite"], "state.sqlite");
+  if (r.has(section["redis"])) {
+    std::string url = r.string_of(section["redis"], "state.redis");
+    try {
+      out.redis = RedisEndpoint::parse(url);
+    } catch (const std::invalid_argument& e) {
+      r.fail(section["redis"], "state.redis", e.what());
+    }
+  }
+  if (r.has(section["on_redis_error"])) {
+    std::string mode = r.string_of(section["on_redis_error"], "state.on_redis_error");
+    if (mode == "fail_open") {
+      out.on_redis_error = OnRedisError::fail_open;
+    } else if (mode == "fail_closed") {
+      out.on_redis_error = OnRedisError::fail_closed;
+    } else {
+      r.fail(section["on_redis_error"], "state.on_redis_error", "must be fail_open or fail_closed");
+    }
+  }
+  if (r.has(section["flush_interval"])) {
+    out.flush_interval = r.duration_of(section["flush_interval"], "state.flush_interval");
+  }
+  if (r.has(section["key_prefix"])) {
+    out.key_prefix = r.string_of(section["key_prefix"], "state.key_prefix");
+  }
+  return out;
+}
+
+StateServices::StateServices(StateConfig config)
+    : config_(std::move(config)), sqlite_(std::make_unique<SqliteStore>(config_.sqlite_path)) {}
+
+StateServices::~StateServices() = default;
+
+RedisClient& StateServices::redis(const boost::asio::any_io_executor& executor) {
+  // One client per (thread, services): a worker's requests share its pipelined connection.
+  thread_local std::unordered_map<const StateServices*, std::unique_ptr<RedisClient>> clients;
+  auto& client = clients[this];
+  if (!client) client = std::make_unique<RedisClient>(executor, *config_.redis);
+  return *client;
+}
+
+}  // namespace tollgate::state

@@ -1,0 +1,92 @@
+// The in-process counters: all scopes of a request are taken together or not at all,
+// and settled usage reaches SQLite.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "policies/limits/counter_store_impl.h"
+
+using namespace tollgate;
+using namespace tollgate::policies::limits;
+
+namespace {
+
+std::string temp_db() {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("tollgate-unit-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+  std::filesystem::create_directories(dir);
+  return (dir / "state.db").string();
+}
+
+Admission admit(CounterStore& store, const AdmitRequest& request) {
+  boost::asio::io_context io;
+  auto future = boost::asio::co_spawn(io, store.admit(request), boost::asio::use_future);
+  io.run();
+  return future.get();
+}
+
+Scope scope(std::string id, std::optional<std::int64_t> rpm) {
+  Scope s{std::move(id), {}};
+  s.limits.rpm = rpm;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a request refused by one scope leaves no trace in the others") {
+  state::SqliteStore db(temp_db());
+  auto store = make_local_counter_store(db, std::chrono::hours(1));
+  AdmitRequest both{{scope("key:a", 5), scope("team:t", 2)}, 1, "r1", {}};
+  AdmitRequest key_only{{scope("key:a", 5)}, 1, "r2", {}};
+  REQUIRE(admit(*store, both).verdict == Admission::Verdict::allowed);
+  REQUIRE(admit(*store, both).verdict == Admission::Verdict::allowed);
+  Admission refused = admit(*store, both);
+  REQUIRE(refused.verdict == Admission::Verdict::limited);
+  REQUIRE(refused.scope == "team:t");
+  REQUIRE(refused.limit == LimitKind::rpm);
+  // key:a took 2 (not 3): it still has 3 of its 5.
+  Admission a = admit(*store, key_only);
+  REQUIRE(a.verdict == Admission::Verdict::allowed);
+  REQUIRE(a.requests->limit == 5);
+  REQUIRE(a.requests->remaining == 2);
+}
+
+TEST_CASE("the tightest window is the one the headers show") {
+  state::SqliteStore db(temp_db());
+  auto store = make_local_counter_store(db, std::chrono::hours(1));
+  AdmitRequest request{{scope("key:a", 100), scope("user:u", 3)}, 1, "r", {}};
+  Admission a = admit(*store, request);
+  REQUIRE(a.requests->limit == 3);
+  REQUIRE(a.requests->remaining == 2);
+}
+
+TEST_CASE("settled usage is written to SQLite by flush and read back by a new store") {
+  std::string path = temp_db();
+  {
+    state::SqliteStore db(path);
+    auto store = make_local_counter_store(db, std::chrono::hours(1));
+    AdmitRequest request{{scope("key:a", std::nullopt)}, 10, "r", {}};
+    boost::asio::io_context io;
+    Settlement s;
+    s.usage = {7, 5, true};
+    s.cost_nusd = 1234;
+    store->settle(request, s, io.get_executor());
+    store->settle(request, s, io.get_executor());
+    store->flush();
+  }
+  state::SqliteStore db(path);
+  auto now = std::chrono::system_clock::now();
+  std::vector<std::string> periods{utc_day(now), utc_month(now)};
+  auto rows = db.usage(periods, "key:a");
+  REQUIRE(rows.size() == 2);
+  for (const auto& row : rows) {
+    REQUIRE(row.counters.requests == 2);
+    REQUIRE(row.counters.prompt_tokens == 14);
+    REQUIRE(row.counters.completion_tokens == 10);
+    REQUIRE(row.counters.cost_nusd == 2468);
+  }
+}
