@@ -18,7 +18,7 @@ BuiltinPolicies::BuiltinPolicies(const core::Config& config)
 BuiltinPolicies::~BuiltinPolicies() = default;
 
 void BuiltinPolicies::register_stages(core::StageRegistry& registry) {
-  registry.add("auth", auth::auth_stage_factory(*keys_, state_->config()));
+  registry.add("auth", auth::auth_stage_factory(*keys_));
   registry.add("limits", limits::limits_stage_factory(*counters_));
 }
 

@@ -26,7 +26,7 @@ packages=(
   curl openssl
 )
 ((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3)
-((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux)
+((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux redis-server)
 # Node comes with the machine image (Node 20 with its own npm); Debian's only when absent.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)

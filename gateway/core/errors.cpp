@@ -29,6 +29,8 @@ ErrorInfo error_info(ErrorKind kind) {
       return {415, "invalid_request_error", "unsupported_content_encoding"};
     case ErrorKind::rate_limited:
       return {429, "requests", "rate_limit_exceeded"};
+    case ErrorKind::token_rate_limited:
+      return {429, "tokens", "rate_limit_exceeded"};
     case ErrorKind::insufficient_quota:
       return {429, "insufficient_quota", "insufficient_quota"};
     case ErrorKind::internal:

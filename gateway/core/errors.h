@@ -20,7 +20,8 @@ enum class ErrorKind {
   method_not_allowed,    // 405
   request_too_large,     // 413
   unsupported_media,     // 415
-  rate_limited,          // 429
+  rate_limited,          // 429 requests per minute, requests in flight
+  token_rate_limited,    // 429 tokens per minute (OpenAI's type "tokens")
   insufficient_quota,    // 429
   internal,              // 500
   upstream_unreachable,  // 502 connect failure, reset, bad answer

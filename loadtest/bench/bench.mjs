@@ -1,12 +1,14 @@
 // The overhead benchmark: the same OpenAI-shaped traffic, on loopback, in one run, sent
 // directly to the mock provider (the floor), through nginx (the classic reverse proxy),
-// through tollgate, and through Portkey's gateway (a peer LLM gateway). Writes
+// through tollgate (every stage on; counters in process, then in Redis), and through
+// Portkey's gateway (a peer LLM gateway). Writes
 // <out>/<date>-<commit>.{json,md,png} and, for full runs into loadtest/results/, latest.*.
-// Usage: node loadtest/bench/bench.mjs [--quick] [--out DIR] [--build DIR] [--no-peer]
+// Usage: node loadtest/bench/bench.mjs [--quick] [--out DIR] [--build DIR] [--no-peer] [--no-redis]
 //        node loadtest/bench/bench.mjs --report loadtest/results/<run>.json
 // loadtest/bench.sh installs what this needs and builds first; docs/performance.md
 // explains the method and how to read the table.
 import { spawn, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -25,6 +27,15 @@ const quick = flag("--quick");
 const build = path.resolve(option("--build", path.join(root, "build")));
 const outDir = path.resolve(option("--out", path.join(root, "loadtest", "results")));
 const withPeer = !flag("--no-peer");
+// The Redis row needs redis-server (scripts/install-deps.sh --with-bench-tools installs it).
+const withRedis = !flag("--no-redis") && (() => {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "pipe" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 // Quick mode (CI's smoke test) checks that every part works and the numbers are sane;
 // the full run is what the committed results come from.
@@ -171,7 +182,16 @@ async function measureTarget(name, url, { rates, headers = {} }) {
   return result;
 }
 
-function tollgateConfig(mockPort, port, adminPort) {
+// The key the load generator presents to tollgate (its hash is in the config).
+const BENCH_KEY = "tg-bench-key-0123456789";
+
+// Every stage that exists, on: the key is checked (auth), and the request is held to
+// rpm, tpm, max_parallel, a daily token quota and a monthly budget on its key and its
+// team (limits), priced, and recorded in the usage ledger. The limits are high enough
+// never to refuse: the benchmark measures the checks, not the refusals. With `redisUrl`
+// the counters live in Redis (shared by replicas) instead of in process.
+function tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl } = {}) {
+  const huge = "{rpm: 1000000000, tpm: 1000000000000, max_parallel: 1000000, tokens_per_day: 1000000000000000, budget_usd_per_month: 1000000000}";
   return `# Written by loadtest/bench/bench.mjs: one worker thread, as nginx has one worker.
 server:
   listen: ["127.0.0.1:${port}"]
@@ -181,6 +201,19 @@ providers:
   - {name: mock, kind: openai, base_url: "http://127.0.0.1:${mockPort}/v1", api_key: sk-bench}
 models:
   - {name: gpt-test, targets: [{provider: mock, model: gpt-test}]}
+state:
+  sqlite: ${stateDir}/tollgate.db
+${redisUrl ? `  redis: ${redisUrl}\n` : ""}keys:
+  - id: bench
+    hash: sha256:${createHash("sha256").update(BENCH_KEY).digest("hex")}
+    user: loadgen
+    team: bench
+    models: ["gpt-*"]
+    limits: ${huge}
+teams:
+  - {name: bench, limits: ${huge}}
+pricing:
+  gpt-test: {input: 0.15, output: 0.60}
 `;
 }
 
@@ -413,6 +446,26 @@ function sanity(results) {
   return problems;
 }
 
+async function startTollgate(work, name, mockPort, { redisUrl }) {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const stateDir = path.join(work, name);
+  mkdirSync(stateDir, { recursive: true });
+  const config = path.join(stateDir, "tollgate.yaml");
+  writeFileSync(config, tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl }));
+  const proc = start(name, BIN.tollgate, ["--config", config], { cpu: PROXY_CPU });
+  await waitForPort(port, proc, name);
+  await sleep(500);
+  return { proc, url: `http://127.0.0.1:${port}/v1/chat/completions` };
+}
+
+async function stopTollgate(tg) {
+  await stop(tg.proc);
+  if (tg.proc.exit?.code !== 0) {
+    throw new Error(`${tg.proc.what} did not exit cleanly: ${JSON.stringify(tg.proc.exit)} ${tg.proc.stderr.slice(-2000)}`);
+  }
+}
+
 async function main() {
   for (const [what, file] of Object.entries(BIN)) {
     if (!existsSync(file)) throw new Error(`${what} not built: ${file} (run loadtest/bench.sh)`);
@@ -448,20 +501,29 @@ async function main() {
   if (!quick) results.memory.nginx_streams = await streamMemory("nginx", nginxUrl, nginx);
   await stop(nginx);
 
+  // tollgate with every stage on, counters in process; then the same with Redis.
+  const tgHeaders = { authorization: `Bearer ${BENCH_KEY}` };
   log("tollgate → mock");
-  const tgPort = await freePort();
-  const tgAdmin = await freePort();
-  const tgConfig = path.join(work, "tollgate.yaml");
-  writeFileSync(tgConfig, tollgateConfig(mockPort, tgPort, tgAdmin));
-  const tollgate = start("tollgate", BIN.tollgate, ["--config", tgConfig], { cpu: PROXY_CPU });
-  await waitForPort(tgPort, tollgate, "tollgate");
-  await sleep(500);
-  results.memory.idle_rss_bytes = rss(pidOf(tollgate));
-  const tgUrl = `http://127.0.0.1:${tgPort}${chatPath}`;
-  results.targets.tollgate = await measureTarget("tollgate", tgUrl, { rates: plan.rates });
-  results.memory.streams = await streamMemory("tollgate", tgUrl, tollgate);
-  await stop(tollgate);
-  if (tollgate.exit?.code !== 0) throw new Error(`tollgate did not exit cleanly: ${JSON.stringify(tollgate.exit)} ${tollgate.stderr.slice(-2000)}`);
+  const tg = await startTollgate(work, "tollgate", mockPort, {});
+  results.memory.idle_rss_bytes = rss(pidOf(tg.proc));
+  results.targets.tollgate = await measureTarget("tollgate", tg.url, { rates: plan.rates, headers: tgHeaders });
+  results.memory.streams = await streamMemory("tollgate", tg.url, tg.proc, tgHeaders);
+  await stopTollgate(tg);
+
+  if (withRedis) {
+    log("tollgate (counters in redis) → mock");
+    const redisPort = await freePort();
+    const redis = start("redis-server", "redis-server", [
+      "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    ], { cpu: LOAD_CPU });
+    await waitForPort(redisPort, redis, "redis-server");
+    const tgr = await startTollgate(work, "tollgate-redis", mockPort, { redisUrl: `redis://127.0.0.1:${redisPort}/0` });
+    results.targets["tollgate-redis"] = await measureTarget("tollgate-redis", tgr.url, { rates: plan.rates, headers: tgHeaders });
+    await stopTollgate(tgr);
+    await stop(redis);
+  } else {
+    log("tollgate-redis: skipped (no redis-server)");
+  }
 
   const portkeyMain = path.join(here, "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
   if (withPeer && existsSync(portkeyMain)) {

@@ -23,16 +23,18 @@ core::Decision refuse(core::ErrorKind kind, std::string_view message, std::strin
 
 }  // namespace
 
-AuthStage::AuthStage(ConfiguredKeys configured, KeyStore& store, state::OnRedisError on_store_error)
-    : configured_(std::move(configured)), store_(store), on_store_error_(on_store_error) {}
+AuthStage::AuthStage(ConfiguredKeys configured, KeyStore& store)
+    : configured_(std::move(configured)), store_(store) {}
 
-asio::awaitable<bool> AuthStage::open_mode() {
+asio::awaitable<bool> AuthStage::open_mode(bool& store_down) {
   if (!configured_.empty()) co_return false;
   try {
     co_return !(co_await store_.any_active());
   } catch (const state::RedisUnavailable&) {
-    // Unknown whether keys exist: open only when the operator chose to fail open.
-    co_return on_store_error_ == state::OnRedisError::fail_open;
+    // Unknown whether keys exist: never open the door on a guess, whatever
+    // on_redis_error says (that setting is about counters, not about who gets in).
+    store_down = true;
+    co_return false;
   }
 }
 
@@ -52,7 +54,7 @@ asio::awaitable<core::Decision> AuthStage::on_request(core::Exchange& exchange) 
     }
   }
   if (!principal) {
-    if (co_await open_mode()) co_return core::Decision::proceed();
+    if (co_await open_mode(store_down)) co_return core::Decision::proceed();
     if (store_down) {
       // The key may be a valid admin-made one we cannot check now: not the caller's fault.
       co_return refuse(core::ErrorKind::unavailable,
@@ -76,18 +78,17 @@ asio::awaitable<core::Decision> AuthStage::on_request(core::Exchange& exchange) 
   co_return core::Decision::proceed();
 }
 
-core::StageFactory auth_stage_factory(KeyStore& store, const state::StateConfig& state) {
-  return [&store, on_error = state.on_redis_error](
-             const YAML::Node&, const core::Config& config) -> std::unique_ptr<core::Stage> {
+core::StageFactory auth_stage_factory(KeyStore& store) {
+  return [&store](const YAML::Node&, const core::Config& config) -> std::unique_ptr<core::Stage> {
     ConfiguredKeys configured = ConfiguredKeys::read(config);
     if (configured.empty()) {
       core::log_warn(
           "AUTHENTICATION IS OFF: the config has no `keys` section, so every request is "
-          "served without an API key until a key is made through POST /admin/keys");
+          "served without an API key, unless keys were made through POST /admin/keys");
     } else {
       core::log_info("auth: " + std::to_string(configured.size()) + " configured key(s)");
     }
-    return std::make_unique<AuthStage>(std::move(configured), store, on_error);
+    return std::make_unique<AuthStage>(std::move(configured), store);
   };
 }
 

@@ -14,7 +14,7 @@ namespace tollgate::policies::auth {
 
 class AuthStage final : public core::Stage {
  public:
-  AuthStage(ConfiguredKeys configured, KeyStore& store, state::OnRedisError on_store_error);
+  AuthStage(ConfiguredKeys configured, KeyStore& store);
 
   std::string_view name() const override { return "auth"; }
   boost::asio::awaitable<core::Decision> on_request(core::Exchange& exchange) override;
@@ -22,15 +22,14 @@ class AuthStage final : public core::Stage {
  private:
   // Whether this request may go without a key: nothing is configured and no admin key
   // exists. Asked per request, so the first key made through the admin API closes the
-  // door at once.
-  boost::asio::awaitable<bool> open_mode();
+  // door at once. Sets `store_down` when the key store cannot say.
+  boost::asio::awaitable<bool> open_mode(bool& store_down);
 
   ConfiguredKeys configured_;
   KeyStore& store_;
-  state::OnRedisError on_store_error_;
 };
 
 // Registered as "auth"; reads the `keys` section.
-core::StageFactory auth_stage_factory(KeyStore& store, const state::StateConfig& state);
+core::StageFactory auth_stage_factory(KeyStore& store);
 
 }  // namespace tollgate::policies::auth

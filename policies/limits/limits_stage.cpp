@@ -64,8 +64,9 @@ core::Decision refuse(const Admission& admission) {
     return core::Decision::respond(std::move(response));
   }
   bool quota = admission.limit == LimitKind::tokens_per_day || admission.limit == LimitKind::budget;
-  core::ErrorKind kind =
-      quota ? core::ErrorKind::insufficient_quota : core::ErrorKind::rate_limited;
+  core::ErrorKind kind = core::ErrorKind::rate_limited;
+  if (quota) kind = core::ErrorKind::insufficient_quota;
+  if (admission.limit == LimitKind::tpm) kind = core::ErrorKind::token_rate_limited;
   response.status = 429;
   std::string message;
   std::int64_t retry_ms = std::max<std::int64_t>(1, admission.retry_after_ms);

@@ -140,6 +140,7 @@ test("tpm: tokens are admitted on the estimate (prompt + max_tokens) and reconci
   let r = await chat(gw, key, { extra: { max_tokens: 500 } });
   assert.equal(r.status, 429);
   assert.equal(json(r.body).error.code, "rate_limit_exceeded");
+  assert.equal(json(r.body).error.type, "tokens");
   assert.match(json(r.body).error.message, /too large/i);
 
   // max_tokens 80 is reserved, then only what the demo answered is kept.
