@@ -1,15 +1,202 @@
-// First-target routing; targets stay a list so that strategies slot in later.
 #include "routing/router.h"
+
+#include <algorithm>
+#include <charconv>
+#include <random>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "gateway/core/errors.h"
+#include "gateway/core/log.h"
+#include "routing/route_rules.h"
 
 namespace tollgate::routing {
 
-RouteChoice choose_route(const core::Config& config, std::string_view model_name) {
-  RouteChoice choice;
-  choice.model = config.find_model(model_name);
-  if (choice.model == nullptr || choice.model->targets.empty()) return {};
-  choice.target = &choice.model->targets.front();
-  choice.provider = config.find_provider(choice.target->provider);
-  return choice;
+namespace asio = boost::asio;
+using core::FailureClass;
+
+namespace {
+
+// Failures of the target itself: worth another try, and they count toward its breaker.
+bool target_failed(FailureClass f) {
+  return f == FailureClass::rate_limit || f == FailureClass::server_error ||
+         f == FailureClass::timeout || f == FailureClass::connect_error;
+}
+
+bool falls_back(const core::ModelConfig& model, FailureClass f) {
+  return std::find(model.fallback_on.begin(), model.fallback_on.end(), f) !=
+         model.fallback_on.end();
+}
+
+// Exponential backoff with full jitter (AWS's "full jitter"), capped; a provider's
+// retry-after (seconds) is honoured up to the same cap.
+core::Duration backoff_for(const core::RetryPolicy& retries, unsigned retry,
+                           const core::CallOutcome& outcome) {
+  auto cap = retries.max_backoff;
+  if (outcome.upstream_error) {
+    std::string_view value = outcome.upstream_error->headers.get("retry-after");
+    unsigned seconds = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec == std::errc() && end == value.data() + value.size() && !value.empty()) {
+      return std::min<core::Duration>(std::chrono::seconds(seconds), cap);
+    }
+  }
+  auto base = retries.backoff * (1LL << std::min(retry, 16u));
+  auto ceiling = std::min<core::Duration>(base, cap);
+  if (ceiling <= core::Duration::zero()) return core::Duration::zero();
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  // Half fixed, half random: never a near-zero wait that would hammer a struggling target.
+  auto half = ceiling.count() / 2;
+  std::uniform_int_distribution<long long> jitter(0, ceiling.count() - half);
+  return core::Duration(half + jitter(generator));
+}
+
+core::CallOutcome no_target(const std::string& model) {
+  core::CallOutcome outcome;
+  outcome.failure = FailureClass::server_error;
+  outcome.detail = "every target of '" + model + "' is unavailable (circuit breakers open)";
+  core::Response response;
+  response.status = 503;
+  response.headers.set("content-type", "application/json");
+  response.body = core::error_body(
+      core::ErrorKind::unavailable,
+      "no provider for model '" + model + "' is available right now; try again shortly");
+  response.headers.set("retry-after", "1");
+  outcome.upstream_error = std::move(response);
+  return outcome;
+}
+
+}  // namespace
+
+Router::Router(const core::Config& config) : config_(config) {
+  for (const auto& model : config.models) {
+    auto targets = std::make_unique<ModelTargets>();
+    targets->model = &model;
+    for (const auto& target : model.targets) {
+      const core::ProviderConfig* provider = config.find_provider(target.provider);
+      core::BreakerConfig breaker = provider != nullptr && provider->circuit_breaker
+                                        ? *provider->circuit_breaker
+                                        : config.circuit_breaker;
+      targets->health.push_back(std::make_unique<TargetHealth>(
+          model.name + "/" + target.provider + "/" + target.model, breaker));
+      auto price = config.pricing.find(target.model);
+      targets->cost_per_million.push_back(price == config.pricing.end()
+                                              ? -1.0
+                                              : price->second.input_per_million +
+                                                    price->second.output_per_million);
+    }
+    models_.emplace(model.name, std::move(targets));
+  }
+}
+
+Router::~Router() = default;
+
+const TargetHealth* Router::health(std::string_view model, std::size_t target) const {
+  auto it = models_.find(std::string(model));
+  if (it == models_.end() || target >= it->second->health.size()) return nullptr;
+  return it->second->health[target].get();
+}
+
+const core::ModelConfig* Router::resolve(core::Exchange& exchange) const {
+  if (!exchange.json.model) return nullptr;
+  if (auto rule = match_route(config_.routes, exchange)) {
+    exchange.route_rule = "routes[" + std::to_string(*rule) + "]";
+    return config_.find_model(config_.routes[*rule].to);
+  }
+  return config_.find_model(*exchange.json.model);
+}
+
+asio::awaitable<core::CallOutcome> Router::serve(core::Exchange& exchange,
+                                                 const core::ModelConfig& model,
+                                                 const ProviderMap& providers,
+                                                 core::CallContext& context) {
+  // The chain: the model, then its fallbacks in order (each once).
+  std::vector<const core::ModelConfig*> chain{&model};
+  for (const auto& name : model.fallbacks) {
+    const core::ModelConfig* next = config_.find_model(name);
+    if (next != nullptr && std::find(chain.begin(), chain.end(), next) == chain.end()) {
+      chain.push_back(next);
+    }
+  }
+  core::CallOutcome last;
+  for (const core::ModelConfig* m : chain) {
+    ModelTargets& targets = *models_.at(m->name);
+    last = co_await serve_model(exchange, targets, providers, context);
+    if (last.failure == FailureClass::none || context.sink.committed()) co_return last;
+    if (exchange.client_gone.aborted()) co_return last;
+    if (!falls_back(*m, last.failure)) co_return last;
+    if (m != chain.back()) {
+      core::log_info("request " + exchange.request_id + ": model '" + m->name + "' failed (" +
+                     std::string(core::to_string(last.failure)) + "), falling back");
+    }
+  }
+  co_return last;
+}
+
+asio::awaitable<core::CallOutcome> Router::serve_model(core::Exchange& exchange,
+                                                       ModelTargets& targets,
+                                                       const ProviderMap& providers,
+                                                       core::CallContext& context) {
+  const core::ModelConfig& model = *targets.model;
+  std::vector<bool> tried(model.targets.size(), false);
+  core::CallOutcome last = no_target(model.name);
+  for (unsigned retry = 0; retry <= model.retries.attempts; ++retry) {
+    auto now = TargetHealth::Clock::now();
+    std::optional<std::size_t> index = choose_target(targets, tried, now);
+    if (!index) {
+      if (retry == 0) co_return no_target(model.name);
+      co_return last;  // nothing left to try: the last real failure stands
+    }
+    tried[*index] = true;
+    const core::TargetConfig& target = model.targets[*index];
+    auto provider = providers.find(target.provider);
+    if (provider == providers.end()) co_return no_target(model.name);
+    TargetHealth& health = *targets.health[*index];
+
+    exchange.model = &model;
+    exchange.target_model = &target;
+    exchange.provider = &provider->second->config();
+    exchange.attempt_timeout = model.timeout.value_or(core::Duration::zero());
+    ++exchange.attempts;
+    exchange.response_headers.set("x-tollgate-provider", target.provider);
+    exchange.response_headers.set("x-tollgate-model", target.model);
+    exchange.response_headers.set("x-tollgate-attempts", std::to_string(exchange.attempts));
+
+    exchange.usage = {};
+    exchange.first_byte = {};
+    health.begin();
+    auto started = TargetHealth::Clock::now();
+    core::CallOutcome outcome = co_await provider->second->call(exchange, target, context);
+    health.end();
+    auto finished = TargetHealth::Clock::now();
+    if (outcome.failure == FailureClass::none) {
+      // Time to first byte for streams (what a user waits for), else the whole answer.
+      auto until =
+          exchange.streamed && exchange.first_byte > started ? exchange.first_byte : finished;
+      health.on_success(std::chrono::duration_cast<std::chrono::microseconds>(until - started));
+      co_return outcome;
+    }
+    if (target_failed(outcome.failure)) {
+      health.on_failure(finished);
+    } else {
+      health.on_alive();
+    }
+    last = std::move(outcome);
+    // Past the first byte, or the client is gone: nothing more to do for it.
+    if (context.sink.committed() || exchange.client_gone.aborted()) co_return last;
+    // A request the provider found wrong is wrong everywhere: never retried.
+    if (!target_failed(last.failure)) co_return last;
+    if (retry == model.retries.attempts) break;
+    core::Duration wait = backoff_for(model.retries, retry, last);
+    if (wait > core::Duration::zero()) {
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      timer.expires_after(wait);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+  }
+  co_return last;
 }
 
 }  // namespace tollgate::routing

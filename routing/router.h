@@ -1,21 +1,51 @@
-// Picks where a request goes: the configured model it names, then a target of that
-// model. Strategies, fallback chains and circuit breakers grow here (issue 6); the
-// pipeline only asks for the next target to try.
+// Picks where a request goes and carries it there: routing rules rewrite the model,
+// then the model's chain (itself, then its fallbacks) is tried target by target, per
+// the model's strategy, skipping open circuit breakers, retrying with jittered backoff,
+// until one answers or the chain is spent. The router drives Providers and never knows
+// which dialect each speaks. Built once per config; shared by all threads.
 #pragma once
 
-#include <string_view>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "gateway/core/config.h"
+#include "gateway/core/provider.h"
+#include "routing/target_choice.h"
 
 namespace tollgate::routing {
 
-struct RouteChoice {
-  const core::ModelConfig* model = nullptr;
-  const core::TargetConfig* target = nullptr;
-  const core::ProviderConfig* provider = nullptr;
-};
+using ProviderMap = std::unordered_map<std::string, std::unique_ptr<core::Provider>>;
 
-// Empty choice (model == nullptr) when the model is not configured.
-RouteChoice choose_route(const core::Config& config, std::string_view model_name);
+class Router {
+ public:
+  explicit Router(const core::Config& config);
+  ~Router();
+
+  // The configured model this request goes to, after routing rules (recorded in
+  // exchange.route_rule). Null when there is no such model.
+  const core::ModelConfig* resolve(core::Exchange& exchange) const;
+
+  // Serves the request on `model`'s chain. The outcome is the last attempt's: none when
+  // the client has its answer. Sets x-tollgate-provider, -model and -attempts.
+  boost::asio::awaitable<core::CallOutcome> serve(core::Exchange& exchange,
+                                                  const core::ModelConfig& model,
+                                                  const ProviderMap& providers,
+                                                  core::CallContext& context);
+
+  // For tests and metrics: the health of a model's target, or null.
+  const TargetHealth* health(std::string_view model, std::size_t target) const;
+
+ private:
+  boost::asio::awaitable<core::CallOutcome> serve_model(core::Exchange& exchange,
+                                                        ModelTargets& targets,
+                                                        const ProviderMap& providers,
+                                                        core::CallContext& context);
+
+  const core::Config& config_;
+  std::unordered_map<std::string, std::unique_ptr<ModelTargets>> models_;
+};
 
 }  // namespace tollgate::routing

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "gateway/config/routing_sections.h"
 #include "gateway/config/yaml_reader.h"
 
 namespace tollgate::gateway::config {
@@ -79,7 +80,7 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
                                    const std::string& key) {
   r.check_keys(node, key,
                {"name", "kind", "base_url", "api_key", "timeout", "connect_timeout", "tls_verify",
-                "ca_file", "headers"});
+                "ca_file", "headers", "api_version", "circuit_breaker"});
   core::ProviderConfig p;
   p.where = r.mark(node);
   p.raw = node;
@@ -106,6 +107,9 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
   }
   if (YAML::Node n = node["tls_verify"]) p.tls_verify = r.bool_of(n, key + ".tls_verify");
   if (YAML::Node n = node["ca_file"]; Reader::has(n)) p.ca_file = r.string_of(n, key + ".ca_file");
+  if (YAML::Node b = node["circuit_breaker"]; Reader::has(b)) {
+    p.circuit_breaker = read_breaker(r, b, key + ".circuit_breaker");
+  }
   if (YAML::Node headers = node["headers"]; Reader::has(headers)) {
     r.require_map(headers, key + ".headers");
     for (auto it = headers.begin(); it != headers.end(); ++it) {
@@ -114,29 +118,6 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
     }
   }
   return p;
-}
-
-core::ModelConfig read_model(const Reader& r, const YAML::Node& node, const std::string& key) {
-  r.check_keys(node, key, {"name", "targets"});
-  core::ModelConfig m;
-  m.where = r.mark(node);
-  m.name = r.required_string(node, "name", key);
-  YAML::Node targets = node["targets"];
-  if (!targets || !targets.IsSequence() || targets.size() == 0) {
-    r.fail(targets ? targets : node, key + ".targets", "must be a non-empty list");
-  }
-  r.each(targets, key + ".targets", [&](const YAML::Node& item, const std::string& tkey) {
-    r.check_keys(item, tkey, {"provider", "model", "weight"});
-    core::TargetConfig t;
-    t.where = r.mark(item);
-    t.provider = r.required_string(item, "provider", tkey);
-    t.model = r.required_string(item, "model", tkey);
-    if (YAML::Node w = item["weight"]) {
-      t.weight = static_cast<unsigned>(r.unsigned_of(w, tkey + ".weight", 0, 1000000));
-    }
-    m.targets.push_back(std::move(t));
-  });
-  return m;
 }
 
 std::string line_of(const core::SourceMark& m) {
@@ -160,7 +141,8 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
   config->source = source;
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   expand_document(r, root);
-  r.check_keys(root, "", {"server", "providers", "models"}, options.extra_sections);
+  r.check_keys(root, "", {"server", "providers", "models", "routes", "circuit_breaker", "pricing"},
+               options.extra_sections);
   config->root = root;
 
   try {
@@ -183,6 +165,11 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
       }
       config->models.push_back(std::move(m));
     });
+    read_routes(r, root["routes"], *config);
+    if (YAML::Node b = root["circuit_breaker"]; Reader::has(b)) {
+      config->circuit_breaker = read_breaker(r, b, "circuit_breaker");
+    }
+    read_pricing(r, root["pricing"], *config);
   } catch (const YAML::Exception& e) {
     core::SourceMark where{source, e.mark.is_null() ? 0 : e.mark.line + 1,
                            e.mark.is_null() ? 0 : e.mark.column + 1};
@@ -200,14 +187,7 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
     demo.where = {source, 0, 0};
     config->providers.push_back(std::move(demo));
   }
-  for (const auto& model : config->models) {
-    for (const auto& target : model.targets) {
-      if (config->find_provider(target.provider) == nullptr) {
-        throw ConfigError(target.where, "models." + model.name + ".targets.provider",
-                          "unknown provider '" + target.provider + "'");
-      }
-    }
-  }
+  check_routing_references(*config);
   return config;
 }
 

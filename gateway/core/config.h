@@ -13,6 +13,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "gateway/core/failure.h"
 #include "gateway/core/headers.h"
 
 namespace tollgate::core {
@@ -63,6 +64,13 @@ struct ServerConfig {
   Duration drain_timeout = std::chrono::seconds(30);
 };
 
+// A circuit breaker per target: `failures` consecutive failures open it; after
+// `open_for` one probe request is let through (half-open); its success closes it.
+struct BreakerConfig {
+  unsigned failures = 5;
+  Duration open_for = std::chrono::seconds(30);
+};
+
 struct ProviderConfig {
   std::string name;
   std::string kind;  // "openai", "demo", later "anthropic", "azure", "gemini"
@@ -71,9 +79,10 @@ struct ProviderConfig {
   Duration timeout = std::chrono::seconds(120);  // whole request; streams: between events
   Duration connect_timeout = std::chrono::seconds(5);
   bool tls_verify = true;
-  std::string ca_file;  // empty: the system CA store
-  Headers headers;      // extra headers sent upstream
-  YAML::Node raw;       // the whole section, for dialect-specific keys
+  std::string ca_file;                           // empty: the system CA store
+  Headers headers;                               // extra headers sent upstream
+  std::optional<BreakerConfig> circuit_breaker;  // overrides the config-wide default
+  YAML::Node raw;                                // the whole section, for dialect-specific keys
   SourceMark where;
 };
 
@@ -84,9 +93,41 @@ struct TargetConfig {
   SourceMark where;
 };
 
+enum class Strategy { weighted, round_robin, least_latency, least_busy, lowest_cost };
+
+struct RetryPolicy {
+  unsigned attempts = 0;  // retries after the first try, per model of the chain
+  Duration backoff = std::chrono::milliseconds(200);  // doubled each retry, jittered
+  Duration max_backoff = std::chrono::seconds(5);     // also caps a provider's retry-after
+};
+
 struct ModelConfig {
   std::string name;  // what clients send
   std::vector<TargetConfig> targets;
+  Strategy strategy = Strategy::weighted;
+  std::vector<std::string> fallbacks;  // other model names, tried in order
+  std::optional<Duration> timeout;     // per attempt; overrides the provider's
+  RetryPolicy retries;
+  // The failure classes that move on to the next model of the chain.
+  std::vector<FailureClass> fallback_on = {FailureClass::rate_limit, FailureClass::server_error,
+                                           FailureClass::timeout, FailureClass::connect_error};
+  SourceMark where;
+};
+
+// USD per million tokens, by the model a provider is sent (`pricing:`): budgets and the
+// lowest_cost strategy.
+struct Price {
+  double input_per_million = 0;
+  double output_per_million = 0;
+};
+
+// A routing rule: when every given condition holds, the request goes to model `to`.
+struct RouteRule {
+  std::string model;            // glob on the requested model; empty: any
+  std::string team, user, key;  // the caller's principal; empty: any
+  std::vector<std::pair<std::string, std::string>> headers;  // name, exact value
+  std::int64_t min_prompt_tokens = 0;                        // estimated; 0: any
+  std::string to;
   SourceMark where;
 };
 
@@ -95,6 +136,9 @@ struct Config {
   ServerConfig server;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
+  std::vector<RouteRule> routes;  // first match wins
+  BreakerConfig circuit_breaker;
+  std::map<std::string, Price, std::less<>> pricing;
   // The whole document after env expansion, for the sections later stages own.
   YAML::Node root;
 

@@ -56,8 +56,11 @@ struct Exchange {
   const ModelConfig* model = nullptr;
   const TargetConfig* target_model = nullptr;
   const ProviderConfig* provider = nullptr;
-  Headers response_headers;  // added to whatever response the client gets
-  AbortSignal client_gone;   // fired by the session when the client disconnects
+  std::string route_rule;       // the routing rule that rewrote the model ("routes[2]"), if any
+  Duration attempt_timeout{0};  // per attempt, from the model; 0: the provider's timeout
+  int attempts = 0;             // upstream attempts made (retries and fallbacks included)
+  Headers response_headers;     // added to whatever response the client gets
+  AbortSignal client_gone;      // fired by the session when the client disconnects
 
   // What happened.
   int status = 0;

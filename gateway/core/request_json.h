@@ -3,7 +3,9 @@
 // (the model name) splice the original bytes instead of re-serialising.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +30,13 @@ struct RequestJson {
   std::optional<long long> max_tokens;  // max_tokens or max_completion_tokens
   std::size_t prompt_chars = 0;         // characters of message/prompt/input text, for estimates
 };
+
+// Prompt tokens guessed before a provider counts them: about four characters a token
+// (OpenAI's rule of thumb for English), at least one. Limits admit on it; routing rules
+// match on it.
+inline std::int64_t estimate_prompt_tokens(const RequestJson& json) {
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>((json.prompt_chars + 3) / 4));
+}
 
 struct JsonParseResult {
   bool ok = false;

@@ -20,6 +20,7 @@ struct UpstreamRequest {
   Headers headers;     // host, content-length and connection are set by the transport
   std::string body;
   bool stream = false;           // deliver a 2xx body as it arrives
+  Duration timeout{0};           // overrides the provider's timeout when above zero
   AbortSignal* abort = nullptr;  // when fired, the upstream connection is closed at once
 };
 

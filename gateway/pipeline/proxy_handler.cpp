@@ -5,7 +5,6 @@
 #include "gateway/core/content_coding.h"
 #include "gateway/core/errors.h"
 #include "gateway/pipeline/stage_sink.h"
-#include "routing/router.h"
 
 namespace tollgate::gateway::pipeline {
 
@@ -214,10 +213,8 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Respo
     co_return;
   }
 
-  routing::RouteChoice route = routing::choose_route(*runtime->config, *exchange.json.model);
-  core::Provider* provider =
-      route.provider != nullptr ? runtime->provider(route.provider->name) : nullptr;
-  if (route.model == nullptr || provider == nullptr) {
+  const core::ModelConfig* model = runtime->router->resolve(exchange);
+  if (model == nullptr) {
     core::Response unknown = error_response(
         ErrorKind::model_not_found,
         "the model '" + *exchange.json.model + "' does not exist or you do not have access to it",
@@ -225,18 +222,15 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Respo
     co_await sink.send(unknown);
     co_return;
   }
-  exchange.model = route.model;
-  exchange.target_model = route.target;
-  exchange.provider = route.provider;
-  exchange.response_headers.set("x-tollgate-provider", route.provider->name);
-  exchange.response_headers.set("x-tollgate-model", route.target->model);
 
   core::CallContext context{upstream_, sink};
-  core::CallOutcome outcome = co_await provider->call(exchange, *route.target, context);
+  core::CallOutcome outcome =
+      co_await runtime->router->serve(exchange, *model, runtime->providers, context);
   if (outcome.failure == core::FailureClass::none) co_return;
   exchange.failure = outcome.failure;
   exchange.failure_detail = outcome.detail;
   if (sink.committed()) co_return;  // the provider already ended the stream with an error
+  if (exchange.client_gone.aborted()) co_return;
   core::Response failure =
       outcome.upstream_error
           ? std::move(*outcome.upstream_error)

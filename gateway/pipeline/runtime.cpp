@@ -59,6 +59,7 @@ RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& p
       runtime->stages.push_back(std::move(stage));
     }
   }
+  runtime->router = std::make_unique<routing::Router>(*config);
   runtime->models_list_body = models_list_json(*config);
   return runtime;
 }

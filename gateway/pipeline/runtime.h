@@ -11,13 +11,15 @@
 
 #include "gateway/core/config.h"
 #include "gateway/core/registry.h"
+#include "routing/router.h"
 
 namespace tollgate::gateway::pipeline {
 
 struct Runtime {
   core::ConfigPtr config;
   std::vector<std::unique_ptr<core::Stage>> stages;
-  std::unordered_map<std::string, std::unique_ptr<core::Provider>> providers;  // by name
+  routing::ProviderMap providers;  // by name
+  std::unique_ptr<routing::Router> router;
   std::string models_list_body;  // GET /v1/models, built once
 
   core::Provider* provider(const std::string& name) const;

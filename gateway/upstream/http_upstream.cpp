@@ -131,10 +131,13 @@ class HttpUpstream final : public core::UpstreamTransport {
       }
       try {
         core::UpstreamResponse response;
-        bool keep =
-            conn->tls
-                ? co_await exchange(*conn->tls, *conn, req, provider, receiver, reused, response)
-                : co_await exchange(*conn->plain, *conn, req, provider, receiver, reused, response);
+        // The model's per-attempt timeout, when it has one, instead of the provider's.
+        core::Duration timeout =
+            request.timeout > core::Duration::zero() ? request.timeout : provider.timeout;
+        bool keep = conn->tls ? co_await exchange(*conn->tls, *conn, req, provider, timeout,
+                                                  receiver, reused, response)
+                              : co_await exchange(*conn->plain, *conn, req, provider, timeout,
+                                                  receiver, reused, response);
         if (request.abort != nullptr) request.abort->clear();
         if (request.abort != nullptr && request.abort->aborted()) keep = false;
         if (keep) give_back(key, std::move(conn));
@@ -251,10 +254,11 @@ class HttpUpstream final : public core::UpstreamTransport {
   // One request/response on `stream`. Returns whether the connection may be reused.
   template <typename Stream>
   awaitable<bool> exchange(Stream& stream, Connection& conn, std::array<asio::const_buffer, 2>& req,
-                           const core::ProviderConfig& p, core::StreamReceiver* receiver,
-                           bool reused, core::UpstreamResponse& out) {
+                           const core::ProviderConfig& p, core::Duration timeout,
+                           core::StreamReceiver* receiver, bool reused,
+                           core::UpstreamResponse& out) {
     beast::tcp_stream& tcp = conn.lowest();
-    tcp.expires_after(p.timeout);
+    tcp.expires_after(timeout);
     auto [wec, written] = co_await asio::async_write(stream, req, tuple_awaitable);
     if (wec) {
       if (reused && wec != beast::error::timeout) throw StaleConnection{};
@@ -288,7 +292,7 @@ class HttpUpstream final : public core::UpstreamTransport {
       while (!parser.is_done()) {
         parser.get().body().data = chunk;
         parser.get().body().size = kStreamChunkBytes;
-        tcp.expires_after(p.timeout);  // for streams: the longest wait between events
+        tcp.expires_after(timeout);  // for streams: the longest wait between events
         auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, parser, tuple_awaitable);
         if (ec == http::error::need_buffer) ec = {};
         if (ec) throw translate(ec, "reading the stream of " + p.name);

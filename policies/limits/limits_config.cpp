@@ -20,17 +20,6 @@ void read_named_limits(const core::ConfigReader& r, const YAML::Node& list, cons
   });
 }
 
-double price_of(const core::ConfigReader& r, const YAML::Node& node, const std::string& key) {
-  double value = 0;
-  try {
-    value = node.as<double>();
-  } catch (const YAML::Exception&) {
-    r.fail(node, key, "must be a number (USD per million tokens)");
-  }
-  if (!(value >= 0) || value > 1e9) r.fail(node, key, "must be 0 or more");
-  return value;
-}
-
 }  // namespace
 
 std::int64_t LimitsConfig::cost_nusd(std::string_view model, std::int64_t prompt_tokens,
@@ -48,24 +37,7 @@ LimitsConfig read_limits_config(const core::Config& config) {
   core::ConfigReader r(config.source);
   read_named_limits(r, config.root["users"], "users", out.users);
   read_named_limits(r, config.root["teams"], "teams", out.teams);
-  const YAML::Node pricing = config.root["pricing"];
-  if (r.has(pricing)) {
-    r.require_map(pricing, "pricing");
-    for (auto it = pricing.begin(); it != pricing.end(); ++it) {
-      std::string model = it->first.as<std::string>();
-      std::string key = core::join_key("pricing", model);
-      const YAML::Node entry = it->second;
-      r.require_map(entry, key);
-      r.check_keys(entry, key, {"input", "output"});
-      Price price;
-      if (r.has(entry["input"]))
-        price.input_per_million = price_of(r, entry["input"], key + ".input");
-      if (r.has(entry["output"])) {
-        price.output_per_million = price_of(r, entry["output"], key + ".output");
-      }
-      out.pricing.emplace(std::move(model), price);
-    }
-  }
+  out.pricing = config.pricing;
   return out;
 }
 

@@ -1,5 +1,5 @@
 // The limits stage's own sections: `users:` and `teams:` (limits shared by every key of a
-// user or team) and `pricing:` (USD per million tokens by served model, for budgets).
+// user or team); and the prices (the config's `pricing:`, by served model) for budgets.
 #pragma once
 
 #include <cstdint>
@@ -11,15 +11,10 @@
 
 namespace tollgate::policies::limits {
 
-struct Price {
-  double input_per_million = 0;   // USD per million prompt tokens
-  double output_per_million = 0;  // USD per million completion tokens
-};
-
 struct LimitsConfig {
   std::map<std::string, core::LimitSet, std::less<>> users;
   std::map<std::string, core::LimitSet, std::less<>> teams;
-  std::map<std::string, Price, std::less<>> pricing;  // by model name (the one served)
+  std::map<std::string, core::Price, std::less<>> pricing;  // by model name (the one served)
 
   // Cost of a request in nano-USD; 0 for a model without a price.
   std::int64_t cost_nusd(std::string_view model, std::int64_t prompt_tokens,

@@ -90,10 +90,6 @@ core::Decision refuse(const Admission& admission) {
 
 }  // namespace
 
-std::int64_t estimate_prompt_tokens(const core::RequestJson& json) {
-  return std::max<std::int64_t>(1, static_cast<std::int64_t>((json.prompt_chars + 3) / 4));
-}
-
 std::string format_reset(std::int64_t ms) {
   if (ms < 1000) return std::to_string(std::max<std::int64_t>(ms, 0)) + "ms";
   std::int64_t minutes = ms / 60000;
@@ -140,7 +136,7 @@ asio::awaitable<core::Decision> LimitsStage::on_request(core::Exchange& exchange
   state.request.scopes = scopes_of(exchange);
   state.request.request_id = exchange.request_id;
   state.request.lease = lease_;
-  state.request.token_estimate = estimate_prompt_tokens(exchange.json) +
+  state.request.token_estimate = core::estimate_prompt_tokens(exchange.json) +
                                  std::max<long long>(0, exchange.json.max_tokens.value_or(0));
   bool any_limit = false;
   for (const auto& scope : state.request.scopes) any_limit = any_limit || !scope.limits.empty();
@@ -166,7 +162,7 @@ void LimitsStage::on_complete(core::Exchange& exchange) {
     settlement.usage = exchange.usage;
   } else if (exchange.status >= 200 && exchange.status < 300) {
     // The provider did not say: count the prompt as estimated, so a quota still moves.
-    settlement.usage.prompt_tokens = estimate_prompt_tokens(exchange.json);
+    settlement.usage.prompt_tokens = core::estimate_prompt_tokens(exchange.json);
   }
   std::string_view served = exchange.target_model != nullptr
                                 ? std::string_view(exchange.target_model->model)

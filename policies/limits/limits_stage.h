@@ -30,10 +30,6 @@ class LimitsStage final : public core::Stage {
 // Registered as "limits"; reads `users`, `teams` and `pricing`.
 core::StageFactory limits_stage_factory(CounterStore& store);
 
-// Prompt tokens guessed from the request before the provider counts them: about four
-// characters a token (OpenAI's rule of thumb for English), at least one.
-std::int64_t estimate_prompt_tokens(const core::RequestJson& json);
-
 // OpenAI's duration form for x-ratelimit-reset-*: "20ms", "1.5s", "6m0s".
 std::string format_reset(std::int64_t ms);
 

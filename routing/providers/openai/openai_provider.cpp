@@ -195,6 +195,7 @@ class OpenAiProvider final : public core::Provider {
           core::splice_request_body(exchange.body, exchange.json, target.model, add_usage);
     }
     request.stream = exchange.json.stream;
+    request.timeout = exchange.attempt_timeout;
     request.abort = &exchange.client_gone;
     return request;
   }

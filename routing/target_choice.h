@@ -1,0 +1,30 @@
+// The strategies: which of a model's targets takes the next attempt. Targets whose
+// breaker is open, and targets this request already tried (while others remain), are
+// never picked.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "gateway/core/config.h"
+#include "routing/target_health.h"
+
+namespace tollgate::routing {
+
+struct ModelTargets {
+  const core::ModelConfig* model = nullptr;
+  std::vector<std::unique_ptr<TargetHealth>> health;  // one per model->targets[i]
+  std::vector<double> cost_per_million;               // input + output price; <0: no price
+  std::atomic<std::uint64_t> round_robin{0};
+};
+
+// `tried[i]` is true for targets this request already used. Returns the index to try,
+// or nullopt when every target is unavailable (breakers open, zero weights).
+std::optional<std::size_t> choose_target(ModelTargets& targets, const std::vector<bool>& tried,
+                                         TargetHealth::Clock::time_point now);
+
+}  // namespace tollgate::routing
