@@ -84,8 +84,8 @@ export async function stopAll() {
   await Promise.all([...running].map((p) => stop(p)));
 }
 
-export async function startMock({ tls } = {}) {
-  const port = await freePort();
+export async function startMock({ tls, port } = {}) {
+  port ??= await freePort();
   const args = ["--listen", `127.0.0.1:${port}`, "--record"];
   if (tls) args.push("--tls-cert", tls.cert, "--tls-key", tls.key);
   const proc = track(spawn(MOCK_BIN, args, { stdio: ["ignore", "pipe", "pipe"] }), "mock-provider");
