@@ -13,6 +13,14 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     cl.key_hash = true;
     return cl;
   }
+  if (!args.empty() && args[0] == "audit") {
+    if (args.size() < 3 || args[1] != "verify") {
+      cl.error = "usage: tollgate audit verify FILE... (oldest first)";
+      return cl;
+    }
+    cl.audit_verify.assign(args.begin() + 2, args.end());
+    return cl;
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--config" || a == "-c") {
@@ -40,6 +48,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
 std::string usage_text() {
   return "usage: tollgate [--config FILE] [--check]\n"
          "       tollgate key hash < key.txt\n"
+         "       tollgate audit verify FILE... (rotated files oldest first, then the current)\n"
          "       tollgate --version\n"
          "\n"
          "  --config FILE  the YAML configuration (default: the embedded conf/tollgate.yaml)\n"

@@ -15,7 +15,8 @@ struct CommandLine {
   bool version = false;
   bool help = false;
   bool key_hash = false;  // `tollgate key hash`: stdin key → the config line to paste
-  std::string error;      // set when the arguments are wrong
+  std::vector<std::string> audit_verify;  // `tollgate audit verify FILE...`
+  std::string error;                      // set when the arguments are wrong
 };
 
 CommandLine parse_command_line(const std::vector<std::string>& args);

@@ -12,11 +12,32 @@
 #include "gateway/pipeline/runtime.h"
 #include "gateway/server/server.h"
 #include "gateway/version.h"
+#include "observability/audit/audit_log.h"
+#include "observability/builtin.h"
 #include "policies/auth/key_material.h"
 #include "policies/builtin.h"
 #include "routing/providers/builtin.h"
 
 namespace tg = tollgate;
+
+namespace {
+
+// Every target's circuit breaker, for tollgate_circuit_breaker_state.
+std::vector<tg::observability::BreakerSample> breaker_samples(
+    const tg::gateway::pipeline::Runtime& runtime) {
+  std::vector<tg::observability::BreakerSample> out;
+  for (const auto& model : runtime.config->models) {
+    for (std::size_t i = 0; i < model.targets.size(); ++i) {
+      const tg::routing::TargetHealth* health = runtime.router->health(model.name, i);
+      if (health == nullptr) continue;
+      out.push_back({model.name, model.targets[i].provider, model.targets[i].model,
+                     static_cast<int>(health->state())});
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -45,6 +66,18 @@ int main(int argc, char** argv) {
     std::cout << "hash: sha256:" << tg::policies::auth::sha256_hex(key) << "\n";
     return 0;
   }
+  if (!cl.audit_verify.empty()) {
+    try {
+      auto result = tg::observability::verify_audit_files(cl.audit_verify);
+      std::cout << "tollgate: audit chain intact: " << result.lines << " line(s) in "
+                << cl.audit_verify.size() << " file(s); last hash " << result.last_hash
+                << (result.torn_tail ? " (a torn last line was ignored)" : "") << "\n";
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "tollgate: audit verify FAILED: " << e.what() << "\n";
+      return 1;
+    }
+  }
   // A client that hangs up must not kill the process through SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -55,16 +88,23 @@ int main(int argc, char** argv) {
   tg::gateway::config::LoadOptions options;
   options.provider_kinds = providers.names();
   options.extra_sections = tg::policies::BuiltinPolicies::config_sections();
+  for (const auto& s : tg::observability::Observability::config_sections()) {
+    options.extra_sections.push_back(s);
+  }
   options.extra_sections.push_back("pipeline");
 
   std::string source = cl.config_path.value_or("<embedded conf/tollgate.yaml>");
   tg::gateway::pipeline::RuntimePtr runtime;
   std::unique_ptr<tg::policies::BuiltinPolicies> policies;
+  std::unique_ptr<tg::observability::Observability> observability;
   try {
     tg::core::ConfigPtr config =
         cl.config_path ? tg::gateway::config::load_config_file(*cl.config_path, options)
                        : tg::gateway::config::load_config_text(
                              tg::gateway::embedded_default_config(), source, options);
+    observability = std::make_unique<tg::observability::Observability>(
+        *config, std::string(tg::gateway::kVersion), std::string(tg::gateway::kCommit));
+    observability->register_stages(stages);  // first: its on_complete sees every decision
     policies = std::make_unique<tg::policies::BuiltinPolicies>(*config);
     policies->register_stages(stages);
     runtime = tg::gateway::pipeline::build_runtime(config, providers, stages);
@@ -79,9 +119,13 @@ int main(int argc, char** argv) {
   }
   tg::core::log_info("tollgate " + std::string(tg::gateway::kVersion) + " starting with " + source);
   try {
-    int code = tg::gateway::server::run_server(runtime, policies->admin_endpoints());
+    std::vector<tg::core::AdminEndpoint*> endpoints = policies->admin_endpoints();
+    for (auto* e : observability->admin_endpoints()) endpoints.push_back(e);
+    observability->metrics().set_breaker_source([runtime] { return breaker_samples(*runtime); });
+    int code = tg::gateway::server::run_server(runtime, endpoints);
     runtime.reset();
     policies->flush();
+    observability->flush();
     return code;
   } catch (const std::exception& e) {
     tg::core::log_error(std::string("cannot start: ") + e.what());

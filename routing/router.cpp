@@ -128,6 +128,7 @@ asio::awaitable<core::CallOutcome> Router::serve(core::Exchange& exchange,
     if (exchange.client_gone.aborted()) co_return last;
     if (!falls_back(*m, last.failure)) co_return last;
     if (m != chain.back()) {
+      ++exchange.fallbacks;
       core::log_info("request " + exchange.request_id + ": model '" + m->name + "' failed (" +
                      std::string(core::to_string(last.failure)) + "), falling back");
     }
@@ -171,6 +172,7 @@ asio::awaitable<core::CallOutcome> Router::serve_model(core::Exchange& exchange,
     core::CallOutcome outcome = co_await provider->second->call(exchange, target, context);
     health.end();
     auto finished = TargetHealth::Clock::now();
+    exchange.upstream_time += finished - started;
     if (outcome.failure == FailureClass::none) {
       // Time to first byte for streams (what a user waits for), else the whole answer.
       auto until =
@@ -178,6 +180,7 @@ asio::awaitable<core::CallOutcome> Router::serve_model(core::Exchange& exchange,
       health.on_success(std::chrono::duration_cast<std::chrono::microseconds>(until - started));
       co_return outcome;
     }
+    exchange.failed_attempts.emplace_back(target.provider, outcome.failure);
     if (target_failed(outcome.failure)) {
       health.on_failure(finished);
     } else {

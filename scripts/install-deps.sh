@@ -22,10 +22,10 @@ done
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsimdjson-dev libyaml-cpp-dev
-  zlib1g-dev libbrotli-dev catch2 libhiredis-dev libsqlite3-dev
+  zlib1g-dev libbrotli-dev catch2 libhiredis-dev libsqlite3-dev prometheus-cpp-dev
   curl openssl
 )
-((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3)
+((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3 prometheus)
 ((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux redis-server)
 # Node comes with the machine image (Node 20 with its own npm); Debian's only when absent.
 command -v node >/dev/null || packages+=(nodejs)

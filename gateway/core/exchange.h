@@ -59,12 +59,22 @@ struct Exchange {
   std::string route_rule;       // the routing rule that rewrote the model ("routes[2]"), if any
   Duration attempt_timeout{0};  // per attempt, from the model; 0: the provider's timeout
   int attempts = 0;             // upstream attempts made (retries and fallbacks included)
-  Headers response_headers;     // added to whatever response the client gets
-  AbortSignal client_gone;      // fired by the session when the client disconnects
+  int fallbacks = 0;            // models of the chain moved on to after the first
+  // Every failed attempt: the provider tried and how it failed (metrics, audit).
+  std::vector<std::pair<std::string, FailureClass>> failed_attempts;
+  // What the policy stages decided, in order, for the audit log: ("limits", "rpm:key:app").
+  std::vector<std::pair<std::string, std::string>> decisions;
+  // W3C trace context: the caller's trace (or a new one), the caller's span, and ours
+  // (sent upstream as the parent of the provider's work).
+  std::string trace_id, parent_span_id, span_id;
+  Headers response_headers;  // added to whatever response the client gets
+  AbortSignal client_gone;   // fired by the session when the client disconnects
 
   // What happened.
   int status = 0;
   Usage usage;
+  std::int64_t cost_nusd = 0;        // set by the limits stage from `pricing`
+  Clock::duration upstream_time{0};  // summed over attempts
   FailureClass failure = FailureClass::none;
   std::string failure_detail;  // for logs; never a secret
   bool streamed = false;

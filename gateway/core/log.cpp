@@ -1,5 +1,7 @@
-// Timestamped log lines on stderr.
+// Structured logs: one JSON object per line on stdout, written with one write() each.
 #include "gateway/core/log.h"
+
+#include "gateway/core/errors.h"
 
 #include <unistd.h>
 
@@ -32,8 +34,10 @@ void set_log_level(LogLevel level) {
   g_level.store(level, std::memory_order_relaxed);
 }
 
-void log(LogLevel level, std::string_view message) {
-  if (level < g_level.load(std::memory_order_relaxed)) return;
+namespace {
+
+// {"time":"2026-11-25T10:00:00.123Z","level":"info", then the caller's fields, then }.
+void write_line(LogLevel level, std::string_view fields) {
   auto now = std::chrono::system_clock::now();
   std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   auto millis =
@@ -42,16 +46,37 @@ void log(LogLevel level, std::string_view message) {
   gmtime_r(&seconds, &utc);
   char stamp[40];
   std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::string line(stamp, n);
+  std::string line = R"({"time":")";
+  line.append(stamp, n);
   char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03dZ ", static_cast<int>(millis));
+  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(millis));
   line += ms;
+  line += R"(","level":")";
   line += level_name(level);
-  line += ' ';
-  line += message;
-  line += '\n';
-  ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
+  line += "\",";
+  line += fields;
+  line += "}\n";
+  // One write per line: lines from different threads never interleave.
+  ssize_t rc = ::write(STDOUT_FILENO, line.data(), line.size());
   (void)rc;
+}
+
+}  // namespace
+
+void log(LogLevel level, std::string_view message) {
+  if (level < g_level.load(std::memory_order_relaxed)) return;
+  std::string fields = R"("msg":)";
+  append_json_string(fields, message);
+  write_line(level, fields);
+}
+
+bool log_enabled(LogLevel level) {
+  return level >= g_level.load(std::memory_order_relaxed);
+}
+
+void log_fields(LogLevel level, std::string_view fields) {
+  if (level < g_level.load(std::memory_order_relaxed)) return;
+  write_line(level, fields);
 }
 
 }  // namespace tollgate::core

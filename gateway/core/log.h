@@ -1,5 +1,6 @@
-// Plain structured-enough logging to stderr: one line per event, written with a single
-// write() so lines from different threads never interleave. Never pass a secret here.
+// Structured logging: one JSON object per line on stdout ({"time","level","msg"} or the
+// caller's fields), written with a single write() so lines from different threads never
+// interleave. Never pass a secret here.
 #pragma once
 
 #include <string_view>
@@ -10,6 +11,10 @@ enum class LogLevel { debug, info, warn, error };
 
 void set_log_level(LogLevel level);
 void log(LogLevel level, std::string_view message);
+// A line of `fields`: already-serialized JSON members (`"type":"access","status":200`).
+void log_fields(LogLevel level, std::string_view fields);
+bool log_enabled(LogLevel level);
+
 inline void log_info(std::string_view m) {
   log(LogLevel::info, m);
 }

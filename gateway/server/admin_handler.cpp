@@ -31,11 +31,16 @@ boost::asio::awaitable<void> AdminHandler::handle(core::Exchange& exchange,
                                                   core::ResponseSink& sink) {
   core::Response response;
   response.headers.set("content-type", "application/json");
+  core::AdminEndpoint* endpoint = nullptr;
+  for (auto* e : endpoints_) {
+    if (e->matches(exchange.path)) endpoint = e;
+  }
+  if (endpoint != nullptr && !endpoint->requires_admin_key()) {
+    co_await endpoint->handle(exchange, response);
+    co_await sink.send(response);
+    co_return;
+  }
   if (exchange.path.starts_with("/admin/")) {
-    core::AdminEndpoint* endpoint = nullptr;
-    for (auto* e : endpoints_) {
-      if (e->matches(exchange.path)) endpoint = e;
-    }
     const std::string& admin_key = config_()->server.admin_key;
     if (endpoint == nullptr) {
       fail(response, core::ErrorKind::not_found, "unknown admin path");

@@ -28,6 +28,7 @@
 #include "gateway/core/log.h"
 #include "gateway/server/http_handler.h"
 #include "gateway/server/worker.h"
+#include "observability/metrics/gateway_metrics.h"
 
 namespace tollgate::gateway::server {
 
@@ -115,6 +116,8 @@ class ClientSink final : public core::ResponseSink {
     add_fields(headers);
     finish_head(std::nullopt);
     mark_committed(status);
+    streaming_ = true;
+    observability::live_counts().streams.fetch_add(1, std::memory_order_relaxed);
     // A stream may run for minutes; its connection's read buffer is not needed meanwhile
     // (unless the client pipelined its next request), and 10,000 streams add up.
     if (read_buffer_.size() == 0) read_buffer_.shrink_to_fit();
@@ -160,6 +163,12 @@ class ClientSink final : public core::ResponseSink {
 
   bool committed() const override { return committed_; }
   bool finished() const { return finished_; }
+
+  ClientSink(const ClientSink&) = delete;
+  ClientSink& operator=(const ClientSink&) = delete;
+  ~ClientSink() override {
+    if (streaming_) observability::live_counts().streams.fetch_sub(1, std::memory_order_relaxed);
+  }
 
  private:
   void start_head(int status) {
@@ -224,6 +233,7 @@ class ClientSink final : public core::ResponseSink {
   core::Duration write_timeout_;
   bool committed_ = false;
   bool finished_ = false;
+  bool streaming_ = false;
   std::string head_;
   struct FieldView {
     std::string_view name;
@@ -404,6 +414,7 @@ template <typename Stream>
 awaitable<void> run_session(Stream stream, HttpHandler& handler, Worker& worker, std::string peer,
                             bool handshake) {
   auto entry = worker.add_session({true, nullptr});
+  observability::live_counts().connections.fetch_add(1, std::memory_order_relaxed);
   entry->close = [&stream] { beast::get_lowest_layer(stream).cancel(); };
   try {
     bool ready = true;
@@ -423,6 +434,7 @@ awaitable<void> run_session(Stream stream, HttpHandler& handler, Worker& worker,
     core::log_warn("connection from " + peer + " ended: " + e.what());
   }
   worker.remove_session(entry);
+  observability::live_counts().connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 }  // namespace

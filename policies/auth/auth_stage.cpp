@@ -70,6 +70,7 @@ asio::awaitable<core::Decision> AuthStage::on_request(core::Exchange& exchange) 
     co_return refuse(core::ErrorKind::invalid_api_key, "Incorrect API key provided.");
   }
   exchange.principal = principal;
+  exchange.decisions.emplace_back("auth", "key:" + principal->key_id);
   const auto& model = exchange.json.model;
   if (exchange.operation != core::Operation::models && model && !principal->allows_model(*model)) {
     co_return refuse(core::ErrorKind::model_not_allowed,

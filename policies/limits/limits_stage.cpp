@@ -146,7 +146,15 @@ asio::awaitable<core::Decision> LimitsStage::on_request(core::Exchange& exchange
     co_return core::Decision::proceed();
   }
   Admission admission = co_await store_.admit(state.request);
-  if (admission.verdict != Admission::Verdict::allowed) co_return refuse(admission);
+  if (admission.verdict == Admission::Verdict::unavailable) {
+    exchange.decisions.emplace_back("limits", "unavailable");
+    co_return refuse(admission);
+  }
+  if (admission.verdict != Admission::Verdict::allowed) {
+    exchange.decisions.emplace_back(
+        "limits", std::string(limit_name(admission.limit)) + ":" + admission.scope);
+    co_return refuse(admission);
+  }
   state.admitted = true;
   state.by_fallback = admission.by_fallback;
   add_window_headers(exchange.response_headers, admission);
@@ -173,6 +181,7 @@ void LimitsStage::on_complete(core::Exchange& exchange) {
     settlement.cost_nusd = config_.cost_nusd(*exchange.json.model, settlement.usage.prompt_tokens,
                                              settlement.usage.completion_tokens);
   }
+  exchange.cost_nusd = settlement.cost_nusd;
   store_.settle(state->request, settlement, state->executor);
 }
 

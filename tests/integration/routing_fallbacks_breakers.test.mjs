@@ -43,6 +43,12 @@ async function ask(client, model, options = {}) {
   };
 }
 
+// Log lines are written after the answer has gone out: wait for them, a bounded while.
+async function waitForLog(proc, pattern) {
+  for (let i = 0; i < 100 && !pattern.test(proc.stdout); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.match(proc.stdout, pattern);
+}
+
 async function askError(client, model, options = {}) {
   const started = Date.now();
   try {
@@ -193,13 +199,13 @@ pricing:
   let r = await ask(client, "m");
   assert.equal(r.attempts, 1);
   assert.equal(r.model, "pricey");
-  assert.match(gw.proc.stderr, /circuit breaker m\/flaky\/cheap: open/);
+  await waitForLog(gw.proc, /circuit breaker m\/flaky\/cheap: open/);
 
   // After open_for, one probe goes to it; it fails again, and the breaker reopens.
   await new Promise((res) => setTimeout(res, 1100));
   r = await ask(client, "m");
   assert.equal(r.attempts, 2);
-  assert.match(gw.proc.stderr, /half-open/);
+  await waitForLog(gw.proc, /half-open/);
   r = await ask(client, "m");
   assert.equal(r.attempts, 1, "open again after the failed probe");
 
@@ -208,7 +214,7 @@ pricing:
   await new Promise((res) => setTimeout(res, 1100));
   r = await ask(client, "m");
   assert.equal(r.model, "cheap", "the probe itself is served");
-  assert.match(gw.proc.stderr, /circuit breaker m\/flaky\/cheap: closed/);
+  await waitForLog(gw.proc, /circuit breaker m\/flaky\/cheap: closed/);
   r = await ask(client, "m");
   assert.equal(r.model, "cheap");
   assert.equal(r.attempts, 1);

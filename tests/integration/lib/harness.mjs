@@ -130,7 +130,7 @@ export async function startGateway(config, { env = {}, args = [], waitReady = tr
   const gw = { proc, port, adminPort, file, dir, base: `http://127.0.0.1:${port}` };
   if (waitReady) {
     await waitFor(async () => proc.exit || (await canConnect(port)), "the gateway to listen");
-    if (proc.exit) throw new Error(`tollgate exited ${JSON.stringify(proc.exit)}: ${proc.stderr}`);
+    if (proc.exit) throw new Error(`tollgate exited ${JSON.stringify(proc.exit)}: ${proc.stderr}${proc.stdout}`);
   }
   return gw;
 }

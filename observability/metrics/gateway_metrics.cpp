@@ -1,0 +1,311 @@
+#include "observability/metrics/gateway_metrics.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+#include <unordered_map>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "gateway/core/config_reader.h"
+
+namespace tollgate::observability {
+
+namespace {
+
+using prometheus::Counter;
+using prometheus::Histogram;
+using Labels = std::map<std::string, std::string>;
+
+const Histogram::BucketBoundaries kDurationBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                   1,     2.5,  5,     10,   30,  60,   120};
+const Histogram::BucketBoundaries kTtftBuckets{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10};
+// Fine enough to see microseconds: the gateway's own cost per request.
+const Histogram::BucketBoundaries kOverheadBuckets{0.00001, 0.000025, 0.00005, 0.0001, 0.00025,
+                                                   0.0005,  0.001,    0.0025,  0.005,  0.01,
+                                                   0.025,   0.05,     0.1};
+
+std::string status_class(int status) {
+  if (status <= 0) return "none";
+  return std::to_string(status / 100) + "xx";
+}
+
+double seconds(core::Exchange::Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// The handles of one family in one shard, by label values joined with '\x1f'.
+template <typename Metric>
+class CachedFamily {
+ public:
+  explicit CachedFamily(prometheus::Family<Metric>& family) : family_(family) {}
+
+  template <typename... Args>
+  Metric& get(const Labels& labels, Args&&... args) {
+    std::string key;
+    for (const auto& [name, value] : labels) {
+      key += value;
+      key.push_back('\x1f');
+    }
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return *it->second;
+    Metric& metric = family_.Add(labels, std::forward<Args>(args)...);
+    cache_.emplace(std::move(key), &metric);
+    return metric;
+  }
+
+ private:
+  prometheus::Family<Metric>& family_;
+  std::unordered_map<std::string, Metric*> cache_;
+};
+
+// Sums families of the same name from every shard: counters and histograms add up.
+void merge_into(std::vector<prometheus::MetricFamily>& out,
+                const std::vector<prometheus::MetricFamily>& families) {
+  for (const auto& family : families) {
+    auto target =
+        std::find_if(out.begin(), out.end(), [&](const auto& f) { return f.name == family.name; });
+    if (target == out.end()) {
+      out.push_back(family);
+      continue;
+    }
+    for (const auto& metric : family.metric) {
+      auto same = std::find_if(target->metric.begin(), target->metric.end(),
+                               [&](const auto& m) { return m.label == metric.label; });
+      if (same == target->metric.end()) {
+        target->metric.push_back(metric);
+        continue;
+      }
+      same->counter.value += metric.counter.value;
+      same->gauge.value += metric.gauge.value;
+      same->histogram.sample_count += metric.histogram.sample_count;
+      same->histogram.sample_sum += metric.histogram.sample_sum;
+      for (std::size_t i = 0;
+           i < same->histogram.bucket.size() && i < metric.histogram.bucket.size(); ++i) {
+        same->histogram.bucket[i].cumulative_count += metric.histogram.bucket[i].cumulative_count;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+struct GatewayMetrics::Shard {
+  prometheus::Registry registry;
+  CachedFamily<Counter> requests{
+      prometheus::BuildCounter()
+          .Name("tollgate_requests_total")
+          .Help("Requests answered, by model, provider, status class and cache result")
+          .Register(registry)};
+  CachedFamily<Histogram> duration{prometheus::BuildHistogram()
+                                       .Name("tollgate_request_duration_seconds")
+                                       .Help("Whole request as the client sees it")
+                                       .Register(registry)};
+  CachedFamily<Histogram> upstream{prometheus::BuildHistogram()
+                                       .Name("tollgate_upstream_duration_seconds")
+                                       .Help("Time spent waiting on providers, all attempts")
+                                       .Register(registry)};
+  CachedFamily<Histogram> ttft{prometheus::BuildHistogram()
+                                   .Name("tollgate_time_to_first_token_seconds")
+                                   .Help("Streams: from the request to the first event sent")
+                                   .Register(registry)};
+  CachedFamily<Histogram> overhead{prometheus::BuildHistogram()
+                                       .Name("tollgate_overhead_seconds")
+                                       .Help("The gateway's own time: total minus upstream")
+                                       .Register(registry)};
+  CachedFamily<Counter> tokens{prometheus::BuildCounter()
+                                   .Name("tollgate_tokens_total")
+                                   .Help("Tokens by model, provider and kind (prompt, completion)")
+                                   .Register(registry)};
+  CachedFamily<Counter> cost{prometheus::BuildCounter()
+                                 .Name("tollgate_cost_usd_total")
+                                 .Help("Cost in US dollars, from the pricing section")
+                                 .Register(registry)};
+  CachedFamily<Counter> rejections{prometheus::BuildCounter()
+                                       .Name("tollgate_limit_rejections_total")
+                                       .Help("Requests refused by a rate limit, quota or budget")
+                                       .Register(registry)};
+  CachedFamily<Counter> failures{prometheus::BuildCounter()
+                                     .Name("tollgate_upstream_failures_total")
+                                     .Help("Failed upstream attempts, by provider and class")
+                                     .Register(registry)};
+  CachedFamily<Counter> retries{prometheus::BuildCounter()
+                                    .Name("tollgate_retries_total")
+                                    .Help("Upstream attempts beyond the first, within a model")
+                                    .Register(registry)};
+  CachedFamily<Counter> fallbacks{prometheus::BuildCounter()
+                                      .Name("tollgate_fallbacks_total")
+                                      .Help("Moves to the next model of a fallback chain")
+                                      .Register(registry)};
+};
+
+MetricsConfig read_metrics_config(const core::Config& config) {
+  MetricsConfig out;
+  const YAML::Node section = config.root["metrics"];
+  if (!core::ConfigReader::has(section)) return out;
+  core::ConfigReader r(config.source);
+  r.require_map(section, "metrics");
+  r.check_keys(section, "metrics", {"per_key_labels"});
+  if (r.has(section["per_key_labels"])) {
+    out.per_key_labels = r.bool_of(section["per_key_labels"], "metrics.per_key_labels");
+  }
+  return out;
+}
+
+LiveCounts& live_counts() {
+  static LiveCounts counts;
+  return counts;
+}
+
+GatewayMetrics::GatewayMetrics(MetricsConfig config, std::string version, std::string commit)
+    : config_(config), version_(std::move(version)), commit_(std::move(commit)) {}
+
+GatewayMetrics::~GatewayMetrics() = default;
+
+GatewayMetrics::Shard& GatewayMetrics::shard() {
+  // One shard per (thread, metrics object); made once, then found without any lock.
+  thread_local std::unordered_map<const GatewayMetrics*, Shard*> mine;
+  auto it = mine.find(this);
+  if (it != mine.end()) return *it->second;
+  std::lock_guard lock(shards_mutex_);
+  shards_.push_back(std::make_unique<Shard>());
+  mine[this] = shards_.back().get();
+  return *shards_.back();
+}
+
+void GatewayMetrics::record(const core::Exchange& exchange) {
+  Shard& s = shard();
+  std::string model = exchange.model != nullptr ? exchange.model->name : "none";
+  std::string provider = exchange.provider != nullptr ? exchange.provider->name : "none";
+  Labels base{{"model", model}, {"provider", provider}};
+  Labels who = base;
+  if (config_.per_key_labels) {
+    const core::Principal* p = exchange.principal.get();
+    who["key"] = p != nullptr ? p->key_id : "none";
+    who["team"] = p != nullptr && !p->team.empty() ? p->team : "none";
+  }
+
+  Labels request = who;
+  request["status_class"] = status_class(exchange.status);
+  request["cache"] = "none";
+  s.requests.get(request).Increment();
+
+  auto end = exchange.finished != core::Exchange::Clock::time_point{}
+                 ? exchange.finished
+                 : core::Exchange::Clock::now();
+  auto total = end - exchange.started;
+  s.duration.get(base, kDurationBuckets).Observe(seconds(total));
+  if (exchange.upstream_time.count() > 0) {
+    s.upstream.get(base, kDurationBuckets).Observe(seconds(exchange.upstream_time));
+    Labels none;
+    s.overhead.get(none, kOverheadBuckets)
+        .Observe(std::max(0.0, seconds(total - exchange.upstream_time)));
+  }
+  if (exchange.streamed && exchange.first_byte > exchange.started) {
+    s.ttft.get(base, kTtftBuckets).Observe(seconds(exchange.first_byte - exchange.started));
+  }
+  if (exchange.usage.total() > 0) {
+    Labels prompt = who, completion = who;
+    prompt["kind"] = "prompt";
+    completion["kind"] = "completion";
+    s.tokens.get(prompt).Increment(static_cast<double>(exchange.usage.prompt_tokens));
+    s.tokens.get(completion).Increment(static_cast<double>(exchange.usage.completion_tokens));
+  }
+  if (exchange.cost_nusd > 0) {
+    s.cost.get(who).Increment(static_cast<double>(exchange.cost_nusd) / 1e9);
+  }
+  for (const auto& [stage, decision] : exchange.decisions) {
+    if (stage != "limits" || decision == "unavailable") continue;
+    Labels limit{{"limit", decision.substr(0, decision.find(':'))}};
+    s.rejections.get(limit).Increment();
+  }
+  for (const auto& [failed_provider, failure] : exchange.failed_attempts) {
+    Labels labels{{"provider", failed_provider}, {"class", std::string(core::to_string(failure))}};
+    s.failures.get(labels).Increment();
+  }
+  int retries = exchange.attempts - 1 - exchange.fallbacks;
+  if (retries > 0) {
+    Labels m{{"model", model}};
+    s.retries.get(m).Increment(retries);
+  }
+  if (exchange.fallbacks > 0) {
+    Labels m{{"model", model}};
+    s.fallbacks.get(m).Increment(exchange.fallbacks);
+  }
+}
+
+void GatewayMetrics::set_breaker_source(std::function<std::vector<BreakerSample>()> source) {
+  std::lock_guard lock(scrape_mutex_);
+  breakers_ = std::move(source);
+}
+
+void GatewayMetrics::set_config_hash(std::string hash) {
+  std::lock_guard lock(scrape_mutex_);
+  config_hash_ = std::move(hash);
+}
+
+void GatewayMetrics::count_reload() {
+  reloads_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string GatewayMetrics::scrape() {
+  std::lock_guard scrape_lock(scrape_mutex_);
+  std::vector<prometheus::MetricFamily> families;
+  {
+    std::lock_guard lock(shards_mutex_);
+    for (const auto& s : shards_) merge_into(families, s->registry.Collect());
+  }
+  // Process-wide values, written now into a registry made for this scrape.
+  prometheus::Registry now;
+  prometheus::BuildGauge()
+      .Name("tollgate_build_info")
+      .Help("Version and commit of this build")
+      .Register(now)
+      .Add({{"version", version_}, {"commit", commit_}})
+      .Set(1);
+  prometheus::BuildGauge()
+      .Name("tollgate_config_info")
+      .Help("Hash of the configuration in use")
+      .Register(now)
+      .Add({{"hash", config_hash_}})
+      .Set(1);
+  prometheus::BuildCounter()
+      .Name("tollgate_config_reloads_total")
+      .Help("Configuration reloads applied")
+      .Register(now)
+      .Add({})
+      .Increment(static_cast<double>(reloads_.load(std::memory_order_relaxed)));
+  prometheus::BuildGauge()
+      .Name("tollgate_connections_open")
+      .Help("Client connections open")
+      .Register(now)
+      .Add({})
+      .Set(static_cast<double>(live_counts().connections.load(std::memory_order_relaxed)));
+  prometheus::BuildGauge()
+      .Name("tollgate_streams_in_flight")
+      .Help("Streamed answers being sent")
+      .Register(now)
+      .Add({})
+      .Set(static_cast<double>(live_counts().streams.load(std::memory_order_relaxed)));
+  auto& breaker = prometheus::BuildGauge()
+                      .Name("tollgate_circuit_breaker_state")
+                      .Help("Per target: 0 closed, 1 open, 2 half-open")
+                      .Register(now);
+  if (breakers_) {
+    for (const auto& b : breakers_()) {
+      breaker.Add({{"model", b.model}, {"provider", b.provider}, {"target", b.target}})
+          .Set(b.state);
+    }
+  }
+  merge_into(families, now.Collect());
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+}  // namespace tollgate::observability

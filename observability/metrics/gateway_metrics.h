@@ -1,0 +1,72 @@
+// The gateway's Prometheus metrics, built on prometheus-cpp's registry and text
+// serializer. Recording must not make threads wait on each other, and prometheus-cpp's
+// histograms take a mutex per observation: so every thread records into a registry of
+// its own (its "shard", handles cached per label set), and a scrape merges the shards.
+// Process-wide gauges (build, config, breakers, connections) live in one more registry
+// that is only written at scrape time.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/core/exchange.h"
+
+namespace tollgate::observability {
+
+struct MetricsConfig {
+  bool per_key_labels = false;  // key and team labels: cardinality is the user's choice
+};
+
+// Reads `metrics:` (absent: defaults). Throws core::ConfigError.
+MetricsConfig read_metrics_config(const core::Config& config);
+
+// One circuit breaker's state at scrape time: 0 closed, 1 open, 2 half-open.
+struct BreakerSample {
+  std::string model, provider, target;
+  int state = 0;
+};
+
+class GatewayMetrics {
+ public:
+  GatewayMetrics(MetricsConfig config, std::string version, std::string commit);
+  ~GatewayMetrics();
+
+  // Everything one finished request tells: counts, durations, tokens, cost, rejections,
+  // failures, retries, fallbacks. Called once per request, on its own thread.
+  void record(const core::Exchange& exchange);
+
+  // Scrape-time sources, set once by main.
+  void set_breaker_source(std::function<std::vector<BreakerSample>()> source);
+  void set_config_hash(std::string hash);
+  void count_reload();
+
+  // The text exposition of every metric.
+  std::string scrape();
+
+ private:
+  struct Shard;
+  Shard& shard();
+
+  MetricsConfig config_;
+  std::string version_, commit_;
+  std::mutex shards_mutex_;  // taken when a thread records for the first time, and by scrapes
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::mutex scrape_mutex_;
+  std::function<std::vector<BreakerSample>()> breakers_;
+  std::string config_hash_;
+  std::atomic<std::uint64_t> reloads_{0};
+};
+
+// Connections and streams open now: kept by the server, read by scrapes.
+struct LiveCounts {
+  std::atomic<std::int64_t> connections{0};
+  std::atomic<std::int64_t> streams{0};
+};
+LiveCounts& live_counts();
+
+}  // namespace tollgate::observability

@@ -1,0 +1,36 @@
+// The `observe` stage: runs first, so its on_complete runs last, once every other stage
+// has said what it decided. On the way in it takes or starts the W3C trace context; on
+// completion it records the request's metrics, queues its audit line, and writes the
+// access log line.
+#pragma once
+
+#include "gateway/core/stage.h"
+#include "observability/audit/audit_log.h"
+#include "observability/metrics/gateway_metrics.h"
+
+namespace tollgate::observability {
+
+class ObserveStage final : public core::Stage {
+ public:
+  ObserveStage(GatewayMetrics& metrics, AuditLog* audit, bool access_log)
+      : metrics_(metrics), audit_(audit), access_log_(access_log) {}
+
+  std::string_view name() const override { return "observe"; }
+  boost::asio::awaitable<core::Decision> on_request(core::Exchange& exchange) override;
+  void on_complete(core::Exchange& exchange) override;
+
+ private:
+  GatewayMetrics& metrics_;
+  AuditLog* audit_;  // null: no audit log configured
+  bool access_log_;
+};
+
+// Sets exchange.trace_id/parent_span_id/span_id and the traceparent sent upstream.
+void start_trace(core::Exchange& exchange);
+
+// The audit line for a finished request (a JSON object without "prev").
+std::string audit_record(const core::Exchange& exchange, bool include_bodies);
+// The access log fields for a finished request.
+std::string access_fields(const core::Exchange& exchange);
+
+}  // namespace tollgate::observability
