@@ -201,6 +201,9 @@ providers:
   - {name: mock, kind: openai, base_url: "http://127.0.0.1:${mockPort}/v1", api_key: sk-bench}
 models:
   - {name: gpt-test, targets: [{provider: mock, model: gpt-test}]}
+# Like nginx's access_log off: the access line is a write() per request on stdout.
+# Metrics stay on (they are recorded in memory).
+logging: {access_log: false}
 state:
   sqlite: ${stateDir}/tollgate.db
 ${redisUrl ? `  redis: ${redisUrl}\n` : ""}keys:
