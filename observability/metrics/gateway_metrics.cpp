@@ -95,8 +95,23 @@ void merge_into(std::vector<prometheus::MetricFamily>& out,
 
 }  // namespace
 
+// The handles one (model, provider, status class, key, team) combination records into,
+// found with one lookup per request; the label maps are built only the first time.
+struct RequestHandles {
+  Counter* requests;
+  Histogram* duration;
+  Histogram* upstream;
+  Histogram* ttft;
+  Histogram* overhead;
+  Counter* prompt_tokens;
+  Counter* completion_tokens;
+  Counter* cost;
+};
+
 struct GatewayMetrics::Shard {
   prometheus::Registry registry;
+  std::unordered_map<std::string, RequestHandles> handles;
+  std::string scratch;
   CachedFamily<Counter> requests{
       prometheus::BuildCounter()
           .Name("tollgate_requests_total")
@@ -180,45 +195,72 @@ GatewayMetrics::Shard& GatewayMetrics::shard() {
 
 void GatewayMetrics::record(const core::Exchange& exchange) {
   Shard& s = shard();
-  std::string model = exchange.model != nullptr ? exchange.model->name : "none";
-  std::string provider = exchange.provider != nullptr ? exchange.provider->name : "none";
-  Labels base{{"model", model}, {"provider", provider}};
-  Labels who = base;
-  if (config_.per_key_labels) {
-    const core::Principal* p = exchange.principal.get();
-    who["key"] = p != nullptr ? p->key_id : "none";
-    who["team"] = p != nullptr && !p->team.empty() ? p->team : "none";
-  }
+  // (string_view on both sides: a std::string/literal mix would make a temporary.)
+  std::string_view model =
+      exchange.model != nullptr ? std::string_view(exchange.model->name) : "none";
+  std::string_view provider =
+      exchange.provider != nullptr ? std::string_view(exchange.provider->name) : "none";
+  const core::Principal* p = exchange.principal.get();
+  std::string_view key = p != nullptr ? std::string_view(p->key_id) : "none";
+  std::string_view team = p != nullptr && !p->team.empty() ? std::string_view(p->team) : "none";
+  int status = exchange.status / 100;
 
-  Labels request = who;
-  request["status_class"] = status_class(exchange.status);
-  request["cache"] = "none";
-  s.requests.get(request).Increment();
+  std::string& cache_key = s.scratch;
+  cache_key.assign(model);
+  cache_key.push_back('\x1f');
+  cache_key.append(provider);
+  cache_key.push_back('\x1f');
+  cache_key.push_back(static_cast<char>('0' + std::clamp(status, 0, 9)));
+  if (config_.per_key_labels) {
+    cache_key.push_back('\x1f');
+    cache_key.append(key);
+    cache_key.push_back('\x1f');
+    cache_key.append(team);
+  }
+  auto found = s.handles.find(cache_key);
+  if (found == s.handles.end()) {
+    Labels base{{"model", std::string(model)}, {"provider", std::string(provider)}};
+    Labels who = base;
+    if (config_.per_key_labels) {
+      who["key"] = std::string(key);
+      who["team"] = std::string(team);
+    }
+    Labels request = who;
+    request["status_class"] = status_class(exchange.status);
+    request["cache"] = "none";
+    Labels prompt = who, completion = who, none;
+    prompt["kind"] = "prompt";
+    completion["kind"] = "completion";
+    RequestHandles h{&s.requests.get(request),
+                     &s.duration.get(base, kDurationBuckets),
+                     &s.upstream.get(base, kDurationBuckets),
+                     &s.ttft.get(base, kTtftBuckets),
+                     &s.overhead.get(none, kOverheadBuckets),
+                     &s.tokens.get(prompt),
+                     &s.tokens.get(completion),
+                     &s.cost.get(who)};
+    found = s.handles.emplace(cache_key, h).first;
+  }
+  const RequestHandles& h = found->second;
+  h.requests->Increment();
 
   auto end = exchange.finished != core::Exchange::Clock::time_point{}
                  ? exchange.finished
                  : core::Exchange::Clock::now();
   auto total = end - exchange.started;
-  s.duration.get(base, kDurationBuckets).Observe(seconds(total));
+  h.duration->Observe(seconds(total));
   if (exchange.upstream_time.count() > 0) {
-    s.upstream.get(base, kDurationBuckets).Observe(seconds(exchange.upstream_time));
-    Labels none;
-    s.overhead.get(none, kOverheadBuckets)
-        .Observe(std::max(0.0, seconds(total - exchange.upstream_time)));
+    h.upstream->Observe(seconds(exchange.upstream_time));
+    h.overhead->Observe(std::max(0.0, seconds(total - exchange.upstream_time)));
   }
   if (exchange.streamed && exchange.first_byte > exchange.started) {
-    s.ttft.get(base, kTtftBuckets).Observe(seconds(exchange.first_byte - exchange.started));
+    h.ttft->Observe(seconds(exchange.first_byte - exchange.started));
   }
   if (exchange.usage.total() > 0) {
-    Labels prompt = who, completion = who;
-    prompt["kind"] = "prompt";
-    completion["kind"] = "completion";
-    s.tokens.get(prompt).Increment(static_cast<double>(exchange.usage.prompt_tokens));
-    s.tokens.get(completion).Increment(static_cast<double>(exchange.usage.completion_tokens));
+    h.prompt_tokens->Increment(static_cast<double>(exchange.usage.prompt_tokens));
+    h.completion_tokens->Increment(static_cast<double>(exchange.usage.completion_tokens));
   }
-  if (exchange.cost_nusd > 0) {
-    s.cost.get(who).Increment(static_cast<double>(exchange.cost_nusd) / 1e9);
-  }
+  if (exchange.cost_nusd > 0) h.cost->Increment(static_cast<double>(exchange.cost_nusd) / 1e9);
   for (const auto& [stage, decision] : exchange.decisions) {
     if (stage != "limits" || decision == "unavailable") continue;
     Labels limit{{"limit", decision.substr(0, decision.find(':'))}};
@@ -230,11 +272,11 @@ void GatewayMetrics::record(const core::Exchange& exchange) {
   }
   int retries = exchange.attempts - 1 - exchange.fallbacks;
   if (retries > 0) {
-    Labels m{{"model", model}};
+    Labels m{{"model", std::string(model)}};
     s.retries.get(m).Increment(retries);
   }
   if (exchange.fallbacks > 0) {
-    Labels m{{"model", model}};
+    Labels m{{"model", std::string(model)}};
     s.fallbacks.get(m).Increment(exchange.fallbacks);
   }
 }
