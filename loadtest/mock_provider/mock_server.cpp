@@ -23,7 +23,10 @@
 #include <boost/beast/ssl.hpp>
 
 #include "gateway/core/content_coding.h"
+#include "loadtest/mock_provider/mock_anthropic.h"
+#include "loadtest/mock_provider/mock_azure.h"
 #include "loadtest/mock_provider/mock_bodies.h"
+#include "loadtest/mock_provider/mock_gemini.h"
 #include "loadtest/mock_provider/mock_request.h"
 
 namespace asio = boost::asio;
@@ -212,6 +215,9 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
     co_await wait_until_closed(stream);
     co_return false;
   }
+  if (is_azure_path(path)) co_return co_await answer_azure(stream, req, s);
+  if (is_gemini_path(path)) co_return co_await answer_gemini(stream, req, s);
+  if (is_anthropic_path(path)) co_return co_await answer_anthropic(stream, req, s);
   if (s.status >= 400) {
     std::string body = error_body(s.status);
     co_return co_await write_whole(stream, req, static_cast<http::status>(s.status), body, s,

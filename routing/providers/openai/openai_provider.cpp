@@ -1,126 +1,17 @@
 // OpenAI-dialect provider: builds the upstream request (credentials swapped, model
-// spliced, usage requested for streams), relays the answer, reads usage, and classifies
-// errors once for the router.
+// spliced, usage requested for streams); the relay (common/openai_relay.h, shared with
+// Azure OpenAI) passes the answer through, reads usage and classifies errors once.
 #include "routing/providers/openai/openai_provider.h"
 
-#include <vector>
-
-#include "gateway/core/errors.h"
-#include "routing/providers/common/sse_parser.h"
+#include "routing/providers/common/openai_relay.h"
 #include "routing/providers/common/upstream_headers.h"
-#include "routing/providers/common/usage_json.h"
 
 namespace tollgate::routing::providers {
 
 namespace asio = boost::asio;
 using core::CallOutcome;
-using core::FailureClass;
 
 namespace {
-
-bool is_openai_error_body(std::string_view body) {
-  // Cheap and sufficient: OpenAI errors are objects whose first key is "error".
-  std::size_t first = body.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || body[first] != '{') return false;
-  std::size_t key = body.find_first_not_of(" \t\r\n", first + 1);
-  return key != std::string_view::npos && body.substr(key, 7) == "\"error\"";
-}
-
-core::ErrorKind kind_for_status(int status) {
-  if (status == 429) return core::ErrorKind::rate_limited;
-  if (status == 401) return core::ErrorKind::invalid_api_key;
-  if (status == 403) return core::ErrorKind::forbidden;
-  if (status == 404) return core::ErrorKind::not_found;
-  if (status == 413) return core::ErrorKind::request_too_large;
-  if (status >= 500) return core::ErrorKind::upstream_unreachable;
-  return core::ErrorKind::invalid_request;
-}
-
-// The provider's own error answer, in OpenAI's shape: as it came when it already is,
-// else rebuilt with the same status (an HTML page from a proxy must not reach clients).
-core::Response client_facing_error(const core::UpstreamResponse& upstream) {
-  core::Response out;
-  out.status = upstream.status;
-  out.headers.set("content-type", "application/json");
-  if (is_openai_error_body(upstream.body)) {
-    out.body = upstream.body;
-  } else {
-    out.body = core::error_body(
-        kind_for_status(upstream.status),
-        "the provider answered with HTTP status " + std::to_string(upstream.status));
-  }
-  if (auto retry_after = upstream.headers.get("retry-after"); !retry_after.empty()) {
-    out.headers.set("retry-after", retry_after);
-  }
-  return out;
-}
-
-CallOutcome failed(FailureClass failure, std::string detail, int status = 0) {
-  CallOutcome outcome;
-  outcome.failure = failure;
-  outcome.detail = std::move(detail);
-  outcome.upstream_status = status;
-  return outcome;
-}
-
-std::string stream_error_event(FailureClass failure) {
-  auto kind = failure == FailureClass::timeout ? core::ErrorKind::upstream_timeout
-                                               : core::ErrorKind::upstream_unreachable;
-  return core::error_body(
-      kind, "the provider's stream ended early: " + std::string(core::to_string(failure)));
-}
-
-// Relays a streamed answer event by event, reading usage on the way and hiding the
-// usage chunk the gateway asked for on its own account.
-class StreamRelay : public core::StreamReceiver {
- public:
-  StreamRelay(core::Exchange& exchange, core::ResponseSink& sink, bool hide_usage_chunk)
-      : exchange_(exchange), sink_(sink), hide_usage_chunk_(hide_usage_chunk) {}
-
-  asio::awaitable<void> on_head(const core::UpstreamResponse& head) override {
-    status_ = head.status;
-    is_event_stream_ = head.headers.get("content-type").starts_with("text/event-stream");
-    if (is_event_stream_) {
-      exchange_.streamed = true;
-      core::Headers no_headers;
-      co_await sink_.begin_stream(head.status, no_headers);
-    }
-  }
-
-  asio::awaitable<void> on_data(std::string_view bytes) override {
-    if (!is_event_stream_) {
-      collected_.append(bytes);
-      co_return;
-    }
-    events_.clear();
-    parser_.feed(bytes, events_);
-    for (auto& event : events_) {
-      if (event.is_done()) {
-        saw_done_ = true;
-      } else {
-        ChunkFacts facts = read_usage(event.data, exchange_.usage);
-        if (facts.usage_only && hide_usage_chunk_) continue;
-      }
-      co_await sink_.send_chunk(event);
-    }
-  }
-
-  bool is_event_stream() const { return is_event_stream_; }
-  bool saw_done() const { return saw_done_; }
-  int status() const { return status_; }
-  std::string& collected() { return collected_; }
-
- private:
-  core::Exchange& exchange_;
-  core::ResponseSink& sink_;
-  bool hide_usage_chunk_;
-  bool is_event_stream_ = false;
-  bool saw_done_ = false;
-  int status_ = 0;
-  SseParser parser_;
-  std::vector<core::Chunk> events_;
-  std::string collected_;
-};
 
 class OpenAiProvider final : public core::Provider {
  public:
@@ -137,42 +28,9 @@ class OpenAiProvider final : public core::Provider {
     bool add_usage = wants_stream && counts_tokens && !exchange.json.has_stream_options;
 
     core::UpstreamRequest request = build_request(exchange, target, add_usage);
-    core::UpstreamResponse response;
-    if (!wants_stream) {
-      std::optional<CallOutcome> failure;
-      try {
-        response = co_await context.upstream.send(config_, request, nullptr);
-      } catch (const core::UpstreamError& e) {
-        failure = failed(e.failure(), e.what());
-      }
-      if (failure) co_return std::move(*failure);
-      co_return co_await finish_whole(exchange, response, context.sink);
-    }
-
-    StreamRelay relay(exchange, context.sink, add_usage && !exchange.json.include_usage);
-    std::optional<CallOutcome> failure;
-    try {
-      response = co_await context.upstream.send(config_, request, &relay);
-    } catch (const core::UpstreamError& e) {
-      failure = failed(e.failure(), e.what());
-    }
-    if (failure) {
-      if (context.sink.committed()) {
-        // Too late for a status or a fallback: end the stream with an error event.
-        core::Chunk error_event{"", stream_error_event(failure->failure)};
-        co_await context.sink.send_chunk(error_event);
-        core::Chunk done{"", "[DONE]"};
-        co_await context.sink.send_chunk(done);
-        co_await context.sink.end_stream();
-      }
-      co_return std::move(*failure);
-    }
-    if (response.status < 200 || response.status > 299 || !relay.is_event_stream()) {
-      if (relay.status() != 0) response.body = std::move(relay.collected());
-      co_return co_await finish_whole(exchange, response, context.sink);
-    }
-    co_await context.sink.end_stream();
-    co_return CallOutcome{};
+    OpenAiRelayOptions options;
+    options.hide_usage_chunk = add_usage && !exchange.json.include_usage;
+    co_return co_await relay_openai_call(exchange, config_, request, options, context);
   }
 
  private:
@@ -200,44 +58,10 @@ class OpenAiProvider final : public core::Provider {
     return request;
   }
 
-  asio::awaitable<CallOutcome> finish_whole(core::Exchange& exchange,
-                                            core::UpstreamResponse& response,
-                                            core::ResponseSink& sink) const {
-    if (response.status >= 200 && response.status <= 299) {
-      read_usage(response.body, exchange.usage);
-      core::Response out;
-      out.status = response.status;
-      std::string_view type = response.headers.get("content-type");
-      out.headers.set("content-type", type.empty() ? "application/json" : type);
-      out.body = std::move(response.body);
-      co_await sink.send(out);
-      co_return CallOutcome{};
-    }
-    CallOutcome outcome =
-        failed(classify_openai_error(response.status, response.body),
-               "provider answered HTTP " + std::to_string(response.status), response.status);
-    outcome.upstream_error = client_facing_error(response);
-    co_return outcome;
-  }
-
   const core::ProviderConfig& config_;
 };
 
 }  // namespace
-
-FailureClass classify_openai_error(int status, std::string_view body) {
-  if (status == 429) return FailureClass::rate_limit;
-  if (status == 408) return FailureClass::timeout;
-  if (status >= 500) return FailureClass::server_error;
-  if (body.find("context_length_exceeded") != std::string_view::npos) {
-    return FailureClass::context_length;
-  }
-  if (body.find("content_filter") != std::string_view::npos ||
-      body.find("content_policy_violation") != std::string_view::npos) {
-    return FailureClass::content_filter;
-  }
-  return FailureClass::client_error;
-}
 
 std::unique_ptr<core::Provider> make_openai_provider(const core::ProviderConfig& config) {
   return std::make_unique<OpenAiProvider>(config);
