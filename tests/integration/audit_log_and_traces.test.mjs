@@ -129,9 +129,10 @@ test("SIGTERM under load loses no audit line", async () => {
   const results = await Promise.all(inflight);
   await gw.proc.exited;
   const answered = results.filter((r) => r.status === 200).length;
+  const others = results.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.code} ${r.stderr.trim()}`);
   assert.ok(answered >= 1);
   const records = lines(path.join(dir, "audit.jsonl"));
-  assert.equal(records.filter((r) => r.status === 200).length, answered);
+  assert.equal(records.filter((r) => r.status === 200).length, answered, others.join("; "));
   assert.equal(verify([path.join(dir, "audit.jsonl")]).status, 0);
 });
 

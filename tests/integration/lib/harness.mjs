@@ -171,7 +171,8 @@ export function curl(args, { input, timeoutMs = 15000 * SLOW } = {}) {
     child.stdout.on("data", (d) => (out = Buffer.concat([out, d])));
     child.stderr.on("data", (d) => (err += d));
     child.on("error", reject);
-    child.on("exit", (code) => {
+    // "close", not "exit": only then has all of stdout been read.
+    child.on("close", (code) => {
       clearTimeout(timer);
       const text = out.toString("latin1");
       // Skip interim 100-continue heads; the last head is the answer's.
