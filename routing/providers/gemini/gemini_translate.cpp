@@ -96,7 +96,7 @@ constexpr std::string_view kSchemaCopied[] = {
     "minimum",     "maximum",   "default",  "example",       "propertyOrdering",
 };
 // Keywords dropped: annotations, and constraints the subset cannot state (documented in
-// docs/providers-gemini.md).
+// docs/providers.md, Gemini).
 constexpr std::string_view kSchemaDropped[] = {
     "$schema",          "$id",
     "$comment",         "$defs",
