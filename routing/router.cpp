@@ -141,6 +141,7 @@ asio::awaitable<core::CallOutcome> Router::serve_model(core::Exchange& exchange,
                                                        const ProviderMap& providers,
                                                        core::CallContext& context) {
   const core::ModelConfig& model = *targets.model;
+  exchange.model = &model;  // even when no target can be tried: metrics and audit name it
   std::vector<bool> tried(model.targets.size(), false);
   core::CallOutcome last = no_target(model.name);
   for (unsigned retry = 0; retry <= model.retries.attempts; ++retry) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "gateway/core/errors.h"
+#include "routing/providers/common/call_outcomes.h"
 #include "routing/providers/common/sse_parser.h"
 #include "routing/providers/common/usage_json.h"
 
@@ -31,21 +32,6 @@ core::ErrorKind kind_for_status(int status) {
   if (status == 413) return core::ErrorKind::request_too_large;
   if (status >= 500) return core::ErrorKind::upstream_unreachable;
   return core::ErrorKind::invalid_request;
-}
-
-CallOutcome failed(FailureClass failure, std::string detail, int status = 0) {
-  CallOutcome outcome;
-  outcome.failure = failure;
-  outcome.detail = std::move(detail);
-  outcome.upstream_status = status;
-  return outcome;
-}
-
-std::string stream_error_event(FailureClass failure) {
-  auto kind = failure == FailureClass::timeout ? core::ErrorKind::upstream_timeout
-                                               : core::ErrorKind::upstream_unreachable;
-  return core::error_body(
-      kind, "the provider's stream ended early: " + std::string(core::to_string(failure)));
 }
 
 // Relays a streamed answer event by event, reading usage on the way and hiding the

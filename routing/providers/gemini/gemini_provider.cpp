@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gateway/core/errors.h"
+#include "routing/providers/common/call_outcomes.h"
 #include "routing/providers/common/sse_parser.h"
 #include "routing/providers/common/upstream_headers.h"
 #include "routing/providers/gemini/gemini_translate.h"
@@ -19,28 +20,6 @@ using core::CallOutcome;
 using core::FailureClass;
 
 namespace {
-
-CallOutcome failed(FailureClass failure, std::string detail, int status = 0) {
-  CallOutcome outcome;
-  outcome.failure = failure;
-  outcome.detail = std::move(detail);
-  outcome.upstream_status = status;
-  return outcome;
-}
-
-CallOutcome refused(core::Response response, FailureClass failure, std::string detail,
-                    int status = 0) {
-  CallOutcome outcome = failed(failure, std::move(detail), status);
-  outcome.upstream_error = std::move(response);
-  return outcome;
-}
-
-std::string stream_error_event(FailureClass failure) {
-  auto kind = failure == FailureClass::timeout ? core::ErrorKind::upstream_timeout
-                                               : core::ErrorKind::upstream_unreachable;
-  return core::error_body(
-      kind, "the provider's stream ended early: " + std::string(core::to_string(failure)));
-}
 
 // Feeds Gemini's SSE events through the translator to the client.
 class GeminiStream : public core::StreamReceiver {
