@@ -65,7 +65,8 @@ boost::asio::awaitable<core::Decision> ObserveStage::on_request(core::Exchange& 
   co_return core::Decision::proceed();
 }
 
-std::string audit_record(const core::Exchange& exchange, bool include_bodies) {
+std::string audit_record(const core::Exchange& exchange, bool include_bodies,
+                         const std::string* response_body) {
   json::object o;
   o["time"] = iso_time(wall_start(exchange));
   o["request_id"] = exchange.request_id;
@@ -113,7 +114,10 @@ std::string audit_record(const core::Exchange& exchange, bool include_bodies) {
   if (exchange.streamed && exchange.first_byte > exchange.started) {
     o["ttft_ms"] = ms(exchange.first_byte - exchange.started);
   }
-  if (include_bodies) o["request_body"] = exchange.body;
+  if (include_bodies) {
+    o["request_body"] = exchange.body;
+    o["response_body"] = response_body != nullptr ? json::value(*response_body) : nullptr;
+  }
   return json::serialize(o);
 }
 
@@ -141,11 +145,35 @@ std::string access_fields(const core::Exchange& exchange) {
   return out.substr(1, out.size() - 2);
 }
 
+namespace {
+
+struct AnswerCopy : core::StageState {
+  std::string body;
+};
+
+}  // namespace
+
+void ObserveStage::on_response(core::Exchange& exchange, core::Response& response) {
+  if (audit_ == nullptr || !audit_->config().include_bodies) return;
+  exchange.stage_state<AnswerCopy>(this).body = response.body;
+}
+
+void ObserveStage::on_chunk(core::Exchange& exchange, core::Chunk& chunk) {
+  if (audit_ == nullptr || !audit_->config().include_bodies) return;
+  std::string& body = exchange.stage_state<AnswerCopy>(this).body;
+  if (!body.empty()) body.push_back('\n');
+  body += chunk.data;
+}
+
 void ObserveStage::on_complete(core::Exchange& exchange) {
   exchange.finished = core::Exchange::Clock::now();
   start_trace(exchange);  // requests refused before the stages ran still get ids
   metrics_.record(exchange);
-  if (audit_ != nullptr) audit_->append(audit_record(exchange, audit_->config().include_bodies));
+  if (audit_ != nullptr) {
+    auto* answer = exchange.find_stage_state<AnswerCopy>(this);
+    audit_->append(audit_record(exchange, audit_->config().include_bodies,
+                                answer != nullptr ? &answer->body : nullptr));
+  }
   if (access_log_ && core::log_enabled(core::LogLevel::info)) {
     core::log_fields(exchange.status >= 500 ? core::LogLevel::warn : core::LogLevel::info,
                      access_fields(exchange));

@@ -17,6 +17,9 @@ class ObserveStage final : public core::Stage {
 
   std::string_view name() const override { return "observe"; }
   boost::asio::awaitable<core::Decision> on_request(core::Exchange& exchange) override;
+  // With audit.include_bodies, keep what the client was answered for the audit line.
+  void on_response(core::Exchange& exchange, core::Response& response) override;
+  void on_chunk(core::Exchange& exchange, core::Chunk& chunk) override;
   void on_complete(core::Exchange& exchange) override;
 
  private:
@@ -28,8 +31,11 @@ class ObserveStage final : public core::Stage {
 // Sets exchange.trace_id/parent_span_id/span_id and the traceparent sent upstream.
 void start_trace(core::Exchange& exchange);
 
-// The audit line for a finished request (a JSON object without "prev").
-std::string audit_record(const core::Exchange& exchange, bool include_bodies);
+// The audit line for a finished request (a JSON object without "prev"). `response_body`
+// is null unless bodies are audited: the answer as sent (for streams, each event's data,
+// one per line).
+std::string audit_record(const core::Exchange& exchange, bool include_bodies,
+                         const std::string* response_body = nullptr);
 // The access log fields for a finished request.
 std::string access_fields(const core::Exchange& exchange);
 

@@ -110,6 +110,8 @@ test("include_bodies keeps the request body; rotation by size keeps one chain ac
   const all = files.flatMap((f) => lines(f));
   assert.equal(all.length, 12);
   assert.ok(all[0].request_body.includes("secret prompt text"));
+  const answer = JSON.parse(all[0].response_body);
+  assert.equal(answer.object, "chat.completion", "the answer as the client got it");
   let r = verify(files);
   assert.equal(r.status, 0, r.stderr);
   r = verify([files[1], files[0], ...files.slice(2)]);
