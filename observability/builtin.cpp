@@ -2,6 +2,7 @@
 
 #include "gateway/core/config_reader.h"
 #include "gateway/core/log.h"
+#include "gateway/core/sha256.h"
 #include "observability/observe_stage.h"
 
 namespace tollgate::observability {
@@ -60,7 +61,7 @@ bool access_log_enabled(const core::Config& config) {
 }  // namespace
 
 std::string config_hash(const core::Config& config) {
-  return sha256_hex_of(YAML::Dump(config.root)).substr(0, 12);
+  return core::sha256_hex(YAML::Dump(config.root)).substr(0, 12);
 }
 
 Observability::Observability(const core::Config& config, std::string version, std::string commit)

@@ -108,10 +108,9 @@ const core::ModelConfig* Router::resolve(core::Exchange& exchange) const {
   return config_.find_model(*exchange.json.model);
 }
 
-asio::awaitable<core::CallOutcome> Router::serve(core::Exchange& exchange,
-                                                 const core::ModelConfig& model,
-                                                 const ProviderMap& providers,
-                                                 core::CallContext& context) {
+asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelConfig& model,
+                                    const ProviderMap& providers, core::CallContext& context,
+                                    core::CallOutcome& last) {
   // The chain: the model, then its fallbacks in order (each once).
   std::vector<const core::ModelConfig*> chain{&model};
   for (const auto& name : model.fallbacks) {
@@ -120,41 +119,42 @@ asio::awaitable<core::CallOutcome> Router::serve(core::Exchange& exchange,
       chain.push_back(next);
     }
   }
-  core::CallOutcome last;
   for (const core::ModelConfig* m : chain) {
     ModelTargets& targets = *models_.at(m->name);
-    last = co_await serve_model(exchange, targets, providers, context);
-    if (last.failure == FailureClass::none || context.sink.committed()) co_return last;
-    if (exchange.client_gone.aborted()) co_return last;
-    if (!falls_back(*m, last.failure)) co_return last;
+    co_await serve_model(exchange, targets, providers, context, last);
+    if (last.failure == FailureClass::none || context.sink.committed()) co_return;
+    if (exchange.client_gone.aborted()) co_return;
+    if (!falls_back(*m, last.failure)) co_return;
     if (m != chain.back()) {
       ++exchange.fallbacks;
       core::log_info("request " + exchange.request_id + ": model '" + m->name + "' failed (" +
                      std::string(core::to_string(last.failure)) + "), falling back");
     }
   }
-  co_return last;
 }
 
-asio::awaitable<core::CallOutcome> Router::serve_model(core::Exchange& exchange,
-                                                       ModelTargets& targets,
-                                                       const ProviderMap& providers,
-                                                       core::CallContext& context) {
+asio::awaitable<void> Router::serve_model(core::Exchange& exchange, ModelTargets& targets,
+                                          const ProviderMap& providers, core::CallContext& context,
+                                          core::CallOutcome& last) {
   const core::ModelConfig& model = *targets.model;
   exchange.model = &model;  // even when no target can be tried: metrics and audit name it
   std::vector<bool> tried(model.targets.size(), false);
-  core::CallOutcome last = no_target(model.name);
   for (unsigned retry = 0; retry <= model.retries.attempts; ++retry) {
     auto now = TargetHealth::Clock::now();
     std::optional<std::size_t> index = choose_target(targets, tried, now);
     if (!index) {
-      if (retry == 0) co_return no_target(model.name);
-      co_return last;  // nothing left to try: the last real failure stands
+      // Nothing left to try: the last real failure stands, if there was one. (Built
+      // only here: a request that is served never pays for this error answer.)
+      if (retry == 0) last = no_target(model.name);
+      co_return;
     }
     tried[*index] = true;
     const core::TargetConfig& target = model.targets[*index];
     auto provider = providers.find(target.provider);
-    if (provider == providers.end()) co_return no_target(model.name);
+    if (provider == providers.end()) {
+      last = no_target(model.name);
+      co_return;
+    }
     TargetHealth& health = *targets.health[*index];
 
     exchange.model = &model;
@@ -179,7 +179,8 @@ asio::awaitable<core::CallOutcome> Router::serve_model(core::Exchange& exchange,
       auto until =
           exchange.streamed && exchange.first_byte > started ? exchange.first_byte : finished;
       health.on_success(std::chrono::duration_cast<std::chrono::microseconds>(until - started));
-      co_return outcome;
+      last = std::move(outcome);
+      co_return;
     }
     exchange.failed_attempts.emplace_back(target.provider, outcome.failure);
     if (target_failed(outcome.failure)) {
@@ -189,9 +190,9 @@ asio::awaitable<core::CallOutcome> Router::serve_model(core::Exchange& exchange,
     }
     last = std::move(outcome);
     // Past the first byte, or the client is gone: nothing more to do for it.
-    if (context.sink.committed() || exchange.client_gone.aborted()) co_return last;
+    if (context.sink.committed() || exchange.client_gone.aborted()) co_return;
     // A request the provider found wrong is wrong everywhere: never retried.
-    if (!target_failed(last.failure)) co_return last;
+    if (!target_failed(last.failure)) co_return;
     if (retry == model.retries.attempts) break;
     core::Duration wait = backoff_for(model.retries, retry, last);
     if (wait > core::Duration::zero()) {
@@ -200,7 +201,6 @@ asio::awaitable<core::CallOutcome> Router::serve_model(core::Exchange& exchange,
       co_await timer.async_wait(asio::use_awaitable);
     }
   }
-  co_return last;
 }
 
 }  // namespace tollgate::routing

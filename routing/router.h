@@ -28,21 +28,21 @@ class Router {
   // exchange.route_rule). Null when there is no such model.
   const core::ModelConfig* resolve(core::Exchange& exchange) const;
 
-  // Serves the request on `model`'s chain. The outcome is the last attempt's: none when
-  // the client has its answer. Sets x-tollgate-provider, -model and -attempts.
-  boost::asio::awaitable<core::CallOutcome> serve(core::Exchange& exchange,
-                                                  const core::ModelConfig& model,
-                                                  const ProviderMap& providers,
-                                                  core::CallContext& context);
+  // Serves the request on `model`'s chain. `outcome` becomes the last attempt's: none
+  // when the client has its answer. Sets x-tollgate-provider, -model and -attempts.
+  // (An out parameter, not a result: a coroutine keeps each co_await's result on its
+  // frame, and a stream holds the frames for minutes.)
+  boost::asio::awaitable<void> serve(core::Exchange& exchange, const core::ModelConfig& model,
+                                     const ProviderMap& providers, core::CallContext& context,
+                                     core::CallOutcome& outcome);
 
   // For tests and metrics: the health of a model's target, or null.
   const TargetHealth* health(std::string_view model, std::size_t target) const;
 
  private:
-  boost::asio::awaitable<core::CallOutcome> serve_model(core::Exchange& exchange,
-                                                        ModelTargets& targets,
-                                                        const ProviderMap& providers,
-                                                        core::CallContext& context);
+  boost::asio::awaitable<void> serve_model(core::Exchange& exchange, ModelTargets& targets,
+                                           const ProviderMap& providers, core::CallContext& context,
+                                           core::CallOutcome& outcome);
 
   const core::Config& config_;
   std::unordered_map<std::string, std::unique_ptr<ModelTargets>> models_;

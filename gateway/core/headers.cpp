@@ -2,7 +2,7 @@
 // a request carries.
 #include "gateway/core/headers.h"
 
-#include <algorithm>
+#include <functional>
 
 namespace tollgate::core {
 
@@ -37,31 +37,73 @@ bool append_field(std::string& head, std::string_view name, std::string_view val
 }
 
 std::string_view Headers::get(std::string_view name) const {
-  for (const auto& f : fields_) {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    HeaderField f = field(i);
     if (iequals(f.name, name)) return f.value;
   }
   return {};
 }
 
 bool Headers::has(std::string_view name) const {
-  return std::any_of(fields_.begin(), fields_.end(),
-                     [&](const Header& f) { return iequals(f.name, name); });
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (iequals(field(i).name, name)) return true;
+  }
+  return false;
+}
+
+bool Headers::points_into(std::string_view text) const {
+  std::less<const char*> before;
+  const char* begin = bytes_.data();
+  const char* end = begin + bytes_.size();
+  return !text.empty() && !before(text.data(), begin) && before(text.data(), end);
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
+  if (points_into(name) || points_into(value)) {
+    // Removing packs the string the views point into: copy them first.
+    std::string name_copy(name), value_copy(value);
+    remove(name_copy);
+    add(name_copy, value_copy);
+    return;
+  }
   remove(name);
   add(name, value);
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
-  // Most lists hold a handful of fields: one allocation instead of three or four growths,
-  // small enough that 10,000 open streams (five lists each) stay cheap.
-  if (fields_.capacity() == 0) fields_.reserve(8);
-  fields_.push_back(Header{std::string(name), std::string(value)});
+  if (points_into(name) || points_into(value)) {
+    // Appending may move the string the views point into.
+    std::string name_copy(name), value_copy(value);
+    add(name_copy, value_copy);
+    return;
+  }
+  // Most lists hold a handful of short fields: room for them at once, instead of
+  // several growths, and small enough that 10,000 open streams stay cheap.
+  if (entries_.capacity() == 0) entries_.reserve(8);
+  if (bytes_.capacity() < 160) bytes_.reserve(160);
+  entries_.push_back(Entry{static_cast<std::uint32_t>(bytes_.size()),
+                           static_cast<std::uint32_t>(name.size()),
+                           static_cast<std::uint32_t>(value.size())});
+  bytes_.append(name);
+  bytes_.append(value);
 }
 
 void Headers::remove(std::string_view name) {
-  std::erase_if(fields_, [&](const Header& f) { return iequals(f.name, name); });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (!iequals(field(i).name, name)) entries_[kept++] = entries_[i];
+  }
+  if (kept == entries_.size()) return;
+  entries_.resize(kept);
+  // Pack what is left, so that repeated set() calls do not grow the string.
+  std::string packed;
+  packed.reserve(bytes_.capacity());
+  for (Entry& e : entries_) {
+    std::uint32_t at = static_cast<std::uint32_t>(packed.size());
+    packed.append(bytes_, e.offset, e.name_size + e.value_size);
+    e.offset = at;
+  }
+  bytes_ = std::move(packed);
 }
 
 }  // namespace tollgate::core

@@ -2,6 +2,8 @@
 // code outside gateway/ sees, so that policies and providers compile without Beast.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,14 +19,39 @@ bool iequals(std::string_view a, std::string_view b);
 bool append_field(std::string& head, std::string_view name, std::string_view value,
                   std::span<const std::string_view> owned);
 
-struct Header {
-  std::string name;
-  std::string value;
+// One field as the list hands it out: views into the list, valid until it changes.
+struct HeaderField {
+  std::string_view name;
+  std::string_view value;
 };
 
+// Fields are kept back to back in one string, with a small index beside it: two heap
+// blocks for a whole list, where a vector of string pairs took one per long name or
+// value. A proxied request copies several lists and a stream holds five for minutes.
 class Headers {
  public:
-  using const_iterator = std::vector<Header>::const_iterator;
+  class const_iterator {
+   public:
+    using value_type = HeaderField;
+    using difference_type = std::ptrdiff_t;
+    const_iterator() = default;
+    const_iterator(const Headers* list, std::size_t index) : list_(list), index_(index) {}
+    HeaderField operator*() const { return list_->field(index_); }
+    const_iterator& operator++() {
+      ++index_;
+      return *this;
+    }
+    const_iterator operator++(int) {
+      const_iterator before = *this;
+      ++index_;
+      return before;
+    }
+    bool operator==(const const_iterator& other) const { return index_ == other.index_; }
+
+   private:
+    const Headers* list_ = nullptr;
+    std::size_t index_ = 0;
+  };
 
   // The first value of `name`, or empty when absent.
   std::string_view get(std::string_view name) const;
@@ -34,14 +61,30 @@ class Headers {
   void add(std::string_view name, std::string_view value);
   void remove(std::string_view name);
 
-  const_iterator begin() const { return fields_.begin(); }
-  const_iterator end() const { return fields_.end(); }
-  std::size_t size() const { return fields_.size(); }
-  bool empty() const { return fields_.empty(); }
-  void clear() { fields_.clear(); }
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, entries_.size()}; }
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  void clear() {
+    entries_.clear();
+    bytes_.clear();
+  }
 
  private:
-  std::vector<Header> fields_;
+  struct Entry {
+    std::uint32_t offset;  // of the name in bytes_; the value follows it
+    std::uint32_t name_size;
+    std::uint32_t value_size;
+  };
+  bool points_into(std::string_view text) const;
+  HeaderField field(std::size_t index) const {
+    const Entry& e = entries_[index];
+    std::string_view all = bytes_;
+    return {all.substr(e.offset, e.name_size), all.substr(e.offset + e.name_size, e.value_size)};
+  }
+
+  std::string bytes_;
+  std::vector<Entry> entries_;
 };
 
 }  // namespace tollgate::core

@@ -44,7 +44,8 @@ class UpstreamTransport {
   virtual ~UpstreamTransport() = default;
   // Throws UpstreamError (connect_error, timeout, server_error) when no complete
   // answer arrives. `provider` gives the endpoint, TLS settings and timeouts; a non-2xx
-  // answer is returned whole, never streamed.
+  // answer is returned whole, never streamed. Once an answer has begun, the request's
+  // body and headers are released: build a new request for another attempt.
   virtual boost::asio::awaitable<UpstreamResponse> send(const ProviderConfig& provider,
                                                         UpstreamRequest& request,
                                                         StreamReceiver* receiver) = 0;

@@ -129,7 +129,7 @@ std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
 
 // Path, method, body and required fields: everything decided before any stage runs.
 // Returns the answer when the request stops here.
-std::optional<core::Response> check_request(core::Exchange& exchange) {
+std::optional<core::Response> first_checks(core::Exchange& exchange) {
   auto match = match_path(exchange.method, exchange.path);
   if (!match) {
     return error_response(ErrorKind::not_found,
@@ -148,6 +148,13 @@ std::optional<core::Response> check_request(core::Exchange& exchange) {
   auto parsed = core::parse_request_json(exchange.body, exchange.json);
   if (!parsed.ok) return error_response(ErrorKind::invalid_json, parsed.error);
   return missing_field(exchange);
+}
+
+// The same, into `answer`: true when the request stops here.
+bool check_request(core::Exchange& exchange, core::Response& answer) {
+  std::optional<core::Response> refusal = first_checks(exchange);
+  if (refusal) answer = std::move(*refusal);
+  return refusal.has_value();
 }
 
 // GET /v1/models and GET /v1/models/{id}: only the models the caller's key may use.
@@ -176,8 +183,29 @@ bool ProxyHandler::watches_client(const core::Exchange& exchange) const {
   return exchange.method == "POST";
 }
 
-// Every answer below is built in a named object before it is co_awaited: see the note on
-// ResponseSink about GCC 12 and temporaries in co_await expressions.
+namespace {
+
+// The gateway's own answers when the request cannot be served, written into `answer`.
+// Plain functions, so that none of what they build lands on the handler's coroutine
+// frame, which a stream holds for minutes.
+void refuse_unknown_model(const core::Exchange& exchange, core::Response& answer) {
+  answer = error_response(
+      ErrorKind::model_not_found,
+      "the model '" + *exchange.json.model + "' does not exist or you do not have access to it",
+      "model");
+}
+
+void failure_answer(core::CallOutcome& outcome, core::Response& answer) {
+  answer = outcome.upstream_error ? std::move(*outcome.upstream_error)
+                                  : error_response(error_for_failure(outcome.failure),
+                                                   failure_message(outcome.failure));
+}
+
+}  // namespace
+
+// Every answer is built in the one named `answer` before it is co_awaited: see the note
+// on ResponseSink about GCC 12 and temporaries in co_await expressions. One object, not
+// one per kind of answer, because every local of a coroutine lives on its frame.
 asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::ResponseSink& client) {
   RuntimePtr runtime = runtime_;  // this request's snapshot, whatever a reload does meanwhile
   exchange.config = runtime->config;
@@ -194,8 +222,9 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Respo
     }
   } complete_hooks{*runtime, exchange};
 
-  if (std::optional<core::Response> early = check_request(exchange)) {
-    co_await sink.send(*early);
+  core::Response answer;
+  if (check_request(exchange, answer)) {
+    co_await sink.send(answer);
     co_return;
   }
 
@@ -208,34 +237,28 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Respo
   }
 
   if (exchange.operation == Operation::models) {
-    core::Response models = models_answer(*runtime, exchange);
-    co_await sink.send(models);
+    answer = models_answer(*runtime, exchange);
+    co_await sink.send(answer);
     co_return;
   }
 
   const core::ModelConfig* model = runtime->router->resolve(exchange);
   if (model == nullptr) {
-    core::Response unknown = error_response(
-        ErrorKind::model_not_found,
-        "the model '" + *exchange.json.model + "' does not exist or you do not have access to it",
-        "model");
-    co_await sink.send(unknown);
+    refuse_unknown_model(exchange, answer);
+    co_await sink.send(answer);
     co_return;
   }
 
   core::CallContext context{upstream_, sink};
-  core::CallOutcome outcome =
-      co_await runtime->router->serve(exchange, *model, runtime->providers, context);
+  core::CallOutcome outcome;
+  co_await runtime->router->serve(exchange, *model, runtime->providers, context, outcome);
   if (outcome.failure == core::FailureClass::none) co_return;
   exchange.failure = outcome.failure;
   exchange.failure_detail = outcome.detail;
   if (sink.committed()) co_return;  // the provider already ended the stream with an error
   if (exchange.client_gone.aborted()) co_return;
-  core::Response failure =
-      outcome.upstream_error
-          ? std::move(*outcome.upstream_error)
-          : error_response(error_for_failure(outcome.failure), failure_message(outcome.failure));
-  co_await sink.send(failure);
+  failure_answer(outcome, answer);
+  co_await sink.send(answer);
 }
 
 }  // namespace tollgate::gateway::pipeline

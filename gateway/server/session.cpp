@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <optional>
 #include <random>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,7 +21,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/container/small_vector.hpp>
 
 #include "gateway/core/content_coding.h"
 #include "gateway/core/errors.h"
@@ -43,9 +43,6 @@ namespace {
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 64 * 1024;
 constexpr std::size_t kFirstReadBytes = 2048;
-// A connection that once carried a large request does not keep that much memory while
-// it idles or streams for minutes.
-constexpr std::size_t kKeptBufferBytes = 16 * 1024;
 constexpr std::size_t kGzipMinBytes = 1024;  // smaller bodies are not worth compressing
 
 std::string new_request_id() {
@@ -69,6 +66,15 @@ std::string request_id_from(std::string_view given) {
   return std::string(given);
 }
 
+// A head's fields while it is being written: views into the answer, the exchange and
+// literals. Built and consumed without a suspension between, so one list per thread
+// serves every sink (it is not carried on each connection's coroutine frame).
+struct FieldView {
+  std::string_view name;
+  std::string_view value;
+};
+thread_local std::vector<FieldView> head_fields;
+
 // Framing fields the sink writes itself: never copied from a provider's answer.
 constexpr std::string_view kFramingFields[] = {"content-length", "transfer-encoding", "connection",
                                                "keep-alive", "upgrade"};
@@ -80,10 +86,9 @@ constexpr std::string_view kFramingFields[] = {"content-length", "transfer-encod
 template <typename Stream>
 class ClientSink final : public core::ResponseSink {
  public:
-  ClientSink(Stream& stream, beast::flat_buffer& read_buffer, core::Exchange& exchange,
-             bool keep_alive, core::Duration write_timeout)
+  ClientSink(Stream& stream, core::Exchange& exchange, bool keep_alive,
+             core::Duration write_timeout)
       : stream_(stream),
-        read_buffer_(read_buffer),
         exchange_(exchange),
         keep_alive_(keep_alive),
         write_timeout_(write_timeout) {}
@@ -118,39 +123,50 @@ class ClientSink final : public core::ResponseSink {
     mark_committed(status);
     streaming_ = true;
     observability::live_counts().streams.fetch_add(1, std::memory_order_relaxed);
-    // A stream may run for minutes; its connection's read buffer is not needed meanwhile
-    // (unless the client pipelined its next request), and 10,000 streams add up.
-    if (read_buffer_.size() == 0) read_buffer_.shrink_to_fit();
     beast::get_lowest_layer(stream_).expires_after(write_timeout_);
     co_await asio::async_write(stream_, asio::buffer(head_), asio::use_awaitable);
+    std::string().swap(head_);  // not kept for the minutes a stream may run
   }
 
   awaitable<void> send_chunk(core::Chunk& chunk) override {
-    // One HTTP chunk per event: size line, the event, CRLF; one write.
-    event_.assign(20, ' ');
+    beast::get_lowest_layer(stream_).expires_after(write_timeout_);
+    std::string_view data = chunk.data;
+    if (chunk.event.empty() && data.find('\n') == std::string_view::npos) {
+      // The usual event, one data line: size line and prefix, the data as it is, the
+      // end; one gathered write and no copy of the event.
+      static constexpr std::string_view kEnd = "\n\n\r\n";
+      std::array<char, 32> start{};
+      int n = std::snprintf(start.data(), start.size(), "%zx\r\ndata: ", data.size() + 8);
+      std::array<asio::const_buffer, 3> buffers{
+          asio::buffer(start.data(), static_cast<std::size_t>(n)), asio::buffer(data),
+          asio::buffer(kEnd)};
+      co_await asio::async_write(stream_, buffers, asio::use_awaitable);
+      co_return;
+    }
+    // One HTTP chunk per event: size line, the event, CRLF; one write. Built here rather
+    // than kept on the sink, so an open stream holds no event buffer between events.
+    std::string event(20, ' ');
     if (!chunk.event.empty()) {
-      event_ += "event: ";
-      event_ += chunk.event;
-      event_ += '\n';
+      event += "event: ";
+      event += chunk.event;
+      event += '\n';
     }
     // Multi-line data becomes several data: lines, as the SSE format requires.
-    std::string_view data = chunk.data;
     for (;;) {
       std::size_t eol = data.find('\n');
-      event_ += "data: ";
-      event_.append(data.substr(0, eol));
-      event_ += '\n';
+      event += "data: ";
+      event.append(data.substr(0, eol));
+      event += '\n';
       if (eol == std::string_view::npos) break;
       data.remove_prefix(eol + 1);
     }
-    event_ += "\n\r\n";
+    event += "\n\r\n";
     // The size line goes right before the event, in the room left at the front.
     char size_line[20];
-    int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", event_.size() - 20 - 2);
+    int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", event.size() - 20 - 2);
     std::size_t start = 20 - static_cast<std::size_t>(n);
-    event_.replace(start, static_cast<std::size_t>(n), size_line, static_cast<std::size_t>(n));
-    beast::get_lowest_layer(stream_).expires_after(write_timeout_);
-    co_await asio::async_write(stream_, asio::buffer(event_.data() + start, event_.size() - start),
+    event.replace(start, static_cast<std::size_t>(n), size_line, static_cast<std::size_t>(n));
+    co_await asio::async_write(stream_, asio::buffer(event.data() + start, event.size() - start),
                                asio::use_awaitable);
   }
 
@@ -178,7 +194,7 @@ class ClientSink final : public core::ResponseSink {
     head_ += ' ';
     head_ += http::obsolete_reason(static_cast<http::status>(status));
     head_ += "\r\n";
-    fields_.clear();
+    head_fields.clear();
   }
 
   // The head's fields are views into the answer, the exchange and literals, all alive
@@ -186,19 +202,19 @@ class ClientSink final : public core::ResponseSink {
   // of the same name; a provider's fields replace ours but keep their own repeats
   // (set-cookie and the like).
   void add_field(std::string_view name, std::string_view value) {
-    erase_named(name, fields_.size());
-    fields_.push_back({name, value});
+    erase_named(name, head_fields.size());
+    head_fields.push_back({name, value});
   }
   void add_fields(const core::Headers& fields) {
-    std::size_t ours = fields_.size();
+    std::size_t ours = head_fields.size();
     for (const auto& field : fields) {
       erase_named(field.name, ours);
-      fields_.push_back({field.name, field.value});
+      head_fields.push_back({field.name, field.value});
     }
   }
   void erase_named(std::string_view name, std::size_t before) {
     for (std::size_t i = 0; i < before; ++i) {
-      if (core::iequals(fields_[i].name, name)) fields_[i].name = {};
+      if (core::iequals(head_fields[i].name, name)) head_fields[i].name = {};
     }
   }
 
@@ -207,10 +223,10 @@ class ClientSink final : public core::ResponseSink {
     add_field("x-request-id", exchange_.request_id);
     for (const auto& field : exchange_.response_headers) add_field(field.name, field.value);
     // An erased field (replaced by a later one) has an empty name and is skipped.
-    for (const auto& field : fields_) {
+    for (const auto& field : head_fields) {
       core::append_field(head_, field.name, field.value, kFramingFields);
     }
-    fields_.clear();  // its views point into the answer, which the caller may now drop
+    head_fields.clear();  // its views point into the answer, which the caller may now drop
     if (content_length) {
       head_ += "content-length: ";
       head_ += std::to_string(*content_length);
@@ -227,7 +243,6 @@ class ClientSink final : public core::ResponseSink {
   }
 
   Stream& stream_;
-  beast::flat_buffer& read_buffer_;
   core::Exchange& exchange_;
   bool keep_alive_;
   core::Duration write_timeout_;
@@ -235,12 +250,6 @@ class ClientSink final : public core::ResponseSink {
   bool finished_ = false;
   bool streaming_ = false;
   std::string head_;
-  struct FieldView {
-    std::string_view name;
-    std::string_view value;
-  };
-  boost::container::small_vector<FieldView, 24> fields_;
-  std::string event_;
 };
 
 // Watches for the client hanging up while the handler runs, and fires the exchange's
@@ -314,10 +323,11 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     }
     entry->idle = false;
 
-    // In an optional so that its field list (a heap node per header) is freed once the
-    // Exchange has its own copy, not kept for the life of a stream.
-    std::optional<http::request_parser<http::string_body>> parser_slot;
-    auto& parser = parser_slot.emplace();
+    // On the heap, not on this coroutine's frame, and freed (with its field list, a heap
+    // node per header) once the Exchange has its own copy: a stream may hold the frame
+    // for minutes.
+    auto parser_slot = std::make_unique<http::request_parser<http::string_body>>();
+    auto& parser = *parser_slot;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(server.max_body_bytes);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, tuple_awaitable);
@@ -353,7 +363,11 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     }
 
     auto& req = parser.get();
-    if (buffer.size() == 0 && buffer.capacity() > kKeptBufferBytes) buffer.shrink_to_fit();
+    // The read buffer is not needed while the request is served (unless the client
+    // pipelined its next one): a stream may run for minutes, and a burst of 10,000
+    // requests waiting for their providers' first byte adds up. The block goes back to
+    // the allocator, which hands it to the upstream read that comes next.
+    if (buffer.size() == 0) buffer.shrink_to_fit();
     core::Exchange exchange;
     exchange.config = handler.config();
     exchange.client_address = peer;
@@ -367,7 +381,7 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
 
     bool keep_alive = req.keep_alive() && !worker.draining();
     parser_slot.reset();
-    ClientSink<Stream> sink(stream, buffer, exchange, keep_alive, server.idle_timeout);
+    ClientSink<Stream> sink(stream, exchange, keep_alive, server.idle_timeout);
     std::shared_ptr<ClientWatchState> watch;
     if (handler.watches_client(exchange)) {
       watch = std::make_shared<ClientWatchState>();

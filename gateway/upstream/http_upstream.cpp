@@ -44,13 +44,14 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 // answer head and small body would take two or three reads. Both sizes are per open
 // upstream connection, so they are what 10,000 concurrent streams cost.
 constexpr std::size_t kReadBufferBytes = 2048;
+// A streamed answer's head is a few hundred bytes, and a burst of streams all wait for
+// their first byte at once: they start with less.
+constexpr std::size_t kStreamHeadBufferBytes = 768;
 // Streamed bodies are read in pieces of this size; SSE events are mostly a few hundred
 // bytes, and a burst just takes more turns of the loop.
-constexpr std::size_t kStreamChunkBytes = 1024;
+constexpr std::size_t kStreamChunkBytes = 512;
 
 struct Connection {
-  Connection() { buffer.reserve(kReadBufferBytes); }
-
   std::unique_ptr<beast::tcp_stream> plain;  // set when not TLS
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
@@ -119,7 +120,6 @@ class HttpUpstream final : public core::UpstreamTransport {
     const core::Url& url = provider.base_url;
     std::string key = pool_key(provider);
     std::string head = request_head(url, request);
-    std::array<asio::const_buffer, 2> req{asio::buffer(head), asio::buffer(request.body)};
 
     for (int attempt = 0;; ++attempt) {
       std::unique_ptr<Connection> conn = take_idle(key);
@@ -134,10 +134,10 @@ class HttpUpstream final : public core::UpstreamTransport {
         // The model's per-attempt timeout, when it has one, instead of the provider's.
         core::Duration timeout =
             request.timeout > core::Duration::zero() ? request.timeout : provider.timeout;
-        bool keep = conn->tls ? co_await exchange(*conn->tls, *conn, req, provider, timeout,
-                                                  receiver, reused, response)
-                              : co_await exchange(*conn->plain, *conn, req, provider, timeout,
-                                                  receiver, reused, response);
+        bool keep = conn->tls ? co_await exchange(*conn->tls, *conn, head, request, provider,
+                                                  timeout, receiver, reused, response)
+                              : co_await exchange(*conn->plain, *conn, head, request, provider,
+                                                  timeout, receiver, reused, response);
         if (request.abort != nullptr) request.abort->clear();
         if (request.abort != nullptr && request.abort->aborted()) keep = false;
         if (keep) give_back(key, std::move(conn));
@@ -180,8 +180,6 @@ class HttpUpstream final : public core::UpstreamTransport {
     auto& list = idle_[key];
     if (list.size() >= kMaxIdlePerKey) return;
     conn->idle_since = std::chrono::steady_clock::now();
-    // A stream shrank it; the next plain answer should fit in one read again.
-    if (conn->buffer.capacity() < kReadBufferBytes) conn->buffer.reserve(kReadBufferBytes);
     conn->lowest().expires_never();
     list.push_back(std::move(conn));
   }
@@ -252,34 +250,49 @@ class HttpUpstream final : public core::UpstreamTransport {
   }
 
   // One request/response on `stream`. Returns whether the connection may be reused.
+  // The parsers live on the heap, each only while it is needed, not all three on this
+  // coroutine's frame: a stream holds the frame for minutes.
   template <typename Stream>
-  awaitable<bool> exchange(Stream& stream, Connection& conn, std::array<asio::const_buffer, 2>& req,
-                           const core::ProviderConfig& p, core::Duration timeout,
-                           core::StreamReceiver* receiver, bool reused,
+  awaitable<bool> exchange(Stream& stream, Connection& conn, std::string& request_head,
+                           core::UpstreamRequest& request, const core::ProviderConfig& p,
+                           core::Duration timeout, core::StreamReceiver* receiver, bool reused,
                            core::UpstreamResponse& out) {
     beast::tcp_stream& tcp = conn.lowest();
     tcp.expires_after(timeout);
-    auto [wec, written] = co_await asio::async_write(stream, req, tuple_awaitable);
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(request_head),
+                                              asio::buffer(request.body)};
+    auto [wec, written] = co_await asio::async_write(stream, buffers, tuple_awaitable);
     if (wec) {
       if (reused && wec != beast::error::timeout) throw StaleConnection{};
       throw translate(wec, "sending to " + p.name);
     }
-    http::response_parser<http::empty_body> head_parser;
-    head_parser.header_limit(64 * 1024);
+    // Room for the answer in as few reads as its kind needs (a stream shrank it).
+    std::size_t room = receiver != nullptr ? kStreamHeadBufferBytes : kReadBufferBytes;
+    if (conn.buffer.capacity() < room) conn.buffer.reserve(room);
+    auto head_parser = std::make_unique<http::response_parser<http::empty_body>>();
+    head_parser->header_limit(64 * 1024);
     auto [hec, hn] =
-        co_await http::async_read_header(stream, conn.buffer, head_parser, tuple_awaitable);
+        co_await http::async_read_header(stream, conn.buffer, *head_parser, tuple_awaitable);
     if (hec) {
-      if (reused && !head_parser.got_some() && hec != beast::error::timeout)
+      if (reused && !head_parser->got_some() && hec != beast::error::timeout)
         throw StaleConnection{};
       throw translate(hec, "reading the answer of " + p.name);
     }
-    const auto& head = head_parser.get();
+    // An answer has begun: the request is never sent again, so it can go (a stream holds
+    // this for minutes).
+    std::string().swap(request_head);
+    std::string().swap(request.body);
+    request.headers = core::Headers();
+    const auto& head = head_parser->get();
     out.status = static_cast<int>(head.result_int());
     for (const auto& field : head) out.headers.add(field.name_string(), field.value());
 
     bool success = out.status >= 200 && out.status <= 299;
     if (receiver != nullptr && success) {
-      http::response_parser<http::buffer_body> parser(std::move(head_parser));
+      auto stream_parser =
+          std::make_unique<http::response_parser<http::buffer_body>>(std::move(*head_parser));
+      head_parser.reset();
+      auto& parser = *stream_parser;
       parser.body_limit(boost::none);
       // `out` has its own copy; the parser's field nodes would live as long as the stream.
       parser.get().clear();
@@ -302,7 +315,10 @@ class HttpUpstream final : public core::UpstreamTransport {
       co_return parser.keep_alive();
     }
 
-    http::response_parser<http::string_body> parser(std::move(head_parser));
+    auto whole_parser =
+        std::make_unique<http::response_parser<http::string_body>>(std::move(*head_parser));
+    head_parser.reset();
+    auto& parser = *whole_parser;
     parser.body_limit(kMaxWholeBody);
     auto [bec, bn] = co_await http::async_read(stream, conn.buffer, parser, tuple_awaitable);
     if (bec) throw translate(bec, "reading the body of " + p.name);

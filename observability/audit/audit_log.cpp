@@ -1,7 +1,6 @@
 #include "observability/audit/audit_log.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 
 #include "gateway/core/config_reader.h"
 #include "gateway/core/log.h"
+#include "gateway/core/sha256.h"
 
 namespace tollgate::observability {
 
@@ -44,7 +44,7 @@ std::string last_line_hash(const std::string& path) {
   if (end == 0) return {};
   std::size_t start = content.rfind('\n', end - 2);
   start = start == std::string::npos ? 0 : start + 1;
-  return sha256_hex_of(std::string_view(content).substr(start, end - 1 - start));
+  return core::sha256_hex(std::string_view(content).substr(start, end - 1 - start));
 }
 
 std::string rotated_name(const std::string& path) {
@@ -63,19 +63,6 @@ std::string rotated_name(const std::string& path) {
 }
 
 }  // namespace
-
-std::string sha256_hex_of(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
-  }
-  return out;
-}
 
 AuditConfig read_audit_config(const core::Config& config) {
   AuditConfig out;
@@ -184,7 +171,7 @@ void AuditLog::write_batch(std::vector<std::string>& batch) {
     line += '"';
     if (record.size() > 2) line += ',';
     line.append(record, 1, std::string::npos);
-    prev_hash_ = sha256_hex_of(line);
+    prev_hash_ = core::sha256_hex(line);
     out += line;
     out += '\n';
   }
@@ -271,7 +258,7 @@ VerifyResult verify_audit_files(const std::vector<std::string>& files) {
                                  ": chain broken (this line or the one before was edited, "
                                  "removed or reordered)");
       }
-      expected = sha256_hex_of(line);
+      expected = core::sha256_hex(line);
       ++result.lines;
     }
   }

@@ -81,6 +81,4 @@ struct VerifyResult {
 };
 VerifyResult verify_audit_files(const std::vector<std::string>& files);
 
-std::string sha256_hex_of(std::string_view data);
-
 }  // namespace tollgate::observability

@@ -1,7 +1,6 @@
 #include "policies/auth/key_material.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -11,8 +10,6 @@ namespace tollgate::policies::auth {
 
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -20,21 +17,6 @@ std::string_view trim(std::string_view s) {
 }
 
 }  // namespace
-
-std::string sha256_hex(std::string_view key) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(key.data(), key.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
-  }
-  return out;
-}
 
 std::optional<std::string> parse_hash_spec(std::string_view spec) {
   constexpr std::string_view kPrefix = "sha256:";

@@ -7,11 +7,12 @@
 #include <string_view>
 
 #include "gateway/core/headers.h"
+#include "gateway/core/sha256.h"
 
 namespace tollgate::policies::auth {
 
-// Lowercase hex SHA-256 of `key`.
-std::string sha256_hex(std::string_view key);
+// Lowercase hex SHA-256 of a key: what configs and key stores hold.
+using core::sha256_hex;
 
 // "sha256:<64 hex digits>" → the lowercase hex; nullopt when malformed.
 std::optional<std::string> parse_hash_spec(std::string_view spec);

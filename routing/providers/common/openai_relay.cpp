@@ -95,10 +95,11 @@ CallOutcome content_filtered_outcome(int status) {
   return failed(FailureClass::content_filter, "the provider filtered the completion", status);
 }
 
-asio::awaitable<CallOutcome> finish_whole(core::Exchange& exchange,
-                                          core::UpstreamResponse& response,
-                                          const OpenAiRelayOptions& options,
-                                          core::ResponseSink& sink) {
+// Writes what came into `outcome` rather than returning it: a coroutine keeps each
+// co_await's result on its frame, and a stream holds its frames for minutes.
+asio::awaitable<void> finish_whole(core::Exchange& exchange, core::UpstreamResponse& response,
+                                   const OpenAiRelayOptions& options, core::ResponseSink& sink,
+                                   CallOutcome& outcome) {
   if (response.status >= 200 && response.status <= 299) {
     read_usage(response.body, exchange.usage);
     bool filtered = options.report_content_filter && has_content_filter_finish(response.body);
@@ -108,14 +109,22 @@ asio::awaitable<CallOutcome> finish_whole(core::Exchange& exchange,
     out.headers.set("content-type", type.empty() ? "application/json" : type);
     out.body = std::move(response.body);
     co_await sink.send(out);
-    if (filtered) co_return content_filtered_outcome(response.status);
-    co_return CallOutcome{};
+    if (filtered) outcome = content_filtered_outcome(response.status);
+    co_return;
   }
-  CallOutcome outcome =
-      failed(classify_openai_error(response.status, response.body),
-             "provider answered HTTP " + std::to_string(response.status), response.status);
+  outcome = failed(classify_openai_error(response.status, response.body),
+                   "provider answered HTTP " + std::to_string(response.status), response.status);
   outcome.upstream_error = openai_client_facing_error(response);
-  co_return outcome;
+}
+
+// Too late for a status or a fallback: the stream ends with an error event. Its own
+// coroutine, so that the events live on a frame only when this happens.
+asio::awaitable<void> end_stream_with_error(core::ResponseSink& sink, FailureClass failure) {
+  core::Chunk error_event{"", stream_error_event(failure)};
+  co_await sink.send_chunk(error_event);
+  core::Chunk done{"", "[DONE]"};
+  co_await sink.send_chunk(done);
+  co_await sink.end_stream();
 }
 
 }  // namespace
@@ -168,43 +177,29 @@ asio::awaitable<CallOutcome> relay_openai_call(core::Exchange& exchange,
                                                core::UpstreamRequest& request,
                                                const OpenAiRelayOptions& options,
                                                core::CallContext& context) {
+  // One outcome and one response for every path: each local of a coroutine lives on its
+  // frame, and a stream holds the frame for minutes.
+  CallOutcome outcome;
   core::UpstreamResponse response;
-  if (!request.stream) {
-    std::optional<CallOutcome> failure;
-    try {
-      response = co_await context.upstream.send(provider, request, nullptr);
-    } catch (const core::UpstreamError& e) {
-      failure = failed(e.failure(), e.what());
-    }
-    if (failure) co_return std::move(*failure);
-    co_return co_await finish_whole(exchange, response, options, context.sink);
-  }
-
   StreamRelay relay(exchange, context.sink, options);
-  std::optional<CallOutcome> failure;
   try {
-    response = co_await context.upstream.send(provider, request, &relay);
+    response = co_await context.upstream.send(provider, request, request.stream ? &relay : nullptr);
   } catch (const core::UpstreamError& e) {
-    failure = failed(e.failure(), e.what());
+    outcome = failed(e.failure(), e.what());
   }
-  if (failure) {
-    if (context.sink.committed()) {
-      // Too late for a status or a fallback: end the stream with an error event.
-      core::Chunk error_event{"", stream_error_event(failure->failure)};
-      co_await context.sink.send_chunk(error_event);
-      core::Chunk done{"", "[DONE]"};
-      co_await context.sink.send_chunk(done);
-      co_await context.sink.end_stream();
-    }
-    co_return std::move(*failure);
+  if (outcome.failure != FailureClass::none) {
+    if (context.sink.committed()) co_await end_stream_with_error(context.sink, outcome.failure);
+    co_return outcome;
   }
   if (response.status < 200 || response.status > 299 || !relay.is_event_stream()) {
+    // A whole answer, or a stream that was refused or came back as JSON after all.
     if (relay.status() != 0) response.body = std::move(relay.collected());
-    co_return co_await finish_whole(exchange, response, options, context.sink);
+    co_await finish_whole(exchange, response, options, context.sink, outcome);
+    co_return outcome;
   }
   co_await context.sink.end_stream();
-  if (relay.saw_content_filter()) co_return content_filtered_outcome(response.status);
-  co_return CallOutcome{};
+  if (relay.saw_content_filter()) outcome = content_filtered_outcome(response.status);
+  co_return outcome;
 }
 
 }  // namespace tollgate::routing::providers

@@ -114,7 +114,7 @@ models:
   }
 
   RecordingSink run(std::string method, std::string path, std::string body,
-                    std::vector<core::Header> headers = {}) {
+                    std::vector<core::HeaderField> headers = {}) {
     pipeline::ProxyHandler handler(runtime, upstream);
     core::Exchange ex;
     ex.method = std::move(method);
