@@ -82,7 +82,9 @@ constexpr std::string_view kTransportFields[] = {
 // and its serializer walks them again; this is one string, reused for the retry.
 std::string request_head(const core::Url& url, core::UpstreamRequest& request) {
   std::string head;
-  head.reserve(256 + request.target.size());
+  std::size_t size = 160 + request.target.size();
+  for (const auto& field : request.headers) size += field.name.size() + field.value.size() + 4;
+  head.reserve(size);  // one allocation
   head += request.method;
   head += ' ';
   head += request.target;
