@@ -83,12 +83,27 @@ constexpr std::string_view kFramingFields[] = {"content-length", "transfer-encod
 // through Beast's field list and serializer: that saved a third of the CPU per request
 // (loadtest/results/). Adds x-request-id and the exchange's response headers to every
 // answer; fields the framing owns are never copied from a provider's answer.
+// Arms the session's deadline for one write, and disarms it whatever happens.
+class WriteDeadline {
+ public:
+  WriteDeadline(SessionEntry& session, core::Duration timeout) : session_(session) {
+    session_.arm(timeout);
+  }
+  ~WriteDeadline() { session_.disarm(); }
+  WriteDeadline(const WriteDeadline&) = delete;
+  WriteDeadline& operator=(const WriteDeadline&) = delete;
+
+ private:
+  SessionEntry& session_;
+};
+
 template <typename Stream>
 class ClientSink final : public core::ResponseSink {
  public:
-  ClientSink(Stream& stream, core::Exchange& exchange, bool keep_alive,
+  ClientSink(Stream& stream, SessionEntry& session, core::Exchange& exchange, bool keep_alive,
              core::Duration write_timeout)
       : stream_(stream),
+        session_(session),
         exchange_(exchange),
         keep_alive_(keep_alive),
         write_timeout_(write_timeout) {}
@@ -107,7 +122,7 @@ class ClientSink final : public core::ResponseSink {
     }
     finish_head(response.body.size());
     mark_committed(response.status);
-    beast::get_lowest_layer(stream_).expires_after(write_timeout_);
+    WriteDeadline armed(session_, write_timeout_);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(response.body)};
     co_await asio::async_write(stream_, buffers, asio::use_awaitable);
     finished_ = true;
@@ -123,13 +138,13 @@ class ClientSink final : public core::ResponseSink {
     mark_committed(status);
     streaming_ = true;
     observability::live_counts().streams.fetch_add(1, std::memory_order_relaxed);
-    beast::get_lowest_layer(stream_).expires_after(write_timeout_);
+    WriteDeadline armed(session_, write_timeout_);
     co_await asio::async_write(stream_, asio::buffer(head_), asio::use_awaitable);
     std::string().swap(head_);  // not kept for the minutes a stream may run
   }
 
   awaitable<void> send_chunk(core::Chunk& chunk) override {
-    beast::get_lowest_layer(stream_).expires_after(write_timeout_);
+    WriteDeadline armed(session_, write_timeout_);
     std::string_view data = chunk.data;
     if (chunk.event.empty() && data.find('\n') == std::string_view::npos) {
       // The usual event, one data line: size line and prefix, the data as it is, the
@@ -171,7 +186,7 @@ class ClientSink final : public core::ResponseSink {
   }
 
   awaitable<void> end_stream() override {
-    beast::get_lowest_layer(stream_).expires_after(write_timeout_);
+    WriteDeadline armed(session_, write_timeout_);
     static constexpr std::string_view kLastChunk = "0\r\n\r\n";
     co_await asio::async_write(stream_, asio::buffer(kLastChunk), asio::use_awaitable);
     finished_ = true;
@@ -244,6 +259,7 @@ class ClientSink final : public core::ResponseSink {
   }
 
   Stream& stream_;
+  SessionEntry& session_;
   core::Exchange& exchange_;
   bool keep_alive_;
   core::Duration write_timeout_;
@@ -304,7 +320,7 @@ template <typename Stream>
 awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
                       std::list<SessionEntry>::iterator entry, std::string peer) {
   const core::ServerConfig& server = worker.server_config();
-  beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
+  tcp::socket& tcp = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer;
   bool first = true;
   for (;;) {
@@ -312,15 +328,15 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     if (buffer.size() == 0) {
       entry->idle = true;
       if (worker.draining()) co_return;
-      tcp.expires_after(first ? server.header_timeout : server.idle_timeout);
+      entry->arm(first ? server.header_timeout : server.idle_timeout);
       // Room for a typical request in one read; larger ones make the buffer grow.
       auto [ec, n] =
           co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), tuple_awaitable);
       if (ec) co_return;  // closed, idle timeout, or drained
       buffer.commit(n);
-      if (!first) tcp.expires_after(server.header_timeout);
+      if (!first) entry->arm(server.header_timeout);
     } else {
-      tcp.expires_after(server.header_timeout);
+      entry->arm(server.header_timeout);
     }
     entry->idle = false;
 
@@ -349,7 +365,7 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
       co_await http::async_write(stream, cont, tuple_awaitable);
     }
     // The body may be large or slow; give it the idle allowance rather than the header's.
-    tcp.expires_after(server.idle_timeout);
+    entry->arm(server.idle_timeout);
     auto [bec, bn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
     if (bec) {
       if (bec == http::error::body_limit) {
@@ -362,6 +378,9 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
       }
       co_return;
     }
+    // While the request is served nothing is read from the client (the watch below only
+    // waits for a hang-up); each answer write arms its own deadline.
+    entry->disarm();
 
     auto& req = parser.get();
     // The read buffer is not needed while the request is served (unless the client
@@ -382,12 +401,12 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
 
     bool keep_alive = req.keep_alive() && !worker.draining();
     parser_slot.reset();
-    ClientSink<Stream> sink(stream, exchange, keep_alive, server.idle_timeout);
+    ClientSink<Stream> sink(stream, *entry, exchange, keep_alive, server.idle_timeout);
     std::shared_ptr<ClientWatchState> watch;
     if (handler.watches_client(exchange)) {
       watch = std::make_shared<ClientWatchState>();
       watch->signal = &exchange.client_gone;
-      watch_client(tcp.socket(), watch);
+      watch_client(tcp, watch);
     }
     try {
       co_await handler.handle(exchange, sink);
@@ -401,7 +420,7 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     if (watch) {
       watch->finished = true;
       boost::system::error_code ignored;
-      tcp.socket().cancel(ignored);
+      tcp.cancel(ignored);
     }
     if (!sink.committed()) {
       core::Response internal{
@@ -414,12 +433,12 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
 }
 
 template <typename Stream>
-awaitable<void> shutdown(Stream& stream) {
-  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+awaitable<void> shutdown(Stream& stream, SessionEntry& session) {
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
     boost::system::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.shutdown(tcp::socket::shutdown_send, ec);
   } else {
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    session.arm(std::chrono::seconds(2));
     co_await stream.async_shutdown(tuple_awaitable);
   }
   co_return;
@@ -430,20 +449,24 @@ awaitable<void> run_session(Stream stream, HttpHandler& handler, Worker& worker,
                             bool handshake) {
   auto entry = worker.add_session({true, nullptr});
   observability::live_counts().connections.fetch_add(1, std::memory_order_relaxed);
-  entry->close = [&stream] { beast::get_lowest_layer(stream).cancel(); };
+  entry->close = [&stream] {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(stream).cancel(ignored);
+  };
   try {
     bool ready = true;
-    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+    if constexpr (!std::is_same_v<Stream, tcp::socket>) {
       if (handshake) {
-        beast::get_lowest_layer(stream).expires_after(worker.server_config().header_timeout);
+        entry->arm(worker.server_config().header_timeout);
         auto [ec] =
             co_await stream.async_handshake(asio::ssl::stream_base::server, tuple_awaitable);
+        entry->disarm();
         ready = !ec;
       }
     }
     if (ready) {
       co_await serve(stream, handler, worker, entry, peer);
-      co_await shutdown(stream);
+      co_await shutdown(stream, *entry);
     }
   } catch (const std::exception& e) {
     core::log_warn("connection from " + peer + " ended: " + e.what());
@@ -461,14 +484,13 @@ void start_session(tcp::socket socket, asio::ssl::context* tls, HttpHandler& han
   std::string peer = ec ? "unknown" : remote.address().to_string();
   auto executor = socket.get_executor();
   if (tls == nullptr) {
-    asio::co_spawn(
-        executor,
-        run_session(beast::tcp_stream(std::move(socket)), handler, worker, std::move(peer), false),
-        asio::detached);
+    asio::co_spawn(executor,
+                   run_session(std::move(socket), handler, worker, std::move(peer), false),
+                   asio::detached);
   } else {
     asio::co_spawn(executor,
-                   run_session(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls),
-                               handler, worker, std::move(peer), true),
+                   run_session(asio::ssl::stream<tcp::socket>(std::move(socket), *tls), handler,
+                               worker, std::move(peer), true),
                    asio::detached);
   }
 }

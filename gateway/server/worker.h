@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <list>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "gateway/core/config.h"
 #include "gateway/core/upstream.h"
@@ -25,8 +27,19 @@ namespace tollgate::gateway::server {
 
 // What a session needs from its worker.
 struct SessionEntry {
+  using Clock = std::chrono::steady_clock;
+
   bool idle = true;             // waiting for the next request: may be closed to drain
   std::function<void()> close;  // cancels the session's socket
+  // When the read or write in progress on the client connection must have finished; the
+  // worker's sweep cancels the socket once it has passed. One deadline set around each
+  // operation, rather than a timer per socket that every operation starts and cancels
+  // (Beast's tcp_stream): that was a timer-queue insert, a cancel and a completion per
+  // read or write, and half a kilobyte per connection.
+  Clock::time_point deadline = Clock::time_point::max();
+
+  void arm(Clock::duration timeout) { deadline = Clock::now() + timeout; }
+  void disarm() { deadline = Clock::time_point::max(); }
 };
 
 class Worker {
@@ -53,6 +66,8 @@ class Worker {
   void remove_session(std::list<SessionEntry>::iterator it);
 
  private:
+  void sweep_deadlines();  // every few ms: cancels sessions whose deadline has passed
+
   unsigned index_;
   boost::asio::io_context io_{1};
   core::ServerConfig server_config_;
@@ -60,6 +75,7 @@ class Worker {
   std::unique_ptr<pipeline::ProxyHandler> proxy_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::list<SessionEntry> sessions_;
+  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
   std::atomic<bool> draining_{false};
   std::atomic<int> open_sessions_{0};
 };
