@@ -101,15 +101,17 @@ void Headers::remove(std::string_view name) {
   }
   if (kept == entries_.size()) return;
   entries_.resize(kept);
-  // Pack what is left, so that repeated set() calls do not grow the string.
-  std::string packed;
-  packed.reserve(bytes_.capacity());
+  // Pack what is left in place (the entries keep their order, so each moves down), so
+  // that repeated set() calls neither grow the string nor allocate.
+  std::size_t at = 0;
   for (Entry& e : entries_) {
-    std::uint32_t at = static_cast<std::uint32_t>(packed.size());
-    packed.append(bytes_, e.offset, e.name_size + e.value_size);
-    e.offset = at;
+    std::size_t size = e.name_size + e.value_size;
+    if (e.offset != at)
+      std::char_traits<char>::move(bytes_.data() + at, bytes_.data() + e.offset, size);
+    e.offset = static_cast<std::uint32_t>(at);
+    at += size;
   }
-  bytes_ = std::move(packed);
+  bytes_.resize(at);
 }
 
 }  // namespace tollgate::core

@@ -79,10 +79,6 @@ thread_local std::vector<FieldView> head_fields;
 constexpr std::string_view kFramingFields[] = {"content-length", "transfer-encoding", "connection",
                                                "keep-alive", "upgrade"};
 
-// Writes answers to the client. Heads are written by hand into one reused string, not
-// through Beast's field list and serializer: that saved a third of the CPU per request
-// (loadtest/results/). Adds x-request-id and the exchange's response headers to every
-// answer; fields the framing owns are never copied from a provider's answer.
 // Arms the session's deadline for one write, and disarms it whatever happens.
 class WriteDeadline {
  public:
@@ -97,6 +93,10 @@ class WriteDeadline {
   SessionEntry& session_;
 };
 
+// Writes answers to the client. Heads are written by hand into one reused string, not
+// through Beast's field list and serializer: that saved a third of the CPU per request
+// (loadtest/results/). Adds x-request-id and the exchange's response headers to every
+// answer; fields the framing owns are never copied from a provider's answer.
 template <typename Stream>
 class ClientSink final : public core::ResponseSink {
  public:
@@ -149,9 +149,11 @@ class ClientSink final : public core::ResponseSink {
     if (chunk.event.empty() && data.find('\n') == std::string_view::npos) {
       // The usual event, one data line: size line and prefix, the data as it is, the
       // end; one gathered write and no copy of the event.
-      static constexpr std::string_view kEnd = "\n\n\r\n";
+      static constexpr std::string_view kPrefix = "data: ";
+      static constexpr std::string_view kEnd = "\n\n\r\n";  // the event's blank line, then CRLF
       std::array<char, 32> start{};
-      int n = std::snprintf(start.data(), start.size(), "%zx\r\ndata: ", data.size() + 8);
+      std::size_t chunk_size = kPrefix.size() + data.size() + 2;  // up to the CRLF
+      int n = std::snprintf(start.data(), start.size(), "%zx\r\ndata: ", chunk_size);
       std::array<asio::const_buffer, 3> buffers{
           asio::buffer(start.data(), static_cast<std::size_t>(n)), asio::buffer(data),
           asio::buffer(kEnd)};
