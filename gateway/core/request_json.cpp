@@ -52,9 +52,11 @@ std::string_view trim_right(std::string_view s) {
 
 }  // namespace
 
+static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING);
+
 void ensure_json_padding(std::string& body) {
-  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING) {
-    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  if (body.capacity() < body.size() + kJsonPadding) {
+    body.reserve(body.size() + kJsonPadding);
   }
 }
 

@@ -47,6 +47,10 @@ struct JsonParseResult {
 // (see ensure_json_padding); nothing is copied.
 JsonParseResult parse_request_json(std::string& body, RequestJson& out);
 
+// At least simdjson::SIMDJSON_PADDING (checked where simdjson is included): readers that
+// know a body's length reserve this much more, so it need not grow again.
+inline constexpr std::size_t kJsonPadding = 64;
+
 void ensure_json_padding(std::string& body);
 
 // Builds a body with the model token replaced (and, when asked, stream_options added).

@@ -26,6 +26,8 @@
 #include "gateway/core/errors.h"
 #include "gateway/core/exchange.h"
 #include "gateway/core/log.h"
+#include "gateway/core/request_json.h"
+#include "gateway/http/message_parser.h"
 #include "gateway/server/http_handler.h"
 #include "gateway/server/worker.h"
 #include "observability/metrics/gateway_metrics.h"
@@ -83,9 +85,9 @@ constexpr std::string_view kFramingFields[] = {"content-length", "transfer-encod
 class WriteDeadline {
  public:
   WriteDeadline(SessionEntry& session, core::Duration timeout) : session_(session) {
-    session_.arm(timeout);
+    session_.deadline.arm(timeout);
   }
-  ~WriteDeadline() { session_.disarm(); }
+  ~WriteDeadline() { session_.deadline.disarm(); }
   WriteDeadline(const WriteDeadline&) = delete;
   WriteDeadline& operator=(const WriteDeadline&) = delete;
 
@@ -330,22 +332,21 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     if (buffer.size() == 0) {
       entry->idle = true;
       if (worker.draining()) co_return;
-      entry->arm(first ? server.header_timeout : server.idle_timeout);
+      entry->deadline.arm(first ? server.header_timeout : server.idle_timeout);
       // Room for a typical request in one read; larger ones make the buffer grow.
       auto [ec, n] =
           co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), tuple_awaitable);
       if (ec) co_return;  // closed, idle timeout, or drained
       buffer.commit(n);
-      if (!first) entry->arm(server.header_timeout);
+      if (!first) entry->deadline.arm(server.header_timeout);
     } else {
-      entry->arm(server.header_timeout);
+      entry->deadline.arm(server.header_timeout);
     }
     entry->idle = false;
 
-    // On the heap, not on this coroutine's frame, and freed (with its field list, a heap
-    // node per header) once the Exchange has its own copy: a stream may hold the frame
-    // for minutes.
-    auto parser_slot = std::make_unique<http::request_parser<http::string_body>>();
+    // On the heap, not on this coroutine's frame, and freed once the Exchange has taken
+    // what it read: a stream may hold the frame for minutes.
+    auto parser_slot = std::make_unique<RequestParser>(core::kJsonPadding);
     auto& parser = *parser_slot;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(server.max_body_bytes);
@@ -362,12 +363,12 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
       }
       co_return;
     }
-    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+    if (core::iequals(parser.headers.get("expect"), "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, 11};
       co_await http::async_write(stream, cont, tuple_awaitable);
     }
     // The body may be large or slow; give it the idle allowance rather than the header's.
-    entry->arm(server.idle_timeout);
+    entry->deadline.arm(server.idle_timeout);
     auto [bec, bn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
     if (bec) {
       if (bec == http::error::body_limit) {
@@ -382,9 +383,8 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     }
     // While the request is served nothing is read from the client (the watch below only
     // waits for a hang-up); each answer write arms its own deadline.
-    entry->disarm();
+    entry->deadline.disarm();
 
-    auto& req = parser.get();
     // The read buffer is not needed while the request is served (unless the client
     // pipelined its next one): a stream may run for minutes, and a burst of 10,000
     // requests waiting for their providers' first byte adds up. The block goes back to
@@ -393,15 +393,15 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     core::Exchange exchange;
     exchange.config = handler.config();
     exchange.client_address = peer;
-    exchange.method = std::string(req.method_string());
-    exchange.target = std::string(req.target());
+    exchange.method = std::move(parser.method);
+    exchange.target = std::move(parser.target);
     std::string_view target = exchange.target;
     exchange.path = std::string(target.substr(0, target.find('?')));
-    for (const auto& field : req) exchange.request_headers.add(field.name_string(), field.value());
+    exchange.request_headers = std::move(parser.headers);
     exchange.request_id = request_id_from(exchange.request_headers.get("x-request-id"));
-    exchange.body = std::move(req.body());
+    exchange.body = std::move(parser.body);
 
-    bool keep_alive = req.keep_alive() && !worker.draining();
+    bool keep_alive = parser.keep_alive() && !worker.draining();
     parser_slot.reset();
     ClientSink<Stream> sink(stream, *entry, exchange, keep_alive, server.idle_timeout);
     std::shared_ptr<ClientWatchState> watch;
@@ -440,7 +440,7 @@ awaitable<void> shutdown(Stream& stream, SessionEntry& session) {
     boost::system::error_code ec;
     stream.shutdown(tcp::socket::shutdown_send, ec);
   } else {
-    session.arm(std::chrono::seconds(2));
+    session.deadline.arm(std::chrono::seconds(2));
     co_await stream.async_shutdown(tuple_awaitable);
   }
   co_return;
@@ -449,7 +449,7 @@ awaitable<void> shutdown(Stream& stream, SessionEntry& session) {
 template <typename Stream>
 awaitable<void> run_session(Stream stream, HttpHandler& handler, Worker& worker, std::string peer,
                             bool handshake) {
-  auto entry = worker.add_session({true, nullptr});
+  auto entry = worker.add_session({true, nullptr, {}});
   observability::live_counts().connections.fetch_add(1, std::memory_order_relaxed);
   entry->close = [&stream] {
     boost::system::error_code ignored;
@@ -459,10 +459,10 @@ awaitable<void> run_session(Stream stream, HttpHandler& handler, Worker& worker,
     bool ready = true;
     if constexpr (!std::is_same_v<Stream, tcp::socket>) {
       if (handshake) {
-        entry->arm(worker.server_config().header_timeout);
+        entry->deadline.arm(worker.server_config().header_timeout);
         auto [ec] =
             co_await stream.async_handshake(asio::ssl::stream_base::server, tuple_awaitable);
-        entry->disarm();
+        entry->deadline.disarm();
         ready = !ec;
       }
     }

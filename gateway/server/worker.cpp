@@ -21,8 +21,14 @@ Worker::Worker(unsigned index, pipeline::RuntimePtr runtime)
     : index_(index), server_config_(runtime->config->server) {
   upstream_ = upstream::make_http_upstream(io_.get_executor());
   proxy_ = std::make_unique<pipeline::ProxyHandler>(std::move(runtime), *upstream_);
-  sweep_timer_ = std::make_unique<asio::steady_timer>(io_);
-  sweep_deadlines();
+  sweep_ = std::make_unique<core::DeadlineSweep>(io_.get_executor(), [this](auto now) {
+    for (auto& session : sessions_) {
+      if (session.deadline.passed(now)) {
+        session.deadline.disarm();
+        if (session.close) session.close();
+      }
+    }
+  });
 }
 
 Worker::~Worker() = default;
@@ -76,24 +82,6 @@ void Worker::begin_drain() {
     for (auto& session : sessions_) {
       if (session.idle && session.close) session.close();
     }
-  });
-}
-
-// Client timeouts are enforced to within this interval (nginx's timers are as coarse).
-constexpr auto kSweepInterval = std::chrono::milliseconds(100);
-
-void Worker::sweep_deadlines() {
-  sweep_timer_->expires_after(kSweepInterval);
-  sweep_timer_->async_wait([this](boost::system::error_code ec) {
-    if (ec) return;  // the worker is going away
-    auto now = SessionEntry::Clock::now();
-    for (auto& session : sessions_) {
-      if (session.deadline <= now) {
-        session.disarm();
-        if (session.close) session.close();
-      }
-    }
-    sweep_deadlines();
   });
 }
 

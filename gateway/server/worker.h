@@ -4,7 +4,6 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <functional>
 #include <list>
 #include <memory>
@@ -12,9 +11,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "gateway/core/config.h"
+#include "gateway/core/deadline.h"
 #include "gateway/core/upstream.h"
 #include "gateway/pipeline/proxy_handler.h"
 #include "gateway/server/http_handler.h"
@@ -27,19 +26,11 @@ namespace tollgate::gateway::server {
 
 // What a session needs from its worker.
 struct SessionEntry {
-  using Clock = std::chrono::steady_clock;
-
   bool idle = true;             // waiting for the next request: may be closed to drain
   std::function<void()> close;  // cancels the session's socket
   // When the read or write in progress on the client connection must have finished; the
-  // worker's sweep cancels the socket once it has passed. One deadline set around each
-  // operation, rather than a timer per socket that every operation starts and cancels
-  // (Beast's tcp_stream): that was a timer-queue insert, a cancel and a completion per
-  // read or write, and half a kilobyte per connection.
-  Clock::time_point deadline = Clock::time_point::max();
-
-  void arm(Clock::duration timeout) { deadline = Clock::now() + timeout; }
-  void disarm() { deadline = Clock::time_point::max(); }
+  // worker's sweep cancels the socket once it has passed.
+  core::Deadline deadline;
 };
 
 class Worker {
@@ -66,8 +57,6 @@ class Worker {
   void remove_session(std::list<SessionEntry>::iterator it);
 
  private:
-  void sweep_deadlines();  // every few ms: cancels sessions whose deadline has passed
-
   unsigned index_;
   boost::asio::io_context io_{1};
   core::ServerConfig server_config_;
@@ -75,7 +64,8 @@ class Worker {
   std::unique_ptr<pipeline::ProxyHandler> proxy_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::list<SessionEntry> sessions_;
-  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
+  // Cancels sessions whose deadline has passed.
+  std::unique_ptr<core::DeadlineSweep> sweep_;
   std::atomic<bool> draining_{false};
   std::atomic<int> open_sessions_{0};
 };

@@ -7,20 +7,25 @@
 #include <array>
 #include <chrono>
 #include <map>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include <openssl/ssl.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include "gateway/core/content_coding.h"
+#include "gateway/core/deadline.h"
 #include "gateway/core/failure.h"
+#include "gateway/http/message_parser.h"
 
 namespace tollgate::gateway::upstream {
 
@@ -47,28 +52,42 @@ constexpr std::size_t kReadBufferBytes = 2048;
 // A streamed answer's head is a few hundred bytes, and a burst of streams all wait for
 // their first byte at once: they start with less.
 constexpr std::size_t kStreamHeadBufferBytes = 768;
-// Streamed bodies are read in pieces of this size; SSE events are mostly a few hundred
-// bytes, and a burst just takes more turns of the loop.
-constexpr std::size_t kStreamChunkBytes = 512;
+
+// Every open connection, idle or busy, is on its transport's list (the hook unlinks it
+// when it is destroyed), so the deadline sweep can reach it.
+using ConnectionHook =
+    boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
 
 struct Connection {
-  std::unique_ptr<beast::tcp_stream> plain;  // set when not TLS
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::optional<tcp::socket> plain;  // set when not TLS
+  std::optional<ssl::stream<tcp::socket>> tls;
   beast::flat_buffer buffer;
-  // Allocated on the first streamed answer, not on every coroutine frame: 10,000 open
-  // streams must fit in little memory.
-  std::unique_ptr<char[]> stream_chunk;
   std::chrono::steady_clock::time_point idle_since;
+  // Covers connect and handshake, then a request's write and read up to the whole answer
+  // (for streams: the wait for each next piece). Set by the sweep when it closed the
+  // socket, so that the error the operation ends with is reported as a timeout.
+  core::Deadline deadline;
+  bool timed_out = false;
+  ConnectionHook hook;
 
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
+  void close() {
+    beast::error_code ignored;
+    lowest().close(ignored);
+  }
 };
+
+using ConnectionList = boost::intrusive::list<
+    Connection, boost::intrusive::member_hook<Connection, ConnectionHook, &Connection::hook>,
+    boost::intrusive::constant_time_size<false>>;
 
 // A pooled connection that closed before answering: safe to retry on a fresh one,
 // since the provider never saw (or never answered) the request.
 struct StaleConnection {};
 
-UpstreamError translate(const beast::error_code& ec, std::string_view during) {
-  if (ec == beast::error::timeout) {
+UpstreamError translate(const Connection& conn, const beast::error_code& ec,
+                        std::string_view during) {
+  if (conn.timed_out) {
     return UpstreamError(FailureClass::timeout, std::string(during) + ": timed out");
   }
   return UpstreamError(FailureClass::connect_error, std::string(during) + ": " + ec.message());
@@ -114,7 +133,17 @@ bool is_ip_literal(const std::string& host) {
 
 class HttpUpstream final : public core::UpstreamTransport {
  public:
-  explicit HttpUpstream(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  explicit HttpUpstream(asio::any_io_executor executor)
+      : executor_(std::move(executor)), sweep_(executor_, [this](auto now) {
+          for (Connection& conn : connections_) {
+            // Closed again on every sweep until its owner notices: a connect attempt may
+            // move on to the host's next address.
+            if (conn.deadline.passed(now)) {
+              conn.timed_out = true;
+              conn.close();
+            }
+          }
+        }) {}
 
   awaitable<core::UpstreamResponse> send(const core::ProviderConfig& provider,
                                          core::UpstreamRequest& request,
@@ -129,7 +158,7 @@ class HttpUpstream final : public core::UpstreamTransport {
       if (!conn) conn = co_await connect(provider);
       if (request.abort != nullptr) {
         Connection* raw = conn.get();
-        request.abort->on_abort([raw] { raw->lowest().close(); });
+        request.abort->on_abort([raw] { raw->close(); });
       }
       try {
         core::UpstreamResponse response;
@@ -140,6 +169,7 @@ class HttpUpstream final : public core::UpstreamTransport {
                                                   timeout, receiver, reused, response)
                               : co_await exchange(*conn->plain, *conn, head, request, provider,
                                                   timeout, receiver, reused, response);
+        conn->deadline.disarm();
         if (request.abort != nullptr) request.abort->clear();
         if (request.abort != nullptr && request.abort->aborted()) keep = false;
         if (keep) give_back(key, std::move(conn));
@@ -171,7 +201,7 @@ class HttpUpstream final : public core::UpstreamTransport {
     while (!it->second.empty()) {
       std::unique_ptr<Connection> conn = std::move(it->second.back());
       it->second.pop_back();
-      if (now - conn->idle_since < kIdleReuseLimit && conn->lowest().socket().is_open()) {
+      if (now - conn->idle_since < kIdleReuseLimit && conn->lowest().is_open()) {
         return conn;
       }
     }
@@ -182,7 +212,6 @@ class HttpUpstream final : public core::UpstreamTransport {
     auto& list = idle_[key];
     if (list.size() >= kMaxIdlePerKey) return;
     conn->idle_since = std::chrono::steady_clock::now();
-    conn->lowest().expires_never();
     list.push_back(std::move(conn));
   }
 
@@ -232,99 +261,89 @@ class HttpUpstream final : public core::UpstreamTransport {
     const core::Url& url = p.base_url;
     auto results = co_await resolve(url);
     auto conn = std::make_unique<Connection>();
-    beast::tcp_stream stream(executor_);
-    stream.expires_after(p.connect_timeout);
-    auto [ec, endpoint] = co_await stream.async_connect(results, tuple_awaitable);
-    if (ec) throw translate(ec, "connecting to " + url.host);
-    stream.socket().set_option(tcp::no_delay(true), ec);
+    connections_.push_back(*conn);
+    conn->plain.emplace(executor_);
+    conn->deadline.arm(p.connect_timeout);  // connect and TLS handshake together
+    auto [ec, endpoint] = co_await asio::async_connect(*conn->plain, results, tuple_awaitable);
+    if (ec) throw translate(*conn, ec, "connecting to " + url.host);
+    conn->plain->set_option(tcp::no_delay(true), ec);
     if (!url.tls()) {
-      conn->plain = std::make_unique<beast::tcp_stream>(std::move(stream));
+      conn->deadline.disarm();
       co_return conn;
     }
-    conn->tls =
-        std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(stream), tls_context(p));
+    conn->tls.emplace(std::move(*conn->plain), tls_context(p));
+    conn->plain.reset();
     SSL* handle = conn->tls->native_handle();
     if (!is_ip_literal(url.host)) SSL_set_tlsext_host_name(handle, url.host.c_str());
     if (p.tls_verify) conn->tls->set_verify_callback(ssl::host_name_verification(url.host));
     auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, tuple_awaitable);
-    if (hec) throw translate(hec, "TLS handshake with " + url.host);
+    if (hec) throw translate(*conn, hec, "TLS handshake with " + url.host);
+    conn->deadline.disarm();
     co_return conn;
   }
 
   // One request/response on `stream`. Returns whether the connection may be reused.
-  // The parsers live on the heap, each only while it is needed, not all three on this
-  // coroutine's frame: a stream holds the frame for minutes.
+  // The parser lives on the heap, not on this coroutine's frame, and only while it is
+  // needed: a stream holds the frame for minutes.
   template <typename Stream>
   awaitable<bool> exchange(Stream& stream, Connection& conn, std::string& request_head,
                            core::UpstreamRequest& request, const core::ProviderConfig& p,
                            core::Duration timeout, core::StreamReceiver* receiver, bool reused,
                            core::UpstreamResponse& out) {
-    beast::tcp_stream& tcp = conn.lowest();
-    tcp.expires_after(timeout);
+    conn.deadline.arm(timeout);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(request_head),
                                               asio::buffer(request.body)};
     auto [wec, written] = co_await asio::async_write(stream, buffers, tuple_awaitable);
     if (wec) {
-      if (reused && wec != beast::error::timeout) throw StaleConnection{};
-      throw translate(wec, "sending to " + p.name);
+      if (reused && !conn.timed_out) throw StaleConnection{};
+      throw translate(conn, wec, "sending to " + p.name);
     }
     // Room for the answer in as few reads as its kind needs (a stream shrank it).
     std::size_t room = receiver != nullptr ? kStreamHeadBufferBytes : kReadBufferBytes;
     if (conn.buffer.capacity() < room) conn.buffer.reserve(room);
-    auto head_parser = std::make_unique<http::response_parser<http::empty_body>>();
-    head_parser->header_limit(64 * 1024);
-    auto [hec, hn] =
-        co_await http::async_read_header(stream, conn.buffer, *head_parser, tuple_awaitable);
+    auto parser_slot = std::make_unique<ResponseParser>();
+    auto& parser = *parser_slot;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(kMaxWholeBody);  // Beast checks a content-length against it at once
+    auto [hec, hn] = co_await http::async_read_header(stream, conn.buffer, parser, tuple_awaitable);
     if (hec) {
-      if (reused && !head_parser->got_some() && hec != beast::error::timeout)
-        throw StaleConnection{};
-      throw translate(hec, "reading the answer of " + p.name);
+      if (reused && !parser.got_some() && !conn.timed_out) throw StaleConnection{};
+      throw translate(conn, hec, "reading the answer of " + p.name);
     }
     // An answer has begun: the request is never sent again, so it can go (a stream holds
     // this for minutes).
     std::string().swap(request_head);
     std::string().swap(request.body);
     request.headers = core::Headers();
-    const auto& head = head_parser->get();
-    out.status = static_cast<int>(head.result_int());
-    for (const auto& field : head) out.headers.add(field.name_string(), field.value());
+    out.status = parser.status;
+    out.headers = std::move(parser.headers);
 
     bool success = out.status >= 200 && out.status <= 299;
     if (receiver != nullptr && success) {
-      auto stream_parser =
-          std::make_unique<http::response_parser<http::buffer_body>>(std::move(*head_parser));
-      head_parser.reset();
-      auto& parser = *stream_parser;
       parser.body_limit(boost::none);
-      // `out` has its own copy; the parser's field nodes would live as long as the stream.
-      parser.get().clear();
       co_await receiver->on_head(out);
       // A stream holds its connection for minutes: keep only what the head left unread
       // (the buffer grows back as events arrive, to about their size).
       if (conn.buffer.size() < conn.buffer.capacity() / 4) conn.buffer.shrink_to_fit();
-      if (!conn.stream_chunk) conn.stream_chunk = std::make_unique<char[]>(kStreamChunkBytes);
-      char* chunk = conn.stream_chunk.get();
-      while (!parser.is_done()) {
-        parser.get().body().data = chunk;
-        parser.get().body().size = kStreamChunkBytes;
-        tcp.expires_after(timeout);  // for streams: the longest wait between events
-        auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, parser, tuple_awaitable);
-        if (ec == http::error::need_buffer) ec = {};
-        if (ec) throw translate(ec, "reading the stream of " + p.name);
-        std::size_t got = kStreamChunkBytes - parser.get().body().size;
-        if (got > 0) co_await receiver->on_data(std::string_view(chunk, got));
+      // Events the head's read brought along first, then one read at a time.
+      while (!parser.body.empty() || !parser.is_done()) {
+        if (parser.body.empty()) {
+          conn.deadline.arm(timeout);  // for streams: the longest wait between events
+          auto [ec, n] =
+              co_await http::async_read_some(stream, conn.buffer, parser, tuple_awaitable);
+          if (ec) throw translate(conn, ec, "reading the stream of " + p.name);
+        }
+        if (!parser.body.empty()) {
+          co_await receiver->on_data(parser.body);
+          parser.body.clear();
+        }
       }
       co_return parser.keep_alive();
     }
 
-    auto whole_parser =
-        std::make_unique<http::response_parser<http::string_body>>(std::move(*head_parser));
-    head_parser.reset();
-    auto& parser = *whole_parser;
-    parser.body_limit(kMaxWholeBody);
     auto [bec, bn] = co_await http::async_read(stream, conn.buffer, parser, tuple_awaitable);
-    if (bec) throw translate(bec, "reading the body of " + p.name);
-    out.body = std::move(parser.get().body());
+    if (bec) throw translate(conn, bec, "reading the body of " + p.name);
+    out.body = std::move(parser.body);
     if (auto coding = core::parse_coding(out.headers.get("content-encoding"));
         coding != core::Coding::identity) {
       auto decoded = core::decode_body(coding, out.body, kMaxWholeBody);
@@ -345,6 +364,9 @@ class HttpUpstream final : public core::UpstreamTransport {
   };
 
   asio::any_io_executor executor_;
+  // Declared before the pool: destroyed after it, and after the sweep that walks it.
+  ConnectionList connections_;
+  core::DeadlineSweep sweep_;
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts_;
   std::unordered_map<std::string, DnsEntry> dns_;

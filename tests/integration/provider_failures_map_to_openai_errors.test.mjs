@@ -1,24 +1,33 @@
-// When the provider fails: refused → 502, silent → 504, its own errors passed through,
-// a stream that drops mid-way ends with an error event and [DONE]. No provider key in
-// any answer.
+// When the provider fails: refused → 502, silent → 504 (while connecting, answering or
+// between stream events), its own errors passed through, a stream that drops mid-way
+// ends with an error event and [DONE]. No provider key in any answer.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
 import { basicConfig, curl, freePort, json, sseEvents, startGateway, startMock, stopAll } from "./lib/harness.mjs";
 import { validate } from "./lib/openapi.mjs";
 
 let gw;
+let silent;  // accepts connections and never says a word: a TLS handshake that never ends
 before(async () => {
   const mock = await startMock();
   const closedPort = await freePort();
+  silent = net.createServer(() => {});
+  await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
   gw = await startGateway(basicConfig({
     mockUrl: mock.url,
     provider: `  - {name: refused, kind: openai, base_url: "http://127.0.0.1:${closedPort}/v1", api_key: sk-refused-secret}
-  - {name: slow, kind: openai, base_url: "${mock.url}", timeout: 700ms}`,
+  - {name: slow, kind: openai, base_url: "${mock.url}", timeout: 700ms}
+  - {name: silent, kind: openai, base_url: "https://127.0.0.1:${silent.address().port}/v1", timeout: 20s, connect_timeout: 400ms}`,
     models: `  - {name: refused, targets: [{provider: refused, model: x}]}
-  - {name: slow, targets: [{provider: slow, model: x}]}`,
+  - {name: slow, targets: [{provider: slow, model: x}]}
+  - {name: silent, targets: [{provider: silent, model: x}]}`,
   }));
 });
-after(stopAll);
+after(async () => {
+  await stopAll();
+  silent.close();
+});
 
 function noSecrets(r) {
   assert.doesNotMatch(r.body, /sk-(provider|refused)-secret/);
@@ -43,6 +52,36 @@ test("a provider that hangs past its timeout → 504, for plain and streamed req
     validate("ErrorResponse", json(r.body));
     assert.ok(Date.now() - started < 5000);
   }
+});
+
+test("a TLS handshake that never finishes → 504 after connect_timeout, not the request timeout", async () => {
+  const started = Date.now();
+  const r = await curl([`${gw.base}/v1/chat/completions`, "-d", '{"model":"silent","messages":[]}']);
+  const took = Date.now() - started;
+  assert.equal(r.status, 504, r.body);
+  const body = json(r.body);
+  validate("ErrorResponse", body);
+  assert.equal(body.error.code, "upstream_timeout");
+  assert.ok(took >= 350 && took < 5000, `answered after ${took} ms`);
+});
+
+test("a stream's timeout is the longest wait between events, not the stream's length", async () => {
+  // Five events 300 ms apart: 1.2 s in all, more than the provider's 700 ms timeout.
+  const whole = await curl(["-N", `${gw.base}/v1/chat/completions`, "-H", "x-mock-chunks: 5", "-H", "x-mock-chunk-delay-ms: 300",
+    "-d", '{"model":"slow","stream":true,"messages":[]}']);
+  assert.equal(whole.status, 200);
+  const events = sseEvents(whole.body);
+  assert.equal(events.at(-1), "[DONE]");
+  assert.ok(events.slice(0, -1).every((e) => !("error" in json(e))), whole.body);
+  // One wait of 1.5 s after the first event: the stream ends with an error event.
+  const cut = await curl(["-N", `${gw.base}/v1/chat/completions`, "-H", "x-mock-chunks: 3", "-H", "x-mock-chunk-delay-ms: 1500",
+    "-d", '{"model":"slow","stream":true,"messages":[]}']);
+  assert.equal(cut.status, 200);
+  const cutEvents = sseEvents(cut.body);
+  assert.equal(cutEvents.at(-1), "[DONE]");
+  const error = json(cutEvents.at(-2));
+  validate("ErrorResponse", error);
+  assert.equal(cutEvents.length, 3, cut.body);
 });
 
 test("the provider's own 4xx/5xx answers pass through with their status and body", async () => {
