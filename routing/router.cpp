@@ -89,6 +89,17 @@ Router::Router(const core::Config& config) : config_(config) {
     }
     models_.emplace(model.name, std::move(targets));
   }
+  for (const auto& model : config.models) {
+    std::vector<ModelTargets*>& chain = chains_[&model];
+    chain.push_back(models_.at(model.name).get());
+    for (const auto& name : model.fallbacks) {
+      auto next = models_.find(name);
+      if (next != models_.end() &&
+          std::find(chain.begin(), chain.end(), next->second.get()) == chain.end()) {
+        chain.push_back(next->second.get());
+      }
+    }
+  }
 }
 
 Router::~Router() = default;
@@ -108,97 +119,86 @@ const core::ModelConfig* Router::resolve(core::Exchange& exchange) const {
   return config_.find_model(*exchange.json.model);
 }
 
-asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelConfig& model,
-                                    const ProviderMap& providers, core::CallContext& context,
-                                    core::CallOutcome& last) {
-  // The chain: the model, then its fallbacks in order (each once).
-  std::vector<const core::ModelConfig*> chain{&model};
-  for (const auto& name : model.fallbacks) {
-    const core::ModelConfig* next = config_.find_model(name);
-    if (next != nullptr && std::find(chain.begin(), chain.end(), next) == chain.end()) {
-      chain.push_back(next);
-    }
-  }
-  for (const core::ModelConfig* m : chain) {
-    ModelTargets& targets = *models_.at(m->name);
-    co_await serve_model(exchange, targets, providers, context, last);
-    if (last.failure == FailureClass::none || context.sink.committed()) co_return;
-    if (exchange.client_gone.aborted()) co_return;
-    if (!falls_back(*m, last.failure)) co_return;
-    if (m != chain.back()) {
-      ++exchange.fallbacks;
-      core::log_info("request " + exchange.request_id + ": model '" + m->name + "' failed (" +
-                     std::string(core::to_string(last.failure)) + "), falling back");
-    }
-  }
+namespace {
+
+// Waits `wait` in a frame of its own, so the router's frame (held by a stream for
+// minutes) carries no timer.
+asio::awaitable<void> pause_for(core::Duration wait) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(wait);
+  co_await timer.async_wait(asio::use_awaitable);
 }
 
-asio::awaitable<void> Router::serve_model(core::Exchange& exchange, ModelTargets& targets,
-                                          const ProviderMap& providers, core::CallContext& context,
-                                          core::CallOutcome& last) {
-  const core::ModelConfig& model = *targets.model;
-  exchange.model = &model;  // even when no target can be tried: metrics and audit name it
-  std::vector<bool> tried(model.targets.size(), false);
-  for (unsigned retry = 0; retry <= model.retries.attempts; ++retry) {
-    auto now = TargetHealth::Clock::now();
-    std::optional<std::size_t> index = choose_target(targets, tried, now);
-    if (!index) {
-      // Nothing left to try: the last real failure stands, if there was one. (Built
-      // only here: a request that is served never pays for this error answer.)
-      if (retry == 0) last = no_target(model.name);
-      co_return;
-    }
-    tried[*index] = true;
-    const core::TargetConfig& target = model.targets[*index];
-    auto provider = providers.find(target.provider);
-    if (provider == providers.end()) {
-      last = no_target(model.name);
-      co_return;
-    }
-    TargetHealth& health = *targets.health[*index];
+}  // namespace
 
-    exchange.model = &model;
-    exchange.target_model = &target;
-    exchange.provider = &provider->second->config();
-    exchange.attempt_timeout = model.timeout.value_or(core::Duration::zero());
-    ++exchange.attempts;
-    exchange.response_headers.set("x-tollgate-provider", target.provider);
-    exchange.response_headers.set("x-tollgate-model", target.model);
-    exchange.response_headers.set("x-tollgate-attempts", std::to_string(exchange.attempts));
+// One coroutine for the whole chain, models and retries alike: a stream keeps its frame
+// for minutes, and a coroutine per model was another frame.
+asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelConfig& first,
+                                    const ProviderMap& providers, core::CallContext& context,
+                                    core::CallOutcome& last) {
+  const std::vector<ModelTargets*>& chain = chains_.at(&first);
+  for (std::size_t link = 0; link < chain.size(); ++link) {
+    ModelTargets& targets = *chain[link];
+    const core::ModelConfig& model = *targets.model;
+    exchange.model = &model;  // even when no target can be tried: metrics and audit name it
+    std::vector<bool> tried(model.targets.size(), false);
+    for (unsigned retry = 0; retry <= model.retries.attempts; ++retry) {
+      std::optional<std::size_t> index = choose_target(targets, tried, TargetHealth::Clock::now());
+      auto provider = index ? providers.find(model.targets[*index].provider) : providers.end();
+      if (provider == providers.end()) {
+        // Nothing left to try: the last real failure stands, if there was one. (Built
+        // only here: a request that is served never pays for this error answer.)
+        if (retry == 0 || index) last = no_target(model.name);
+        break;
+      }
+      tried[*index] = true;
+      const core::TargetConfig& target = model.targets[*index];
+      TargetHealth& health = *targets.health[*index];
 
-    exchange.usage = {};
-    exchange.first_byte = {};
-    health.begin();
-    auto started = TargetHealth::Clock::now();
-    core::CallOutcome outcome = co_await provider->second->call(exchange, target, context);
-    health.end();
-    auto finished = TargetHealth::Clock::now();
-    exchange.upstream_time += finished - started;
-    if (outcome.failure == FailureClass::none) {
-      // Time to first byte for streams (what a user waits for), else the whole answer.
-      auto until =
-          exchange.streamed && exchange.first_byte > started ? exchange.first_byte : finished;
-      health.on_success(std::chrono::duration_cast<std::chrono::microseconds>(until - started));
-      last = std::move(outcome);
-      co_return;
+      exchange.target_model = &target;
+      exchange.provider = &provider->second->config();
+      exchange.attempt_timeout = model.timeout.value_or(core::Duration::zero());
+      ++exchange.attempts;
+      exchange.response_headers.set("x-tollgate-provider", target.provider);
+      exchange.response_headers.set("x-tollgate-model", target.model);
+      exchange.response_headers.set("x-tollgate-attempts", std::to_string(exchange.attempts));
+
+      exchange.usage = {};
+      exchange.first_byte = {};
+      health.begin();
+      auto started = TargetHealth::Clock::now();
+      last = co_await provider->second->call(exchange, target, context);
+      health.end();
+      auto finished = TargetHealth::Clock::now();
+      exchange.upstream_time += finished - started;
+      if (last.failure == FailureClass::none) {
+        // Time to first byte for streams (what a user waits for), else the whole answer.
+        auto until =
+            exchange.streamed && exchange.first_byte > started ? exchange.first_byte : finished;
+        health.on_success(std::chrono::duration_cast<std::chrono::microseconds>(until - started));
+        co_return;
+      }
+      exchange.failed_attempts.emplace_back(target.provider, last.failure);
+      if (target_failed(last.failure)) {
+        health.on_failure(finished);
+      } else {
+        health.on_alive();
+      }
+      // Past the first byte, or the client is gone: nothing more to do for it.
+      if (context.sink.committed() || exchange.client_gone.aborted()) co_return;
+      // A request the provider found wrong is wrong everywhere: never retried.
+      if (!target_failed(last.failure)) break;
+      if (retry == model.retries.attempts) break;
+      core::Duration wait = backoff_for(model.retries, retry, last);
+      if (wait > core::Duration::zero()) co_await pause_for(wait);
     }
-    exchange.failed_attempts.emplace_back(target.provider, outcome.failure);
-    if (target_failed(outcome.failure)) {
-      health.on_failure(finished);
-    } else {
-      health.on_alive();
-    }
-    last = std::move(outcome);
-    // Past the first byte, or the client is gone: nothing more to do for it.
-    if (context.sink.committed() || exchange.client_gone.aborted()) co_return;
-    // A request the provider found wrong is wrong everywhere: never retried.
-    if (!target_failed(last.failure)) co_return;
-    if (retry == model.retries.attempts) break;
-    core::Duration wait = backoff_for(model.retries, retry, last);
-    if (wait > core::Duration::zero()) {
-      asio::steady_timer timer(co_await asio::this_coro::executor);
-      timer.expires_after(wait);
-      co_await timer.async_wait(asio::use_awaitable);
+    if (last.failure == FailureClass::none || context.sink.committed()) co_return;
+    if (exchange.client_gone.aborted()) co_return;
+    if (!falls_back(model, last.failure)) co_return;
+    if (link + 1 < chain.size()) {
+      ++exchange.fallbacks;
+      core::log_info("request " + exchange.request_id + ": model '" + model.name + "' failed (" +
+                     std::string(core::to_string(last.failure)) + "), falling back");
     }
   }
 }

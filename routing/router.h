@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -40,12 +41,10 @@ class Router {
   const TargetHealth* health(std::string_view model, std::size_t target) const;
 
  private:
-  boost::asio::awaitable<void> serve_model(core::Exchange& exchange, ModelTargets& targets,
-                                           const ProviderMap& providers, core::CallContext& context,
-                                           core::CallOutcome& outcome);
-
   const core::Config& config_;
   std::unordered_map<std::string, std::unique_ptr<ModelTargets>> models_;
+  // Per model: its targets, then each fallback's (each model once), found at startup.
+  std::unordered_map<const core::ModelConfig*, std::vector<ModelTargets*>> chains_;
 };
 
 }  // namespace tollgate::routing

@@ -60,7 +60,9 @@ using ConnectionHook =
 
 struct Connection {
   std::optional<tcp::socket> plain;  // set when not TLS
-  std::optional<ssl::stream<tcp::socket>> tls;
+  // On the heap: 440 bytes that a plain connection (held by every open stream) would
+  // carry for nothing.
+  std::unique_ptr<ssl::stream<tcp::socket>> tls;
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since;
   // Covers connect and handshake, then a request's write and read up to the whole answer
@@ -271,7 +273,7 @@ class HttpUpstream final : public core::UpstreamTransport {
       conn->deadline.disarm();
       co_return conn;
     }
-    conn->tls.emplace(std::move(*conn->plain), tls_context(p));
+    conn->tls = std::make_unique<ssl::stream<tcp::socket>>(std::move(*conn->plain), tls_context(p));
     conn->plain.reset();
     SSL* handle = conn->tls->native_handle();
     if (!is_ip_literal(url.host)) SSL_set_tlsext_host_name(handle, url.host.c_str());

@@ -115,6 +115,8 @@ std::vector<Scope> LimitsStage::scopes_of(const core::Exchange& exchange) const 
     scopes.push_back({"key:anonymous", {}});
     return scopes;
   }
+  // Exactly the room needed: the list is kept until the request's usage is settled.
+  scopes.reserve(1 + (p->user.empty() ? 0 : 1) + (p->team.empty() ? 0 : 1));
   scopes.push_back({"key:" + p->key_id, p->limits});
   if (!p->user.empty()) {
     auto it = config_.users.find(p->user);
