@@ -316,7 +316,7 @@ class HttpUpstream final : public core::UpstreamTransport {
     // this for minutes).
     std::string().swap(request_head);
     std::string().swap(request.body);
-    request.headers = core::Headers();
+    request.headers.release();
     out.status = parser.status;
     out.headers = std::move(parser.headers);
 

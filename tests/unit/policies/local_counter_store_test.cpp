@@ -90,3 +90,13 @@ TEST_CASE("settled usage is written to SQLite by flush and read back by a new st
     REQUIRE(row.counters.cost_nusd == 2468);
   }
 }
+
+TEST_CASE("quota periods are named by the UTC day and month, zero-padded") {
+  using namespace std::chrono;
+  auto day = sys_days{year{2026} / March / 5};
+  REQUIRE(utc_day(day) == "2026-03-05");
+  REQUIRE(utc_month(day) == "2026-03");
+  REQUIRE(utc_day(day + hours(23) + minutes(59)) == "2026-03-05");
+  REQUIRE(utc_day(sys_days{year{2026} / December / 31} + hours(24)) == "2027-01-01");
+  REQUIRE(utc_month(sys_days{year{2026} / November / 30}) == "2026-11");
+}
