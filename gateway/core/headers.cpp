@@ -25,11 +25,11 @@ bool append_field(std::string& head, std::string_view name, std::string_view val
   if (name.empty()) return false;
   // One pass over each (find_first_of calls memchr on the set once per character: it
   // was 4% of a proxied request's CPU).
+  // No early exit: the compiler turns the loop into vector compares.
   auto has_line_break = [](std::string_view text) {
-    for (char c : text) {
-      if (c == '\r' || c == '\n') return true;
-    }
-    return false;
+    bool found = false;
+    for (char c : text) found |= (c == '\r') | (c == '\n');
+    return found;
   };
   if (has_line_break(name) || has_line_break(value)) return false;
   for (std::string_view mine : owned) {

@@ -5,6 +5,7 @@
 #include "gateway/upstream/http_upstream.h"
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -151,11 +152,11 @@ class HttpUpstream final : public core::UpstreamTransport {
                                          core::UpstreamRequest& request,
                                          core::StreamReceiver* receiver) override {
     const core::Url& url = provider.base_url;
-    std::string key = pool_key(provider);
+    IdlePool& pool = pool_for(provider);
     std::string head = request_head(url, request);
 
     for (int attempt = 0;; ++attempt) {
-      std::unique_ptr<Connection> conn = take_idle(key);
+      std::unique_ptr<Connection> conn = take_idle(pool);
       bool reused = conn != nullptr;
       if (!conn) conn = co_await connect(provider);
       if (request.abort != nullptr) {
@@ -174,7 +175,7 @@ class HttpUpstream final : public core::UpstreamTransport {
         conn->deadline.disarm();
         if (request.abort != nullptr) request.abort->clear();
         if (request.abort != nullptr && request.abort->aborted()) keep = false;
-        if (keep) give_back(key, std::move(conn));
+        if (keep) give_back(pool, std::move(conn));
         co_return response;
       } catch (const StaleConnection&) {
         if (request.abort != nullptr) request.abort->clear();
@@ -189,20 +190,33 @@ class HttpUpstream final : public core::UpstreamTransport {
   }
 
  private:
-  static std::string pool_key(const core::ProviderConfig& p) {
-    std::string key =
-        p.base_url.scheme + "://" + p.base_url.host + ":" + std::to_string(p.base_url.port);
-    if (p.base_url.tls()) key += p.tls_verify ? "|v|" + p.ca_file : "|nv";
-    return key;
+  using IdlePool = std::vector<std::unique_ptr<Connection>>;
+
+  // Connections are shared by providers with the same endpoint and TLS settings. The key
+  // is written into a reused buffer: no allocation per request once the pool exists. A
+  // reference into the map stays valid as it grows.
+  IdlePool& pool_for(const core::ProviderConfig& p) {
+    std::string& key = key_buffer_;
+    key.clear();
+    key += p.base_url.scheme;
+    key += "://";
+    key += p.base_url.host;
+    key += ':';
+    char port[8];
+    auto [end, ec] = std::to_chars(port, port + sizeof port, p.base_url.port);
+    key.append(port, end);
+    if (p.base_url.tls()) {
+      key += p.tls_verify ? "|v|" : "|nv";
+      if (p.tls_verify) key += p.ca_file;
+    }
+    return idle_[key];
   }
 
-  std::unique_ptr<Connection> take_idle(const std::string& key) {
-    auto it = idle_.find(key);
-    if (it == idle_.end()) return nullptr;
+  std::unique_ptr<Connection> take_idle(IdlePool& pool) {
     auto now = std::chrono::steady_clock::now();
-    while (!it->second.empty()) {
-      std::unique_ptr<Connection> conn = std::move(it->second.back());
-      it->second.pop_back();
+    while (!pool.empty()) {
+      std::unique_ptr<Connection> conn = std::move(pool.back());
+      pool.pop_back();
       if (now - conn->idle_since < kIdleReuseLimit && conn->lowest().is_open()) {
         return conn;
       }
@@ -210,8 +224,7 @@ class HttpUpstream final : public core::UpstreamTransport {
     return nullptr;
   }
 
-  void give_back(const std::string& key, std::unique_ptr<Connection> conn) {
-    auto& list = idle_[key];
+  void give_back(IdlePool& list, std::unique_ptr<Connection> conn) {
     if (list.size() >= kMaxIdlePerKey) return;
     conn->idle_since = std::chrono::steady_clock::now();
     list.push_back(std::move(conn));
@@ -369,7 +382,8 @@ class HttpUpstream final : public core::UpstreamTransport {
   // Declared before the pool: destroyed after it, and after the sweep that walks it.
   ConnectionList connections_;
   core::DeadlineSweep sweep_;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+  std::unordered_map<std::string, IdlePool> idle_;
+  std::string key_buffer_;
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts_;
   std::unordered_map<std::string, DnsEntry> dns_;
 };

@@ -14,9 +14,21 @@ ChunkFacts read_usage(std::string_view json, core::Usage& usage) {
   bool maybe_error = json.find("\"error\"") != std::string_view::npos;
   if (!maybe_usage && !maybe_error) return facts;
   thread_local od::parser parser;
-  simdjson::padded_string padded(json);
+  // simdjson reads past the end: copied into a per-thread buffer with room to spare,
+  // rather than a padded_string allocated for every answer.
+  thread_local std::string padded;
+  padded.assign(json);
+  if (padded.capacity() < padded.size() + simdjson::SIMDJSON_PADDING) {
+    padded.reserve(padded.size() + simdjson::SIMDJSON_PADDING);
+  }
+  struct ShrinkLarge {  // one huge answer must not pin its size for the thread's life
+    ~ShrinkLarge() {
+      if (padded.capacity() > 1024 * 1024) std::string().swap(padded);
+    }
+  } shrink_large;
   try {
-    od::document doc = parser.iterate(padded);
+    od::document doc = parser.iterate(
+        simdjson::padded_string_view(padded.data(), padded.size(), padded.capacity()));
     for (auto field : doc.get_object()) {
       std::string_view key = field.unescaped_key().value();
       od::value value = field.value().value();
