@@ -46,6 +46,8 @@ struct Exchange {
   std::string method;
   std::string target;  // path and query, as sent
   std::string path;    // without the query
+  // Released (empty) once a streamed answer's head is out: a stream holds the Exchange for
+  // minutes. A stage that needs a header at on_complete copies it in on_request.
   Headers request_headers;
   std::string body;  // capacity keeps simdjson's padding past size()
   Operation operation = Operation::passthrough;
@@ -67,7 +69,8 @@ struct Exchange {
   // W3C trace context: the caller's trace (or a new one), the caller's span, and ours
   // (sent upstream as the parent of the provider's work).
   std::string trace_id, parent_span_id, span_id;
-  Headers response_headers;  // added to whatever response the client gets
+  Headers response_headers;  // added to whatever response the client gets; released like
+                             // request_headers
   AbortSignal client_gone;   // fired by the session when the client disconnects
 
   // What happened.
