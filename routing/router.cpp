@@ -167,7 +167,8 @@ asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelC
       exchange.first_byte = {};
       health.begin();
       auto started = TargetHealth::Clock::now();
-      last = co_await provider->second->call(exchange, target, context);
+      last = core::CallOutcome{};
+      co_await provider->second->call(exchange, target, context, last);
       health.end();
       auto finished = TargetHealth::Clock::now();
       exchange.upstream_time += finished - started;

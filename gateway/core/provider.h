@@ -40,9 +40,12 @@ class Provider {
  public:
   virtual ~Provider() = default;
   virtual const ProviderConfig& config() const = 0;
-  // One attempt against `target` (a target of this provider).
-  virtual boost::asio::awaitable<CallOutcome> call(Exchange& exchange, const TargetConfig& target,
-                                                   CallContext context) = 0;
+  // One attempt against `target` (a target of this provider); `outcome` (empty when the
+  // call starts) says how it went. An out parameter, not a result: a coroutine keeps the
+  // result of each co_await on its frame, and a stream holds every frame of the request
+  // for minutes (a result was also copied at each layer).
+  virtual boost::asio::awaitable<void> call(Exchange& exchange, const TargetConfig& target,
+                                            CallContext context, CallOutcome& outcome) = 0;
 };
 
 using ProviderFactory = std::function<std::unique_ptr<Provider>(const ProviderConfig&)>;

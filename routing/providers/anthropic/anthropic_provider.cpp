@@ -105,8 +105,17 @@ class AnthropicProvider final : public core::Provider {
       : config_(config), api_version_(std::move(api_version)) {}
   const core::ProviderConfig& config() const override { return config_; }
 
-  asio::awaitable<CallOutcome> call(core::Exchange& exchange, const core::TargetConfig& target,
-                                    core::CallContext context) override {
+  asio::awaitable<void> call(core::Exchange& exchange, const core::TargetConfig& target,
+                             core::CallContext context, CallOutcome& outcome) override {
+    outcome = co_await translate_and_call(exchange, target, context);
+  }
+
+ private:
+  // The translating adapters keep their outcome as a result: they are not what most
+  // traffic runs through, and every path here ends in one.
+  asio::awaitable<CallOutcome> translate_and_call(core::Exchange& exchange,
+                                                  const core::TargetConfig& target,
+                                                  core::CallContext& context) {
     if (exchange.operation != core::Operation::chat_completions) {
       core::Response error;
       error.status = 400;
@@ -215,7 +224,6 @@ class AnthropicProvider final : public core::Provider {
     co_return CallOutcome{};
   }
 
- private:
   CallOutcome error_outcome(const core::UpstreamResponse& response) const {
     anthropic::MappedError mapped =
         anthropic::map_error(response.status, response.body, response.headers.get("retry-after"));

@@ -44,12 +44,11 @@ class AzureProvider final : public core::Provider {
       : config_(config), api_version_(std::move(api_version)) {}
   const core::ProviderConfig& config() const override { return config_; }
 
-  asio::awaitable<CallOutcome> call(core::Exchange& exchange, const core::TargetConfig& target,
-                                    core::CallContext context) override {
+  asio::awaitable<void> call(core::Exchange& exchange, const core::TargetConfig& target,
+                             core::CallContext context, CallOutcome& outcome) override {
     std::string path =
         azure_target(config_.base_url.path, exchange.operation, target.model, api_version_);
     if (path.empty()) {
-      CallOutcome outcome;
       outcome.failure = core::FailureClass::client_error;
       outcome.detail = "operation not supported by azure";
       core::Response error;
@@ -61,7 +60,7 @@ class AzureProvider final : public core::Provider {
                                         "/v1/embeddings only, not " +
                                         exchange.path);
       outcome.upstream_error = std::move(error);
-      co_return outcome;
+      co_return;
     }
     bool counts_tokens = exchange.operation == core::Operation::chat_completions ||
                          exchange.operation == core::Operation::completions;
@@ -86,12 +85,11 @@ class AzureProvider final : public core::Provider {
     OpenAiRelayOptions options;
     options.hide_usage_chunk = add_usage && !exchange.json.include_usage;
     options.report_content_filter = true;
-    CallOutcome outcome = co_await relay_openai_call(exchange, config_, request, options, context);
+    co_await relay_openai_call(exchange, config_, request, options, context, outcome);
     if (outcome.upstream_error) {
       outcome.upstream_error->body =
           normalize_azure_error(outcome.upstream_error->status, outcome.upstream_error->body);
     }
-    co_return outcome;
   }
 
  private:

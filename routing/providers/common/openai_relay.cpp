@@ -172,14 +172,13 @@ FailureClass classify_openai_error(int status, std::string_view body) {
   return FailureClass::client_error;
 }
 
-asio::awaitable<CallOutcome> relay_openai_call(core::Exchange& exchange,
-                                               const core::ProviderConfig& provider,
-                                               core::UpstreamRequest& request,
-                                               const OpenAiRelayOptions& options,
-                                               core::CallContext& context) {
-  // One outcome and one response for every path: each local of a coroutine lives on its
-  // frame, and a stream holds the frame for minutes.
-  CallOutcome outcome;
+asio::awaitable<void> relay_openai_call(core::Exchange& exchange,
+                                        const core::ProviderConfig& provider,
+                                        core::UpstreamRequest& request,
+                                        const OpenAiRelayOptions& options,
+                                        core::CallContext& context, CallOutcome& outcome) {
+  // One response for every path: each local of a coroutine lives on its frame, and a
+  // stream holds the frame for minutes.
   core::UpstreamResponse response;
   StreamRelay relay(exchange, context.sink, options);
   try {
@@ -189,17 +188,16 @@ asio::awaitable<CallOutcome> relay_openai_call(core::Exchange& exchange,
   }
   if (outcome.failure != FailureClass::none) {
     if (context.sink.committed()) co_await end_stream_with_error(context.sink, outcome.failure);
-    co_return outcome;
+    co_return;
   }
   if (response.status < 200 || response.status > 299 || !relay.is_event_stream()) {
     // A whole answer, or a stream that was refused or came back as JSON after all.
     if (relay.status() != 0) response.body = std::move(relay.collected());
     co_await finish_whole(exchange, response, options, context.sink, outcome);
-    co_return outcome;
+    co_return;
   }
   co_await context.sink.end_stream();
   if (relay.saw_content_filter()) outcome = content_filtered_outcome(response.status);
-  co_return outcome;
 }
 
 }  // namespace tollgate::routing::providers

@@ -21,12 +21,11 @@ struct OpenAiRelayOptions {
   bool report_content_filter = false;
 };
 
-// One attempt: `request` is ready to send (target, credentials, body).
-boost::asio::awaitable<core::CallOutcome> relay_openai_call(core::Exchange& exchange,
-                                                            const core::ProviderConfig& provider,
-                                                            core::UpstreamRequest& request,
-                                                            const OpenAiRelayOptions& options,
-                                                            core::CallContext& context);
+// One attempt: `request` is ready to send (target, credentials, body). `outcome` starts
+// empty and says how it went.
+boost::asio::awaitable<void> relay_openai_call(
+    core::Exchange& exchange, const core::ProviderConfig& provider, core::UpstreamRequest& request,
+    const OpenAiRelayOptions& options, core::CallContext& context, core::CallOutcome& outcome);
 
 // Maps a provider's non-2xx status and body to a failure class (OpenAI-shaped errors).
 core::FailureClass classify_openai_error(int status, std::string_view body);

@@ -118,8 +118,9 @@ class DemoProvider final : public core::Provider {
   explicit DemoProvider(const core::ProviderConfig& config) : config_(config) {}
   const core::ProviderConfig& config() const override { return config_; }
 
-  asio::awaitable<CallOutcome> call(core::Exchange& exchange, const core::TargetConfig& target,
-                                    core::CallContext context) override {
+  // Always succeeds: `outcome` stays empty.
+  asio::awaitable<void> call(core::Exchange& exchange, const core::TargetConfig& target,
+                             core::CallContext context, CallOutcome&) override {
     DemoInput in = read_input(exchange);
     const std::string& model = target.model;
     switch (exchange.operation) {
@@ -147,7 +148,6 @@ class DemoProvider final : public core::Provider {
         co_await context.sink.send(response);
       }
     }
-    co_return CallOutcome{};
   }
 
  private:

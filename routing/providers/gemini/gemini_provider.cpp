@@ -99,8 +99,17 @@ class GeminiProvider final : public core::Provider {
   explicit GeminiProvider(const core::ProviderConfig& config) : config_(config) {}
   const core::ProviderConfig& config() const override { return config_; }
 
-  asio::awaitable<CallOutcome> call(core::Exchange& exchange, const core::TargetConfig& target,
-                                    core::CallContext context) override {
+  asio::awaitable<void> call(core::Exchange& exchange, const core::TargetConfig& target,
+                             core::CallContext context, CallOutcome& outcome) override {
+    outcome = co_await translate_and_call(exchange, target, context);
+  }
+
+ private:
+  // The translating adapters keep their outcome as a result: they are not what most
+  // traffic runs through, and every path here ends in one.
+  asio::awaitable<CallOutcome> translate_and_call(core::Exchange& exchange,
+                                                  const core::TargetConfig& target,
+                                                  core::CallContext& context) {
     if (exchange.operation == core::Operation::embeddings) {
       co_return co_await embed(exchange, target, context);
     }
@@ -194,7 +203,6 @@ class GeminiProvider final : public core::Provider {
     co_return CallOutcome{};
   }
 
- private:
   core::UpstreamRequest base_request(core::Exchange& exchange) const {
     core::UpstreamRequest request;
     request.method = "POST";

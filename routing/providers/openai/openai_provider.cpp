@@ -18,8 +18,8 @@ class OpenAiProvider final : public core::Provider {
   explicit OpenAiProvider(const core::ProviderConfig& config) : config_(config) {}
   const core::ProviderConfig& config() const override { return config_; }
 
-  asio::awaitable<CallOutcome> call(core::Exchange& exchange, const core::TargetConfig& target,
-                                    core::CallContext context) override {
+  asio::awaitable<void> call(core::Exchange& exchange, const core::TargetConfig& target,
+                             core::CallContext context, CallOutcome& outcome) override {
     bool wants_stream = exchange.json.stream;
     bool counts_tokens = exchange.operation == core::Operation::chat_completions ||
                          exchange.operation == core::Operation::completions;
@@ -30,7 +30,7 @@ class OpenAiProvider final : public core::Provider {
     core::UpstreamRequest request = build_request(exchange, target, add_usage);
     OpenAiRelayOptions options;
     options.hide_usage_chunk = add_usage && !exchange.json.include_usage;
-    co_return co_await relay_openai_call(exchange, config_, request, options, context);
+    co_await relay_openai_call(exchange, config_, request, options, context, outcome);
   }
 
  private:
