@@ -15,6 +15,7 @@
 #include "routing/providers/anthropic/anthropic_stream.h"
 #include "routing/providers/common/call_outcomes.h"
 #include "routing/providers/common/sse_parser.h"
+#include "routing/providers/common/translating_provider.h"
 #include "routing/providers/common/upstream_headers.h"
 
 namespace tollgate::routing::providers {
@@ -99,23 +100,16 @@ class AnthropicStream : public core::StreamReceiver {
   std::string collected_;
 };
 
-class AnthropicProvider final : public core::Provider {
+class AnthropicProvider final : public TranslatingProvider {
  public:
   AnthropicProvider(const core::ProviderConfig& config, std::string api_version)
       : config_(config), api_version_(std::move(api_version)) {}
   const core::ProviderConfig& config() const override { return config_; }
 
-  asio::awaitable<void> call(core::Exchange& exchange, const core::TargetConfig& target,
-                             core::CallContext context, CallOutcome& outcome) override {
-    outcome = co_await translate_and_call(exchange, target, context);
-  }
-
  private:
-  // The translating adapters keep their outcome as a result: they are not what most
-  // traffic runs through, and every path here ends in one.
   asio::awaitable<CallOutcome> translate_and_call(core::Exchange& exchange,
                                                   const core::TargetConfig& target,
-                                                  core::CallContext& context) {
+                                                  core::CallContext& context) override {
     if (exchange.operation != core::Operation::chat_completions) {
       core::Response error;
       error.status = 400;

@@ -10,6 +10,7 @@
 #include "gateway/core/errors.h"
 #include "routing/providers/common/call_outcomes.h"
 #include "routing/providers/common/sse_parser.h"
+#include "routing/providers/common/translating_provider.h"
 #include "routing/providers/common/upstream_headers.h"
 #include "routing/providers/gemini/gemini_translate.h"
 
@@ -94,22 +95,15 @@ class GeminiStream : public core::StreamReceiver {
   std::string collected_;
 };
 
-class GeminiProvider final : public core::Provider {
+class GeminiProvider final : public TranslatingProvider {
  public:
   explicit GeminiProvider(const core::ProviderConfig& config) : config_(config) {}
   const core::ProviderConfig& config() const override { return config_; }
 
-  asio::awaitable<void> call(core::Exchange& exchange, const core::TargetConfig& target,
-                             core::CallContext context, CallOutcome& outcome) override {
-    outcome = co_await translate_and_call(exchange, target, context);
-  }
-
  private:
-  // The translating adapters keep their outcome as a result: they are not what most
-  // traffic runs through, and every path here ends in one.
   asio::awaitable<CallOutcome> translate_and_call(core::Exchange& exchange,
                                                   const core::TargetConfig& target,
-                                                  core::CallContext& context) {
+                                                  core::CallContext& context) override {
     if (exchange.operation == core::Operation::embeddings) {
       co_return co_await embed(exchange, target, context);
     }
