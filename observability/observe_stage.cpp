@@ -37,7 +37,7 @@ std::chrono::system_clock::time_point wall_start(const core::Exchange& exchange)
          std::chrono::duration_cast<std::chrono::system_clock::duration>(age);
 }
 
-json::value or_null(const std::string& s) {
+json::value or_null(std::string_view s) {
   return s.empty() ? json::value(nullptr) : json::value(s);
 }
 
@@ -51,9 +51,9 @@ void start_trace(core::Exchange& exchange) {
     exchange.parent_span_id = parent->parent_id;
     flags = parent->flags;
   } else {
-    exchange.trace_id = new_trace_id();
+    write_random_hex(exchange.trace_id.fill());
   }
-  exchange.span_id = new_span_id();
+  write_random_hex(exchange.span_id.fill());
   // Providers forward the client's headers: ours replaces the client's, so the provider's
   // work is a child of the gateway's span. tracestate passes through untouched.
   exchange.request_headers.set("traceparent",
@@ -70,9 +70,9 @@ std::string audit_record(const core::Exchange& exchange, bool include_bodies,
   json::object o;
   o["time"] = iso_time(wall_start(exchange));
   o["request_id"] = exchange.request_id;
-  o["trace_id"] = exchange.trace_id;
-  o["span_id"] = exchange.span_id;
-  o["parent_span_id"] = or_null(exchange.parent_span_id);
+  o["trace_id"] = exchange.trace_id.view();
+  o["span_id"] = exchange.span_id.view();
+  o["parent_span_id"] = or_null(exchange.parent_span_id.view());
   const core::Principal* p = exchange.principal.get();
   o["key_id"] = p != nullptr ? json::value(p->key_id) : json::value(nullptr);
   o["user"] = p != nullptr ? or_null(p->user) : json::value(nullptr);
@@ -125,7 +125,7 @@ std::string access_fields(const core::Exchange& exchange) {
   json::object o;
   o["type"] = "access";
   o["request_id"] = exchange.request_id;
-  o["trace_id"] = exchange.trace_id;
+  o["trace_id"] = exchange.trace_id.view();
   o["client"] = exchange.client_address;
   o["method"] = exchange.method;
   o["path"] = exchange.path;

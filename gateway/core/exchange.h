@@ -14,6 +14,7 @@
 #include "gateway/core/config.h"
 #include "gateway/core/failure.h"
 #include "gateway/core/headers.h"
+#include "gateway/core/hex_id.h"
 #include "gateway/core/principal.h"
 #include "gateway/core/request_json.h"
 
@@ -68,7 +69,8 @@ struct Exchange {
   std::vector<std::pair<std::string, std::string>> decisions;
   // W3C trace context: the caller's trace (or a new one), the caller's span, and ours
   // (sent upstream as the parent of the provider's work).
-  std::string trace_id, parent_span_id, span_id;
+  HexId<32> trace_id;
+  HexId<16> parent_span_id, span_id;
   Headers response_headers;  // added to whatever response the client gets; released like
                              // request_headers
   AbortSignal client_gone;   // fired by the session when the client disconnects

@@ -18,26 +18,27 @@ bool all_zero(std::string_view s) {
   return s.find_first_not_of('0') == std::string_view::npos;
 }
 
-// Trace and span ids must be unique, not secret: a per-thread generator seeded from the
-// OS serves them. RAND_bytes (a locked CSPRNG) cost 5% of a proxied request's CPU.
 std::string random_hex(std::size_t bytes) {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out(bytes * 2, '0');
-  for (std::size_t i = 0; i < bytes; i += 8) {
-    std::uint64_t bits = generator();
-    for (std::size_t j = 0; j < 8 && i + j < bytes; ++j) {
-      auto byte = static_cast<unsigned char>(bits >> (8 * j));
-      out[2 * (i + j)] = kHex[byte >> 4];
-      out[2 * (i + j) + 1] = kHex[byte & 0xf];
-    }
-  }
-  // All zeros is the invalid id (W3C Trace Context): never hand it out.
-  if (all_zero(out)) out.back() = '1';
+  write_random_hex(out);
   return out;
 }
 
 }  // namespace
+
+// Trace and span ids must be unique, not secret: a per-thread generator seeded from the
+// OS serves them. RAND_bytes (a locked CSPRNG) cost 5% of a proxied request's CPU.
+void write_random_hex(std::span<char> out) {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (i % 16 == 0) bits = generator();  // 16 hex digits per draw
+    out[i] = kHex[(bits >> (4 * (i % 16))) & 15];
+  }
+  // All zeros is the invalid id (W3C Trace Context): never hand it out.
+  if (!out.empty() && all_zero(std::string_view(out.data(), out.size()))) out.back() = '1';
+}
 
 std::optional<TraceParent> parse_traceparent(std::string_view h) {
   // version(2) - trace-id(32) - parent-id(16) - flags(2) = 55 characters.
