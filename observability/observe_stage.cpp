@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/core/log.h"
+#include "gateway/core/random_hex.h"
 #include "observability/tracing/trace_context.h"
 
 namespace tollgate::observability {
@@ -51,9 +52,9 @@ void start_trace(core::Exchange& exchange) {
     exchange.parent_span_id = parent->parent_id;
     flags = parent->flags;
   } else {
-    write_random_hex(exchange.trace_id.fill());
+    core::write_random_hex(exchange.trace_id.fill());
   }
-  write_random_hex(exchange.span_id.fill());
+  core::write_random_hex(exchange.span_id.fill());
   // Providers forward the client's headers: ours replaces the client's, so the provider's
   // work is a child of the gateway's span. tracestate passes through untouched.
   exchange.request_headers.set("traceparent",

@@ -23,9 +23,8 @@ bool iequals(std::string_view a, std::string_view b) {
 bool append_field(std::string& head, std::string_view name, std::string_view value,
                   std::span<const std::string_view> owned) {
   if (name.empty()) return false;
-  // One pass over each (find_first_of calls memchr on the set once per character: it
-  // was 4% of a proxied request's CPU).
-  // No early exit: the compiler turns the loop into vector compares.
+  // One pass over each, with no early exit, which the compiler turns into vector compares
+  // (find_first_of called memchr on the set once per character: 4% of a request's CPU).
   auto has_line_break = [](std::string_view text) {
     bool found = false;
     for (char c : text) found |= (c == '\r') | (c == '\n');

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
-#include <random>
+#include <span>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
@@ -26,6 +26,7 @@
 #include "gateway/core/errors.h"
 #include "gateway/core/exchange.h"
 #include "gateway/core/log.h"
+#include "gateway/core/random_hex.h"
 #include "gateway/core/request_json.h"
 #include "gateway/http/message_parser.h"
 #include "gateway/server/http_handler.h"
@@ -48,15 +49,10 @@ constexpr std::size_t kFirstReadBytes = 2048;
 constexpr std::size_t kGzipMinBytes = 1024;  // smaller bodies are not worth compressing
 
 std::string new_request_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(36);  // one allocation, not three as it grows
-  id = "req_";
-  for (int part = 0; part < 2; ++part) {
-    std::uint64_t bits = rng();
-    for (int i = 0; i < 16; ++i) id.push_back(kHex[(bits >> (i * 4)) & 15]);
-  }
+  static constexpr std::string_view kPrefix = "req_";
+  std::string id(kPrefix.size() + 32, '0');  // one allocation
+  kPrefix.copy(id.data(), kPrefix.size());
+  core::write_random_hex(std::span<char>(id).subspan(kPrefix.size()));
   return id;
 }
 

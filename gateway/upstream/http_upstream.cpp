@@ -340,18 +340,15 @@ class HttpUpstream final : public core::UpstreamTransport {
       // A stream holds its connection for minutes: keep only what the head left unread
       // (the buffer grows back as events arrive, to about their size).
       if (conn.buffer.size() < conn.buffer.capacity() / 4) conn.buffer.shrink_to_fit();
-      // Events the head's read brought along first, then one read at a time.
-      while (!parser.body.empty() || !parser.is_done()) {
-        if (parser.body.empty()) {
-          conn.deadline.arm(timeout);  // for streams: the longest wait between events
-          auto [ec, n] =
-              co_await http::async_read_some(stream, conn.buffer, parser, tuple_awaitable);
-          if (ec) throw translate(conn, ec, "reading the stream of " + p.name);
-        }
-        if (!parser.body.empty()) {
-          co_await receiver->on_data(parser.body);
-          parser.body.clear();
-        }
+      // Each read parses what the buffer holds first (events that came with the head),
+      // then what arrives; the body bytes it parsed go to the receiver at once.
+      while (!parser.is_done()) {
+        conn.deadline.arm(timeout);  // for streams: the longest wait between events
+        auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, parser, tuple_awaitable);
+        if (ec) throw translate(conn, ec, "reading the stream of " + p.name);
+        if (parser.body.empty()) continue;
+        co_await receiver->on_data(parser.body);
+        parser.body.clear();
       }
       co_return parser.keep_alive();
     }

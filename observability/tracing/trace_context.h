@@ -3,7 +3,6 @@
 #pragma once
 
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,13 +17,6 @@ struct TraceParent {
 // "00-<trace>-<parent>-<flags>" → parts; nullopt when malformed (then a new trace starts,
 // as the spec says). Future versions are read by their version-00 prefix.
 std::optional<TraceParent> parse_traceparent(std::string_view header);
-
-// Random ids: unique, not secret, so from a per-thread generator seeded by the OS.
-std::string new_trace_id();
-std::string new_span_id();
-// Fills `out` with random lowercase hex, never all zeros (the invalid id): for ids held
-// inline (core::HexId) rather than as strings.
-void write_random_hex(std::span<char> out);
 
 std::string format_traceparent(std::string_view trace_id, std::string_view span_id,
                                std::string_view flags);

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "gateway/core/hex_id.h"
+#include "gateway/core/random_hex.h"
 #include "observability/tracing/trace_context.h"
 
 using namespace tollgate;
@@ -33,27 +34,18 @@ TEST_CASE("malformed traceparents start a new trace") {
   }
 }
 
-TEST_CASE("new ids are random lowercase hex of the right length") {
-  auto trace = new_trace_id();
-  auto span = new_span_id();
-  REQUIRE(trace.size() == 32);
-  REQUIRE(span.size() == 16);
-  REQUIRE(trace != new_trace_id());
-  REQUIRE(parse_traceparent(format_traceparent(trace, span, "01")));
-}
-
-TEST_CASE("ids held inline are filled whole with random hex, and copied from parsed ones") {
+TEST_CASE("new ids are random lowercase hex, held inline; parsed ones are copied in") {
   core::HexId<32> trace;
   core::HexId<16> span;
   REQUIRE(trace.empty());
-  write_random_hex(trace.fill());
-  write_random_hex(span.fill());
+  core::write_random_hex(trace.fill());
+  core::write_random_hex(span.fill());
   REQUIRE(trace.view().size() == 32);
   REQUIRE(span.view().size() == 16);
   REQUIRE(trace.view().find_first_not_of("0123456789abcdef") == std::string_view::npos);
   REQUIRE(parse_traceparent(format_traceparent(trace, span, "01")));
   core::HexId<32> other;
-  write_random_hex(other.fill());
+  core::write_random_hex(other.fill());
   REQUIRE(other.view() != trace.view());
   auto parsed = parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   REQUIRE(parsed);
