@@ -40,7 +40,7 @@ void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& se
   if (!Reader::has(node)) return;
   r.check_keys(node, "server",
                {"listen", "admin", "admin_key", "threads", "max_body_bytes", "header_timeout",
-                "idle_timeout", "drain_timeout"});
+                "idle_timeout", "drain_timeout", "idle_poll_us"});
   if (YAML::Node listen = node["listen"]) {
     if (listen.IsScalar()) {
       server.listen.push_back(read_listener(r, listen, "server.listen"));
@@ -73,6 +73,10 @@ void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& se
     server.idle_timeout = r.duration_of(n, "server.idle_timeout");
   if (YAML::Node n = node["drain_timeout"]) {
     server.drain_timeout = r.duration_of(n, "server.drain_timeout");
+  }
+  if (YAML::Node n = node["idle_poll_us"]) {
+    // Capped at 10 ms: beyond that it is a spinning core, not a shorter wake-up.
+    server.idle_poll = std::chrono::microseconds(r.unsigned_of(n, "server.idle_poll_us", 0, 10000));
   }
 }
 

@@ -131,10 +131,7 @@ int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> a
 
   std::vector<std::thread> pool;
   for (auto& w : workers) {
-    pool.emplace_back([&w] {
-      auto guard = asio::make_work_guard(w->io());
-      w->io().run();
-    });
+    pool.emplace_back([&w] { w->run(); });
   }
   if (admin_worker) {
     pool.emplace_back([&admin_worker] {

@@ -43,6 +43,9 @@ class Worker {
   pipeline::ProxyHandler& proxy() { return *proxy_; }
   const core::ServerConfig& server_config() const { return server_config_; }
 
+  // Runs the event loop on the calling thread until io() is stopped.
+  void run();
+
   // Binds and starts accepting. `tls` may be null (plain HTTP). Throws on bind errors.
   void listen(const core::HostPort& address, boost::asio::ssl::context* tls, HttpHandler& handler);
 

@@ -43,6 +43,10 @@ const plan = quick
   ? { rates: [2000], rounds: 1, seconds: 2, maxSeconds: 2, warmup: "500ms", peerRates: [], streams: 1000, streamSeconds: 2, streamChunks: 8, streamDelayMs: 250 }
   : { rates: [500, 1000, 2000, 5000], rounds: 3, seconds: 10, maxSeconds: 10, warmup: "1s", peerRates: [200], streams: 10000, streamSeconds: 15, streamChunks: 20, streamDelayMs: 1000 };
 const MAX_CONCURRENCY = 64;
+// server.idle_poll_us of the tollgate-poll row: above the gap between two requests at
+// 2,000 req/s (500 µs), so at that rate the thread does not sleep.
+const IDLE_POLL_US = 500;
+plan.idle_poll_us = IDLE_POLL_US;
 const BIN = {
   tollgate: path.join(build, "tollgate"),
   mock: path.join(build, "mock-provider"),
@@ -129,9 +133,8 @@ async function stopAll() {
 }
 process.on("SIGINT", () => stopAll().then(() => process.exit(130)));
 
-// Resident memory of a process and its children (nginx's workers), in bytes.
-function rss(pid, field = "VmRSS") {
-  let total = 0;
+// A process and its children (nginx's workers).
+function withChildren(pid) {
   const pids = [pid];
   try {
     const kids = execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).trim();
@@ -139,7 +142,13 @@ function rss(pid, field = "VmRSS") {
   } catch {
     // no children
   }
-  for (const p of pids) {
+  return pids;
+}
+
+// Resident memory of a process and its children, in bytes.
+function rss(pid, field = "VmRSS") {
+  let total = 0;
+  for (const p of withChildren(pid)) {
     try {
       const m = readFileSync(`/proc/${p}/status`, "utf8").match(new RegExp(`${field}:\\s+(\\d+) kB`));
       if (m) total += Number(m[1]) * 1024;
@@ -153,7 +162,29 @@ function rss(pid, field = "VmRSS") {
 // The pid that does the work: taskset execs the command, so the child's pid is it.
 const pidOf = (proc) => proc.child.pid;
 
-async function loadgen(label, url, extra, headers = {}) {
+// CPU time (user + system, in seconds) a process and its children (nginx's worker) have
+// used so far. /proc counts in clock ticks: 10 ms, against the ~20 s of ticks a rate row
+// uses, so a row's figure is good to about 1%.
+const CLOCK_TICK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+function cpuSeconds(pid) {
+  let ticks = 0;
+  for (const p of withChildren(pid)) {
+    try {
+      // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+      const after = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ");
+      ticks += Number(after[11]) + Number(after[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / CLOCK_TICK;
+}
+
+// `proxy`, when given, is the process under test: its CPU time over the run is reported
+// per request (`proxy_cpu_us_per_request`), warm-up included in both the time and the
+// count, so the cost of a latency trade (idle polling) is in the table next to it.
+async function loadgen(label, url, extra, headers = {}, proxy = null) {
+  const cpuBefore = proxy ? cpuSeconds(pidOf(proxy)) : 0;
   const dir = mkdtempSync(path.join(os.tmpdir(), "tollgate-bench-"));
   const json = path.join(dir, "report.json");
   const hdrs = Object.entries(headers).flatMap(([k, v]) => ["--header", `${k}: ${v}`]);
@@ -161,6 +192,10 @@ async function loadgen(label, url, extra, headers = {}) {
   await proc.exited;
   if (!existsSync(json)) throw new Error(`loadgen ${label} wrote no report (exit ${JSON.stringify(proc.exit)}): ${proc.stderr.slice(-2000)}`);
   const report = JSON.parse(readFileSync(json, "utf8"));
+  if (proxy) {
+    const served = report.requests * (report.duration_s + report.warmup_s) / report.duration_s;
+    report.proxy_cpu_us_per_request = served > 0 ? Math.round(((cpuSeconds(pidOf(proxy)) - cpuBefore) * 1e6 / served) * 10) / 10 : null;
+  }
   log(`${label}: ${Math.round(report.rate_achieved)} req/s, p50 ${report.latency_us.p50} µs, p99 ${report.latency_us.p99} µs, ok ${report.ok}/${report.requests}`);
   return report;
 }
@@ -172,12 +207,12 @@ const atRate = (rate) => ["--rate", String(rate), "--duration", `${plan.seconds}
 // One target: open loop at each rate, closed loop for maximum throughput, and a streamed
 // run for time to first token. (The main contenders' rates are measured in interleaved
 // rounds instead: see latencyRounds.)
-async function measureTarget(name, url, { rates, headers = {} }) {
+async function measureTarget(name, url, { rates, headers = {}, proxy = null }) {
   const result = { name, url, rates: {}, max: null, stream: null };
   for (const rate of rates) {
-    result.rates[rate] = await loadgen(`${name}@${rate}`, url, atRate(rate), headers);
+    result.rates[rate] = await loadgen(`${name}@${rate}`, url, atRate(rate), headers, proxy);
   }
-  result.max = await loadgen(`${name}@max`, url, ["--concurrency", String(MAX_CONCURRENCY), "--duration", `${plan.maxSeconds}s`, ...warm], headers);
+  result.max = await loadgen(`${name}@max`, url, ["--concurrency", String(MAX_CONCURRENCY), "--duration", `${plan.maxSeconds}s`, ...warm], headers, proxy);
   result.stream = await loadgen(`${name}@stream`, url, ["--rate", "200", "--stream", "--duration", `${plan.seconds}s`, ...warm], {
     ...headers,
     "x-mock-chunks": "8",
@@ -197,7 +232,7 @@ async function latencyRounds(targets) {
     for (const rate of plan.rates) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]);
       for (const t of order) {
-        runs[t.name][rate].push(await loadgen(`${t.name}@${rate}#${round + 1}`, t.url, atRate(rate), t.headers));
+        runs[t.name][rate].push(await loadgen(`${t.name}@${rate}#${round + 1}`, t.url, atRate(rate), t.headers, t.proxy));
       }
     }
   }
@@ -223,14 +258,14 @@ const BENCH_KEY = "tg-bench-key-0123456789";
 // team (limits), priced, and recorded in the usage ledger. The limits are high enough
 // never to refuse: the benchmark measures the checks, not the refusals. With `redisUrl`
 // the counters live in Redis (shared by replicas) instead of in process.
-function tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl } = {}) {
+function tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs } = {}) {
   const huge = "{rpm: 1000000000, tpm: 1000000000000, max_parallel: 1000000, tokens_per_day: 1000000000000000, budget_usd_per_month: 1000000000}";
   return `# Written by loadtest/bench/bench.mjs: one worker thread, as nginx has one worker.
 server:
   listen: ["127.0.0.1:${port}"]
   admin: 127.0.0.1:${adminPort}
   threads: 1
-providers:
+${idlePollUs ? `  idle_poll_us: ${idlePollUs}\n` : ""}providers:
   - {name: mock, kind: openai, base_url: "http://127.0.0.1:${mockPort}/v1", api_key: sk-bench}
 models:
   - {name: gpt-test, targets: [{provider: mock, model: gpt-test}]}
@@ -366,12 +401,14 @@ function analyse(results) {
   const ng = results.targets.nginx;
   const pk = results.targets.portkey;
   const at2k = out.added_latency_us.tollgate?.[2000];
+  const poll2k = out.added_latency_us["tollgate-poll"]?.[2000];
   const ng2k = out.added_latency_us.nginx?.[2000];
   out.ratios = {
     tollgate_vs_nginx_throughput: ratio(tg.max.rate_achieved, ng.max.rate_achieved),
     tollgate_vs_portkey_throughput: pk ? ratio(tg.max.rate_achieved, pk.max.rate_achieved) : null,
     tollgate_vs_direct_throughput: ratio(tg.max.rate_achieved, direct.max.rate_achieved),
     tollgate_added_p50_vs_nginx_at_2000: at2k && ng2k ? ratio(at2k.p50, ng2k.p50) : null,
+    tollgate_poll_added_p50_vs_nginx_at_2000: poll2k && ng2k ? ratio(poll2k.p50, ng2k.p50) : null,
   };
   const mem = results.memory;
   out.targets = {
@@ -379,6 +416,8 @@ function analyse(results) {
     "throughput >= 50x portkey": pk ? out.ratios.tollgate_vs_portkey_throughput >= 50 : null,
     "added p50 at 2000 rps <= nginx's": at2k && ng2k ? at2k.p50 <= ng2k.p50 : null,
     "added p99 at 2000 rps <= 200 us": at2k ? at2k.p99 <= 200 : null,
+    "with idle polling: added p50 at 2000 rps <= nginx's": poll2k && ng2k ? poll2k.p50 <= ng2k.p50 : null,
+    "with idle polling: added p99 at 2000 rps <= 200 us": poll2k ? poll2k.p99 <= 200 : null,
     "10k streams <= 150 MB RSS": mem.streams?.planned_streams >= 10000 ? mem.streams.peak_rss_at_planned_bytes <= 150 * 1048576 : null,
     "idle RSS <= 30 MB": mem.idle_rss_bytes <= 30 * 1048576,
   };
@@ -395,8 +434,13 @@ function markdown(results, a) {
   lines.push(results.machine.pinning
     ? `Pinned: the proxy under test on CPU ${results.machine.pinning.proxy_cpu}; mock provider and load generator on CPU ${results.machine.pinning.load_and_mock_cpu}. tollgate 1 thread, nginx 1 worker.`
     : "Not pinned (one core).");
+  if (names.includes("tollgate-poll")) {
+    const us = results.plan.idle_poll_us ?? IDLE_POLL_US;
+    lines.push(`tollgate and tollgate-poll run the same config with every stage on; tollgate-poll adds \`server.idle_poll_us: ${us}\`: after its last event the thread polls for ${us} µs before it sleeps (CPU per request below).`);
+  }
   const rounds = results.plan.rounds ?? 1;
-  const interleaved = rounds > 1 ? ` Direct, nginx and tollgate at each rate one after another, in ${rounds} rounds (order rotated); each cell is the median round (p50 and p99 medians of the rounds).` : "";
+  const compared = names.includes("tollgate-poll") ? "Direct, nginx, tollgate and tollgate-poll" : "Direct, nginx and tollgate";
+  const interleaved = rounds > 1 ? ` ${compared} at each rate one after another, in ${rounds} rounds (order rotated); each cell is the median round (p50 and p99 medians of the rounds).` : "";
   lines.push(`Open loop at fixed rates, ${results.plan.seconds} s each after ${results.plan.warmup} warm-up, 64 keep-alive connections; maximum throughput closed loop with ${MAX_CONCURRENCY} connections; short chat requests (~300 B), JSON answers.${interleaved}`, "");
   lines.push("## Latency (p50 / p99) and maximum throughput", "");
   lines.push(`| target | ${rates.map((r) => `${r} rps`).join(" | ")} | max req/s | stream TTFT p50 / p99 |`);
@@ -412,6 +456,17 @@ function markdown(results, a) {
   lines.push(`|---|${rates.map(() => "---").join("|")}|`);
   for (const [n, byRate] of Object.entries(a.added_latency_us)) {
     lines.push(`| ${n} | ${rates.map((r) => (byRate[r] ? `${us(byRate[r].p50)} / ${us(byRate[r].p99)}` : "–")).join(" | ")} |`);
+  }
+  const withCpu = names.filter((n) => Object.values(results.targets[n].rates).some((r) => r.proxy_cpu_us_per_request != null));
+  if (withCpu.length) {
+    lines.push("", "## CPU of the proxy per request (µs, user + system, warm-up included)", "");
+    lines.push(`| target | ${rates.map((r) => `${r} rps`).join(" | ")} | max |`);
+    lines.push(`|---|${rates.map(() => "---").join("|")}|---|`);
+    const cpu = (r) => (r?.proxy_cpu_us_per_request != null ? `${r.proxy_cpu_us_per_request}` : "–");
+    for (const n of withCpu) {
+      const t = results.targets[n];
+      lines.push(`| ${n} | ${rates.map((r) => cpu(t.rates[r])).join(" | ")} | ${cpu(t.max)} |`);
+    }
   }
   lines.push("", "## Ratios", "");
   for (const [k, v] of Object.entries(a.ratios)) lines.push(`- ${k.replaceAll("_", " ")}: ${v ?? "–"}`);
@@ -484,13 +539,13 @@ function sanity(results) {
   return problems;
 }
 
-async function startTollgate(work, name, mockPort, { redisUrl }) {
+async function startTollgate(work, name, mockPort, { redisUrl, idlePollUs }) {
   const port = await freePort();
   const adminPort = await freePort();
   const stateDir = path.join(work, name);
   mkdirSync(stateDir, { recursive: true });
   const config = path.join(stateDir, "tollgate.yaml");
-  writeFileSync(config, tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl }));
+  writeFileSync(config, tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs }));
   const proc = start(name, BIN.tollgate, ["--config", config], { cpu: PROXY_CPU });
   await waitForPort(port, proc, name);
   await sleep(500);
@@ -536,27 +591,35 @@ async function main() {
   const tgHeaders = { authorization: `Bearer ${BENCH_KEY}` };
   const tg = await startTollgate(work, "tollgate", mockPort, {});
   results.memory.idle_rss_bytes = rss(pidOf(tg.proc));
+  // The same with server.idle_poll_us: its thread keeps polling for IDLE_POLL_US after
+  // its last event instead of sleeping at once; it trades CPU for the wake-ups (see
+  // docs/performance.md). Idle, it sleeps like the others.
+  const tgPoll = await startTollgate(work, "tollgate-poll", mockPort, { idlePollUs: IDLE_POLL_US });
 
-  // Both proxies are up (each idle on CPU 0 while the other is measured).
-  log(`fixed rates: direct, nginx and tollgate interleaved, ${plan.rounds} round(s)`);
+  // All proxies are up (each idle on CPU 0 while another is measured).
+  log(`fixed rates: direct, nginx, tollgate and tollgate-poll interleaved, ${plan.rounds} round(s)`);
   const rounds = await latencyRounds([
     { name: "direct", url: directUrl, headers: {} },
-    { name: "nginx", url: nginxUrl, headers: {} },
-    { name: "tollgate", url: tg.url, headers: tgHeaders },
+    { name: "nginx", url: nginxUrl, headers: {}, proxy: nginx },
+    { name: "tollgate", url: tg.url, headers: tgHeaders, proxy: tg.proc },
+    { name: "tollgate-poll", url: tgPoll.url, headers: tgHeaders, proxy: tgPoll.proc },
   ]);
 
   log("direct → mock");
   results.targets.direct = await measureTarget("direct", directUrl, { rates: [] });
   log("nginx → mock");
-  results.targets.nginx = await measureTarget("nginx", nginxUrl, { rates: [] });
+  results.targets.nginx = await measureTarget("nginx", nginxUrl, { rates: [], proxy: nginx });
   if (!quick) results.memory.nginx_streams = await streamMemory("nginx", nginxUrl, nginx);
   await stop(nginx);
 
   log("tollgate → mock");
-  results.targets.tollgate = await measureTarget("tollgate", tg.url, { rates: [], headers: tgHeaders });
+  results.targets.tollgate = await measureTarget("tollgate", tg.url, { rates: [], headers: tgHeaders, proxy: tg.proc });
   results.memory.streams = await streamMemory("tollgate", tg.url, tg.proc, tgHeaders);
   await stopTollgate(tg);
-  for (const name of ["direct", "nginx", "tollgate"]) {
+  log("tollgate-poll → mock");
+  results.targets["tollgate-poll"] = await measureTarget("tollgate-poll", tgPoll.url, { rates: [], headers: tgHeaders, proxy: tgPoll.proc });
+  await stopTollgate(tgPoll);
+  for (const name of ["direct", "nginx", "tollgate", "tollgate-poll"]) {
     results.targets[name].rates = rounds.cells[name];
     results.targets[name].rounds = rounds.runs[name];
   }
@@ -569,7 +632,7 @@ async function main() {
     ], { cpu: LOAD_CPU });
     await waitForPort(redisPort, redis, "redis-server");
     const tgr = await startTollgate(work, "tollgate-redis", mockPort, { redisUrl: `redis://127.0.0.1:${redisPort}/0` });
-    results.targets["tollgate-redis"] = await measureTarget("tollgate-redis", tgr.url, { rates: plan.rates, headers: tgHeaders });
+    results.targets["tollgate-redis"] = await measureTarget("tollgate-redis", tgr.url, { rates: plan.rates, headers: tgHeaders, proxy: tgr.proc });
     await stopTollgate(tgr);
     await stop(redis);
   } else {
@@ -589,6 +652,7 @@ async function main() {
     results.targets.portkey = await measureTarget("portkey", `http://127.0.0.1:${pkPort}${chatPath}`, {
       rates: plan.peerRates,
       headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": `http://127.0.0.1:${mockPort}/v1` },
+      proxy: portkey,
     });
     results.machine.portkey = JSON.parse(readFileSync(path.join(here, "node_modules", "@portkey-ai", "gateway", "package.json"), "utf8")).version;
     await stop(portkey);

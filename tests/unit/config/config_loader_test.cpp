@@ -38,6 +38,7 @@ TEST_CASE("an empty document gives the defaults and the demo provider") {
   REQUIRE(config->server.listen.size() == 1);
   REQUIRE(config->server.listen[0].address.port == 8080);
   REQUIRE(config->server.max_body_bytes == 4 * 1024 * 1024);
+  REQUIRE(config->server.idle_poll.count() == 0);  // sleeps at once unless asked
   REQUIRE(config->find_provider("demo") != nullptr);
   REQUIRE(config->models.empty());
 }
@@ -55,6 +56,7 @@ server:
   header_timeout: 250ms
   idle_timeout: 2m
   drain_timeout: 1h
+  idle_poll_us: 250
 )",
                                  "test.yaml", with_env({}));
   const auto& s = config->server;
@@ -66,6 +68,7 @@ server:
   REQUIRE(s.header_timeout == std::chrono::milliseconds(250));
   REQUIRE(s.idle_timeout == std::chrono::minutes(2));
   REQUIRE(s.drain_timeout == std::chrono::hours(1));
+  REQUIRE(s.idle_poll == std::chrono::microseconds(250));
 }
 
 TEST_CASE("environment variables expand anywhere, with defaults") {
@@ -107,6 +110,8 @@ TEST_CASE("unknown keys are errors with file, line and path") {
 
 TEST_CASE("wrong types and values are reported") {
   REQUIRE(error_of("server: {threads: abc}").find("server.threads") != std::string::npos);
+  REQUIRE(error_of("server: {idle_poll_us: 20000}").find("server.idle_poll_us") !=
+          std::string::npos);
   REQUIRE(error_of("server: {max_body_bytes: -1}").find("server.max_body_bytes") !=
           std::string::npos);
   REQUIRE(error_of("server: {header_timeout: 10 parsecs}").find("header_timeout") !=

@@ -1,0 +1,55 @@
+// server.idle_poll_us: after its last event a worker keeps polling its sockets for that
+// long before it sleeps. It must still answer plain and streamed requests, go to sleep
+// once traffic stops (an operator would see a core pinned at 100% otherwise), and stop
+// on SIGTERM like a worker that sleeps at once.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { basicConfig, curl, json, sleep, sseEvents, startGateway, startMock, stopAll, SLOW } from "./lib/harness.mjs";
+
+after(stopAll);
+
+// CPU seconds (user + system) the process has used so far. The clock tick is 10 ms on
+// Linux (CLK_TCK 100).
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function chat(gw, body, headers = []) {
+  return curl([
+    "-N", `${gw.base}/v1/chat/completions`,
+    "-H", "content-type: application/json",
+    ...headers.flatMap((h) => ["-H", h]),
+    "-d", JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "poll" }], ...body }),
+  ]);
+}
+
+test("with idle polling on, requests are answered, the workers sleep once idle, and SIGTERM stops them", async () => {
+  const mock = await startMock();
+  const gw = await startGateway(basicConfig({ mockUrl: mock.url, server: "  idle_poll_us: 1000" }));
+
+  for (let i = 0; i < 20; i++) {
+    const r = await chat(gw, {});
+    assert.equal(r.status, 200, r.body);
+    assert.equal(json(r.body).object, "chat.completion");
+  }
+  const streamed = await chat(gw, { stream: true }, ["x-mock-chunks: 4", "x-mock-chunk-delay-ms: 20"]);
+  assert.equal(streamed.status, 200);
+  assert.equal(sseEvents(streamed.body).at(-1), "[DONE]");
+
+  // Idle: two worker threads that kept polling would use ~4 CPU seconds in these 2 s.
+  // Sleeping ones wake only for their deadline sweeps, 20 times a second each, and poll
+  // 1 ms after each: ~0.08 s. 0.5 s leaves room for a slow machine.
+  await sleep(200);
+  const before = cpuSeconds(gw.proc.child.pid);
+  await sleep(2000);
+  const used = cpuSeconds(gw.proc.child.pid) - before;
+  assert.ok(used < 0.5, `the idle gateway used ${used.toFixed(2)} CPU seconds in 2 s: its workers never slept`);
+
+  const signalled = Date.now();
+  gw.proc.child.kill("SIGTERM");
+  const exit = await gw.proc.exited;
+  assert.deepEqual(exit, { code: 0, signal: null }, gw.proc.stderr);
+  assert.ok(Date.now() - signalled < 3000 * SLOW, `took ${Date.now() - signalled} ms to stop`);
+});
