@@ -139,8 +139,11 @@ int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> a
       admin_worker->io().run();
     });
   }
-  core::log_info("tollgate ready: " + std::to_string(threads) + " worker thread(s), " +
-                 std::to_string(runtime->config->models.size()) + " model(s), up to " +
+  // Idle polling keeps cores busy; an operator reading the log should see it is on.
+  const auto idle_poll = runtime->config->server.idle_poll.count();
+  core::log_info("tollgate ready: " + std::to_string(threads) + " worker thread(s)" +
+                 (idle_poll != 0 ? " polling " + std::to_string(idle_poll) + " us when idle" : "") +
+                 ", " + std::to_string(runtime->config->models.size()) + " model(s), up to " +
                  std::to_string(file_limit) + " open files");
   control.run();
   for (auto& t : pool) t.join();

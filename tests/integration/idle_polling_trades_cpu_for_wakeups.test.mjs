@@ -37,6 +37,8 @@ test("with idle polling on, requests are answered, the workers sleep once idle, 
   const streamed = await chat(gw, { stream: true }, ["x-mock-chunks: 4", "x-mock-chunk-delay-ms: 20"]);
   assert.equal(streamed.status, 200);
   assert.equal(sseEvents(streamed.body).at(-1), "[DONE]");
+  // It keeps cores busy under load: the startup line says it is on.
+  assert.match(gw.proc.stdout + gw.proc.stderr, /2 worker thread\(s\) polling 1000 us when idle/);
 
   // Idle: two worker threads that kept polling would use ~4 CPU seconds in these 2 s.
   // Sleeping ones wake only for their deadline sweeps, 20 times a second each, and poll
