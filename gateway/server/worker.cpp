@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gateway/core/log.h"
+#include "gateway/server/idle_poll_window.h"
 #include "gateway/server/session.h"
 #include "gateway/upstream/http_upstream.h"
 
@@ -35,26 +36,30 @@ Worker::Worker(unsigned index, pipeline::RuntimePtr runtime)
 Worker::~Worker() = default;
 
 // With server.idle_poll_us set, the loop does not go to sleep in epoll_wait as soon as it
-// has nothing to run: it polls (epoll_wait with a zero timeout) until that long has
-// passed without an event. A reply from the provider or the client's next request that
-// arrives in that window is picked up without the wake-up of a sleeping thread. On a
-// virtual machine that wake-up is tens of microseconds, paid twice per proxied request.
-// The price is CPU: the thread spins for the window after every burst of work. HAProxy's
-// `busy-polling` and Seastar's `--idle-poll-time-us` make the same trade.
+// has nothing to run: it polls (epoll_wait with a zero timeout) for a window first. A
+// reply from the provider or the client's next request that arrives in that window is
+// picked up without the wake-up of a sleeping thread. On a virtual machine that wake-up
+// is tens of microseconds, paid twice per proxied request. The price is CPU, so the
+// window adapts (IdlePollWindow): it stays whole while events keep coming within it and
+// shrinks to nothing when they do not. HAProxy's `busy-polling` and Seastar's
+// `--idle-poll-time-us` make the same trade with a fixed window.
 void Worker::run() {
   auto guard = asio::make_work_guard(io_);
-  const auto window = server_config_.idle_poll;
-  if (window.count() == 0) {
+  if (server_config_.idle_poll.count() == 0) {
     io_.run();
     return;
   }
   using clock = std::chrono::steady_clock;
+  IdlePollWindow window(server_config_.idle_poll);
   while (!io_.stopped()) {
     if (io_.poll() != 0) continue;
-    const auto until = clock::now() + window;
+    const auto until = clock::now() + window.current();
     bool woke = false;
     while (!woke && clock::now() < until) woke = io_.poll() != 0;
-    if (!woke) io_.run_one();
+    if (woke) continue;
+    const auto asleep = clock::now();
+    io_.run_one();
+    window.after_sleep(clock::now() - asleep);
   }
 }
 

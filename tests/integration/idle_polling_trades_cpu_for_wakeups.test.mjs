@@ -55,3 +55,19 @@ test("with idle polling on, requests are answered, the workers sleep once idle, 
   assert.deepEqual(exit, { code: 0, signal: null }, gw.proc.stderr);
   assert.ok(Date.now() - signalled < 3000 * SLOW, `took ${Date.now() - signalled} ms to stop`);
 });
+
+test("the poll window shrinks for a stream whose events come further apart than the window", async () => {
+  const mock = await startMock();
+  // 10 ms, the largest window, against events 20 ms apart for 2 s. Polling the whole
+  // window after each event would cost ~1 CPU second; the adaptive window gives up
+  // after a few events.
+  const gw = await startGateway(basicConfig({ mockUrl: mock.url, server: "  idle_poll_us: 10000" }));
+  const before = cpuSeconds(gw.proc.child.pid);
+  const streamed = await chat(gw, { stream: true }, ["x-mock-chunks: 100", "x-mock-chunk-delay-ms: 20"]);
+  const used = cpuSeconds(gw.proc.child.pid) - before;
+  assert.equal(streamed.status, 200);
+  const events = sseEvents(streamed.body);
+  assert.equal(events.at(-1), "[DONE]");
+  assert.ok(events.length > 100, `only ${events.length} events`);
+  assert.ok(used < 0.4, `the gateway used ${used.toFixed(2)} CPU seconds relaying a 2 s stream: it kept polling`);
+});
