@@ -42,7 +42,7 @@ test("with idle polling on, requests are answered, the workers sleep once idle, 
 
   // Idle: two worker threads that kept polling would use ~4 CPU seconds in these 2 s.
   // Sleeping ones wake only for their deadline sweeps, 20 times a second each, and poll
-  // 1 ms after each: ~0.08 s. 0.5 s leaves room for a slow machine.
+  // at most 1 ms after each (less as the window shrinks): under 0.08 s. 0.5 s leaves room.
   await sleep(200);
   const before = cpuSeconds(gw.proc.child.pid);
   await sleep(2000);
