@@ -62,8 +62,9 @@ struct ServerConfig {
   Duration header_timeout = std::chrono::seconds(10);
   Duration idle_timeout = std::chrono::seconds(60);
   Duration drain_timeout = std::chrono::seconds(30);
-  // After a worker's event loop runs out of work it keeps checking its sockets for this
-  // long before it sleeps. 0 = sleep at once. See docs/performance.md, "Idle polling".
+  // After a worker's event loop runs out of work it keeps checking its sockets for up to
+  // this long (the window adapts to the traffic) before it sleeps. 0 = sleep at once.
+  // See docs/performance.md, "Idle polling".
   std::chrono::microseconds idle_poll{0};
 };
 
