@@ -3,7 +3,7 @@
 # the peer gateway (Portkey, from npm), builds the release binaries, then runs
 # loadtest/bench/bench.mjs, which writes loadtest/results/<date>-<commit>.{json,md,png}.
 #   loadtest/bench.sh            full run (~16 min on 2 cores)
-#   loadtest/bench.sh --quick    ~40 s smoke run (CI), results in a temp dir unless --out
+#   loadtest/bench.sh --quick    ~30 s smoke run (CI), results in a temp dir unless --out
 # Other flags go to bench.mjs: --out DIR, --build DIR, --no-peer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
