@@ -2,6 +2,7 @@
 // idle connections; requests in flight (streams too) finish, up to drain_timeout.
 #include "gateway/server/server.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -37,6 +38,14 @@ std::unique_ptr<asio::ssl::context> make_server_tls(const core::TlsFiles& files)
 std::string describe(const core::HostPort& a) {
   bool v6 = a.host.find(':') != std::string::npos;
   return (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
+}
+
+// The cores this process may run on (taskset, a container's cpuset), which may be fewer
+// than the machine's.
+unsigned usable_cores() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace
@@ -139,8 +148,15 @@ int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> a
       admin_worker->io().run();
     });
   }
-  // Idle polling keeps cores busy; an operator reading the log should see it is on.
+  // Idle polling keeps cores busy; an operator reading the log should see it is on, and
+  // that workers polling on shared cores take turns instead of answering.
   const auto idle_poll = runtime->config->server.idle_poll.count();
+  if (idle_poll != 0 && threads > usable_cores()) {
+    core::log_warn("idle_poll_us with " + std::to_string(threads) + " worker threads on " +
+                   std::to_string(usable_cores()) +
+                   " usable core(s): polling workers take CPU from each other; use no more "
+                   "threads than cores");
+  }
   core::log_info("tollgate ready: " + std::to_string(threads) + " worker thread(s)" +
                  (idle_poll != 0 ? " polling " + std::to_string(idle_poll) + " us when idle" : "") +
                  ", " + std::to_string(runtime->config->models.size()) + " model(s), up to " +

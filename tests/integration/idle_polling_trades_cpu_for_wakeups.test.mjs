@@ -5,6 +5,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import { basicConfig, curl, json, sleep, sseEvents, startGateway, startMock, stopAll, SLOW } from "./lib/harness.mjs";
 
 after(stopAll);
@@ -70,4 +71,12 @@ test("the poll window shrinks for a stream whose events come further apart than 
   assert.equal(events.at(-1), "[DONE]");
   assert.ok(events.length > 100, `only ${events.length} events`);
   assert.ok(used < 0.4, `the gateway used ${used.toFixed(2)} CPU seconds relaying a 2 s stream: it kept polling`);
+});
+
+test("idle polling with more worker threads than usable cores is warned about at startup", async () => {
+  const threads = os.availableParallelism() + 1; // this process's cores, as the gateway sees them
+  const gw = await startGateway(basicConfig({ server: "  idle_poll_us: 200" }).replace("threads: 2", `threads: ${threads}`));
+  const log = () => gw.proc.stdout + gw.proc.stderr;
+  for (let i = 0; i < 100 && !log().includes("polling 200 us when idle"); i++) await sleep(50);
+  assert.match(log(), new RegExp(`idle_poll_us with ${threads} worker threads on ${threads - 1} usable core`));
 });
