@@ -41,7 +41,8 @@ std::string describe(const core::HostPort& a) {
 }
 
 // The cores this process may run on (taskset, a container's cpuset), which may be fewer
-// than the machine's.
+// than the machine's: `threads: 0` starts one worker per usable core, as Go's GOMAXPROCS
+// does, not one per core of the host.
 unsigned usable_cores() {
   cpu_set_t set;
   if (::sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
@@ -67,8 +68,7 @@ static std::uint64_t raise_file_limit() {
 int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> admin_endpoints) {
   std::uint64_t file_limit = raise_file_limit();
   const core::ServerConfig& server = runtime->config->server;
-  unsigned threads =
-      server.threads != 0 ? server.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = server.threads != 0 ? server.threads : usable_cores();
 
   std::vector<std::unique_ptr<asio::ssl::context>> tls_contexts;
   std::vector<asio::ssl::context*> listener_tls;

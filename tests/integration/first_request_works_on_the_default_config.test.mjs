@@ -52,6 +52,27 @@ test("the embedded default config answers the README's curl with the demo provid
   }
 });
 
+test("the default config starts one worker per core the process may use, not per core of the host", async () => {
+  const port = await freePort();
+  const admin = await freePort();
+  // taskset is util-linux, on every Debian; pinned to one core, the gateway must start one worker.
+  const child = spawn("taskset", ["-c", "0", TOLLGATE_BIN], {
+    cwd: tempDir(),
+    env: { ...process.env, TOLLGATE_LISTEN: `127.0.0.1:${port}`, TOLLGATE_ADMIN: `127.0.0.1:${admin}` },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  try {
+    for (let i = 0; i < 400 && !log.includes("tollgate ready"); i++) await sleep(25);
+    assert.match(log, /tollgate ready: 1 worker thread\(s\),/);
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+});
+
 test("--version prints the version", () => {
   const r = spawnSync(TOLLGATE_BIN, ["--version"], { encoding: "utf8" });
   assert.equal(r.status, 0);
