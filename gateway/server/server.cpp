@@ -2,7 +2,6 @@
 // idle connections; requests in flight (streams too) finish, up to drain_timeout.
 #include "gateway/server/server.h"
 
-#include <sched.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -17,6 +16,7 @@
 #include "gateway/core/background_work.h"
 #include "gateway/core/log.h"
 #include "gateway/server/admin_handler.h"
+#include "gateway/server/usable_cores.h"
 #include "gateway/server/worker.h"
 
 namespace tollgate::gateway::server {
@@ -40,15 +40,6 @@ std::string describe(const core::HostPort& a) {
   return (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
 }
 
-// The cores this process may run on (taskset, a container's cpuset), which may be fewer
-// than the machine's: `threads: 0` starts one worker per usable core, as Go's GOMAXPROCS
-// does, not one per core of the host.
-unsigned usable_cores() {
-  cpu_set_t set;
-  if (::sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
 }  // namespace
 
 // Every open stream holds two sockets (client and provider), and the default soft limit
@@ -68,7 +59,8 @@ static std::uint64_t raise_file_limit() {
 int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> admin_endpoints) {
   std::uint64_t file_limit = raise_file_limit();
   const core::ServerConfig& server = runtime->config->server;
-  unsigned threads = server.threads != 0 ? server.threads : usable_cores();
+  const unsigned cores = usable_cores();
+  unsigned threads = server.threads != 0 ? server.threads : cores;
 
   std::vector<std::unique_ptr<asio::ssl::context>> tls_contexts;
   std::vector<asio::ssl::context*> listener_tls;
@@ -151,9 +143,9 @@ int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> a
   // Idle polling keeps cores busy; an operator reading the log should see it is on, and
   // that workers polling on shared cores take turns instead of answering.
   const auto idle_poll = runtime->config->server.idle_poll.count();
-  if (idle_poll != 0 && threads > usable_cores()) {
+  if (idle_poll != 0 && threads > cores) {
     core::log_warn("idle_poll_us with " + std::to_string(threads) + " worker threads on " +
-                   std::to_string(usable_cores()) +
+                   std::to_string(cores) +
                    " usable core(s): polling workers take CPU from each other; use no more "
                    "threads than cores");
   }

@@ -3,7 +3,8 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { TOLLGATE_BIN, canConnect, curl, freePort, json, sleep, stopAll, tempDir } from "./lib/harness.mjs";
 import { spawn } from "node:child_process";
@@ -52,11 +53,12 @@ test("the embedded default config answers the README's curl with the demo provid
   }
 });
 
-test("the default config starts one worker per core the process may use, not per core of the host", async () => {
+// Starts the gateway on the default config through `command` (a wrapper that ends by
+// exec-ing it) and returns the number of workers its startup line reports.
+async function workersStartedVia(command, args) {
   const port = await freePort();
   const admin = await freePort();
-  // taskset is util-linux, on every Debian; pinned to one core, the gateway must start one worker.
-  const child = spawn("taskset", ["-c", "0", TOLLGATE_BIN], {
+  const child = spawn(command, args, {
     cwd: tempDir(),
     env: { ...process.env, TOLLGATE_LISTEN: `127.0.0.1:${port}`, TOLLGATE_ADMIN: `127.0.0.1:${admin}` },
     stdio: ["ignore", "pipe", "pipe"],
@@ -66,10 +68,56 @@ test("the default config starts one worker per core the process may use, not per
   child.stderr.on("data", (d) => (log += d));
   try {
     for (let i = 0; i < 400 && !log.includes("tollgate ready"); i++) await sleep(25);
-    assert.match(log, /tollgate ready: 1 worker thread\(s\),/);
+    const ready = log.match(/tollgate ready: (\d+) worker thread\(s\)/);
+    assert.ok(ready, log);
+    return Number(ready[1]);
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
+  }
+}
+
+test("the default config starts one worker per core the process may use, not per core of the host", async () => {
+  // taskset is util-linux, on every Debian; pinned to one core, the gateway must start one worker.
+  assert.equal(await workersStartedVia("taskset", ["-c", "0", TOLLGATE_BIN]), 1);
+});
+
+// A CPU quota the way Kubernetes sets one: a cgroup of our own (v1's cpu hierarchy, or v2
+// where the cpu controller is on), removed afterwards. Skipped where this process may not
+// create one.
+function cgroupWithOneCpu(t) {
+  const v1 = "/sys/fs/cgroup/cpu";
+  const v2 = "/sys/fs/cgroup";
+  const name = `tollgate-test-${process.pid}`;
+  try {
+    if (existsSync(`${v1}/cpu.cfs_quota_us`)) {
+      mkdirSync(`${v1}/${name}`);
+      writeFileSync(`${v1}/${name}/cpu.cfs_period_us`, "100000");
+      writeFileSync(`${v1}/${name}/cpu.cfs_quota_us`, "100000");
+      return `${v1}/${name}`;
+    }
+    if (readFileSync(`${v2}/cgroup.subtree_control`, "utf8").split(/\s+/).includes("cpu")) {
+      mkdirSync(`${v2}/${name}`);
+      writeFileSync(`${v2}/${name}/cpu.max`, "100000 100000");
+      return `${v2}/${name}`;
+    }
+    t.skip("no cgroup cpu controller to write to");
+  } catch (e) {
+    for (const dir of [`${v1}/${name}`, `${v2}/${name}`]) if (existsSync(dir)) rmdirSync(dir);
+    t.skip(`cannot create a cgroup here: ${e.message}`);
+  }
+  return null;
+}
+
+test("under a CPU quota of one core the default config starts one worker", async (t) => {
+  if (os.availableParallelism() < 2) return t.skip("one core: nothing to cap");
+  const cgroup = cgroupWithOneCpu(t);
+  if (!cgroup) return;
+  try {
+    // The shell joins the cgroup, then becomes the gateway.
+    assert.equal(await workersStartedVia("sh", ["-c", `echo $$ > ${cgroup}/cgroup.procs && exec "$0"`, TOLLGATE_BIN]), 1);
+  } finally {
+    rmdirSync(cgroup);
   }
 });
 
