@@ -7,9 +7,11 @@
 #include <deque>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -56,10 +58,14 @@ enum class ConnectionState { connecting, ready, broken };
 
 struct Connection {
   explicit Connection(const asio::any_io_executor& executor)
-      : socket(executor), connect_deadline(executor) {}
+      : resolver(executor), socket(executor), connect_deadline(executor) {}
 
+  // For a host given by name. Asio runs getaddrinfo on a thread of its own; a cancel
+  // cannot stop a lookup already running, only ignore its answer.
+  tcp::resolver resolver;
   tcp::socket socket;
-  // Bounds connect, AUTH and SELECT together; closes the socket when it expires.
+  // Bounds name lookup, connect, AUTH and SELECT together; cancels the lookup and closes
+  // the socket when it expires.
   asio::steady_timer connect_deadline;
   bool connect_timed_out = false;
   ConnectionState state = ConnectionState::connecting;
@@ -196,28 +202,43 @@ struct RedisClient::Impl : std::enable_shared_from_this<Impl> {
   }
 
   static asio::awaitable<bool> connect_socket(Impl& self, const std::shared_ptr<Connection>& conn) {
-    boost::system::error_code ec;
-    // "localhost" is the one name accepted, and mapped here, so that no resolver is needed.
-    std::string host = self.endpoint.host == "localhost" ? "127.0.0.1" : self.endpoint.host;
-    asio::ip::address address = asio::ip::make_address(host, ec);
-    if (ec) {
-      self.break_connection(conn, "redis host " + host + " is not an IP address or localhost");
-      co_return false;
-    }
-    tcp::endpoint peer(address, self.endpoint.port);
-
     std::weak_ptr<Connection> watched = conn;
     conn->connect_deadline.expires_after(self.options.connect_timeout);
     conn->connect_deadline.async_wait([watched](boost::system::error_code wait_ec) {
       if (wait_ec) return;  // cancelled: the handshake finished in time
       if (auto expired = watched.lock(); expired && expired->state == ConnectionState::connecting) {
         expired->connect_timed_out = true;
+        expired->resolver.cancel();
         boost::system::error_code ignored;
         expired->socket.close(ignored);
       }
     });
 
-    auto [connect_ec] = co_await conn->socket.async_connect(peer, tuple_awaitable);
+    // An IP address is used as it is; a name ("localhost", "redis.cache.svc") is looked
+    // up on every (re)connect, so a service that moves is found again.
+    std::vector<tcp::endpoint> peers;
+    boost::system::error_code ec;
+    asio::ip::address address = asio::ip::make_address(self.endpoint.host, ec);
+    if (!ec) {
+      peers.emplace_back(address, self.endpoint.port);
+    } else {
+      // Named first: GCC 12 mishandles temporaries inside a co_await expression.
+      const std::string service = std::to_string(self.endpoint.port);
+      auto [resolve_ec, found] =
+          co_await conn->resolver.async_resolve(self.endpoint.host, service, tuple_awaitable);
+      if (conn->state == ConnectionState::broken) co_return false;
+      if (resolve_ec || conn->connect_timed_out) {
+        self.break_connection(
+            conn, conn->connect_timed_out
+                      ? "timed out looking up redis at " + self.where
+                      : "cannot look up redis at " + self.where + ": " + resolve_ec.message());
+        co_return false;
+      }
+      for (const auto& entry : found) peers.push_back(entry.endpoint());
+    }
+
+    // Each address in turn, until one accepts.
+    auto [connect_ec, peer] = co_await asio::async_connect(conn->socket, peers, tuple_awaitable);
     if (conn->state == ConnectionState::broken) co_return false;
     if (connect_ec) {
       self.break_connection(

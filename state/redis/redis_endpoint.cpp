@@ -1,5 +1,6 @@
 // RedisEndpoint::parse and describe. Error messages quote nothing from the URL: a URL
 // that does not parse may have its password anywhere (a missing '@' puts it in the port).
+#include <cctype>
 #include <charconv>
 #include <climits>
 #include <optional>
@@ -49,12 +50,25 @@ std::optional<long> parse_number(std::string_view text, long min, long max) {
   return value;
 }
 
-// No resolver: the client connects without a DNS lookup (which Asio would do on a thread).
-bool is_connectable_host(const std::string& host) {
-  if (host == "localhost") return true;
+// An IP address, or a host name as DNS writes them (RFC 1123): dot-separated labels of
+// letters, digits and hyphens, none starting or ending with a hyphen.
+bool is_valid_host(const std::string& host) {
   boost::system::error_code ec;
   boost::asio::ip::make_address(host, ec);
-  return !ec;
+  if (!ec) return true;
+  if (host.empty() || host.size() > 253) return false;
+  std::size_t label = 0;
+  for (std::size_t i = 0; i <= host.size(); ++i) {
+    if (i == host.size() || host[i] == '.') {
+      if (label == 0 || label > 63 || host[i - 1] == '-' || host[i - label] == '-') return false;
+      label = 0;
+    } else if (std::isalnum(static_cast<unsigned char>(host[i])) || host[i] == '-') {
+      ++label;
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -103,7 +117,7 @@ RedisEndpoint RedisEndpoint::parse(std::string_view url) {
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
   if (endpoint.host.empty()) reject("the host is missing");
-  if (!is_connectable_host(endpoint.host)) reject("the host must be an IP address or localhost");
+  if (!is_valid_host(endpoint.host)) reject("the host must be an IP address or a host name");
 
   if (port_text) {
     auto port = parse_number(*port_text, 1, 65535);

@@ -50,6 +50,11 @@ TEST_CASE("redis URLs give host, port, db and credentials", "[redis]") {
   CHECK(RedisEndpoint::parse("redis://u%3Ax:a%40b%2Fc@127.0.0.1").password == "a@b/c");
   CHECK(RedisEndpoint::parse("redis://u%3Ax:a%40b%2Fc@127.0.0.1").username == "u:x");
 
+  // A service name, as Kubernetes and Compose give them: looked up when connecting.
+  RedisEndpoint named = RedisEndpoint::parse("redis://redis-0.cache.svc.cluster.local:6379/1");
+  CHECK(named.host == "redis-0.cache.svc.cluster.local");
+  CHECK(named.describe() == "redis-0.cache.svc.cluster.local:6379/1");
+
   RedisEndpoint v6 = RedisEndpoint::parse("redis://[::1]:6390/2");
   CHECK(v6.host == "::1");
   CHECK(v6.port == 6390);
@@ -58,10 +63,22 @@ TEST_CASE("redis URLs give host, port, db and credentials", "[redis]") {
 
 TEST_CASE("bad redis URLs are refused without quoting the password", "[redis]") {
   for (std::string_view url : {
-           "http://127.0.0.1:6379", "rediss://127.0.0.1", "redis://", "redis://:6379",
-           "redis://127.0.0.1:0", "redis://127.0.0.1:65536", "redis://127.0.0.1:x",
-           "redis://127.0.0.1/-1", "redis://127.0.0.1/one", "redis://[::1", "redis://[::1]x",
-           "redis://cache.internal:6379",  // names would need a resolver
+           "http://127.0.0.1:6379",
+           "rediss://127.0.0.1",
+           "redis://",
+           "redis://:6379",
+           "redis://127.0.0.1:0",
+           "redis://127.0.0.1:65536",
+           "redis://127.0.0.1:x",
+           "redis://127.0.0.1/-1",
+           "redis://127.0.0.1/one",
+           "redis://[::1",
+           "redis://[::1]x",
+           "redis://cache_internal:6379",
+           "redis://-cache:6379",
+           "redis://cache-:6379",
+           "redis://cache..internal:6379",
+           "redis://cache internal:6379",
        }) {
     INFO(url);
     CHECK_FALSE(parse_error(url).empty());
