@@ -82,34 +82,24 @@ std::vector<Mount> cgroup_mounts(const fs::path& root) {
   return out;
 }
 
-std::optional<double> read_number(const fs::path& file) {
+// The numbers a file starts with (at most two); reading stops at anything else, such as
+// cgroup v2's "max" (no quota).
+std::vector<double> leading_numbers(const fs::path& file) {
   std::ifstream in(file);
-  std::string word;
-  if (!(in >> word)) return std::nullopt;
-  try {
-    return std::stod(word);
-  } catch (const std::exception&) {
-    return std::nullopt;  // "max": no quota
-  }
+  std::vector<double> out;
+  for (double n = 0; out.size() < 2 && in >> n;) out.push_back(n);
+  return out;
 }
 
-// The quota set on one cgroup directory, in cores.
+// The quota set on one cgroup directory, in cores: v2 writes "quota period" in cpu.max,
+// v1 one number in each of two files (-1: no quota).
 std::optional<double> quota_in(const fs::path& directory, bool v2) {
-  if (v2) {
-    std::ifstream in(directory / "cpu.max");
-    std::string quota;
-    double period = 0;
-    if (!(in >> quota >> period) || quota == "max" || period <= 0) return std::nullopt;
-    try {
-      return std::stod(quota) / period;
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
+  std::vector<double> q = leading_numbers(directory / (v2 ? "cpu.max" : "cpu.cfs_quota_us"));
+  if (!v2) {
+    for (double period : leading_numbers(directory / "cpu.cfs_period_us")) q.push_back(period);
   }
-  auto quota = read_number(directory / "cpu.cfs_quota_us");
-  auto period = read_number(directory / "cpu.cfs_period_us");
-  if (!quota || !period || *quota <= 0 || *period <= 0) return std::nullopt;  // -1: none
-  return *quota / *period;
+  if (q.size() < 2 || q[0] <= 0 || q[1] <= 0) return std::nullopt;
+  return q[0] / q[1];
 }
 
 }  // namespace

@@ -57,6 +57,35 @@ test("with idle polling on, requests are answered, the workers sleep once idle, 
   assert.ok(Date.now() - signalled < 3000 * SLOW, `took ${Date.now() - signalled} ms to stop`);
 });
 
+test("while requests come closer together than the window, the worker polls instead of sleeping", async () => {
+  const mock = await startMock();
+  const config = (poll) => basicConfig({ mockUrl: mock.url, server: `  idle_poll_us: ${poll}` }).replace("threads: 2", "threads: 1");
+  // A request every ~3 ms for about a second, on one keep-alive connection. A worker that
+  // sleeps between them uses a few percent of that second; one that polls (10 ms window,
+  // longer than the gaps) keeps its core busy throughout.
+  async function cpuShareUnderTrickle(poll) {
+    const gw = await startGateway(config(poll));
+    const url = `${gw.base}/v1/chat/completions`;
+    const body = JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "poll" }] });
+    const started = Date.now();
+    const before = cpuSeconds(gw.proc.child.pid);
+    for (let i = 0; i < 300 && Date.now() - started < 1500; i++) {
+      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+      assert.equal(r.status, 200);
+      await r.arrayBuffer();
+      await sleep(3);
+    }
+    const share = (cpuSeconds(gw.proc.child.pid) - before) / ((Date.now() - started) / 1000);
+    gw.proc.child.kill("SIGTERM");
+    await gw.proc.exited;
+    return share;
+  }
+  const sleeping = await cpuShareUnderTrickle(0);
+  const polling = await cpuShareUnderTrickle(10000);
+  assert.ok(polling > 0.5, `a polling worker used only ${(polling * 100).toFixed(0)}% of a core (sleeping: ${(sleeping * 100).toFixed(0)}%)`);
+  assert.ok(polling > 2 * sleeping, `polling ${(polling * 100).toFixed(0)}% against sleeping ${(sleeping * 100).toFixed(0)}%`);
+});
+
 test("the poll window shrinks for a stream whose events come further apart than the window", async () => {
   const mock = await startMock();
   // 10 ms, the largest window, against events 20 ms apart for 2 s. Polling the whole
