@@ -20,10 +20,38 @@ using core::FailureClass;
 namespace {
 
 // Failures of the target itself: worth another try, and they count toward its breaker.
+// A cancelled attempt (the client hung up) and a request the provider found wrong never
+// are: one tenant's behaviour must not open a breaker for every tenant.
 bool target_failed(FailureClass f) {
   return f == FailureClass::rate_limit || f == FailureClass::server_error ||
-         f == FailureClass::timeout || f == FailureClass::connect_error;
+         f == FailureClass::timeout || f == FailureClass::connect_error ||
+         f == FailureClass::credentials_refused;
 }
+
+// One attempt's mark on its target: counted in flight while it runs, and abandoned (no
+// verdict, a half-open probe handed on) unless a verdict was given, also when the
+// attempt ends by an exception (a write to a client that has gone throws through the
+// provider).
+class AttemptMark {
+ public:
+  explicit AttemptMark(TargetHealth& health) : health_(health) { health_.begin(); }
+  ~AttemptMark() {
+    ended();
+    if (!judged_) health_.on_abandoned();
+  }
+  void ended() {
+    if (!ended_) health_.end();
+    ended_ = true;
+  }
+  void judged() { judged_ = true; }
+  AttemptMark(const AttemptMark&) = delete;
+  AttemptMark& operator=(const AttemptMark&) = delete;
+
+ private:
+  TargetHealth& health_;
+  bool ended_ = false;
+  bool judged_ = false;
+};
 
 bool falls_back(const core::ModelConfig& model, FailureClass f) {
   return std::find(model.fallback_on.begin(), model.fallback_on.end(), f) !=
@@ -165,26 +193,40 @@ asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelC
 
       exchange.usage = {};
       exchange.first_byte = {};
-      health.begin();
       auto started = TargetHealth::Clock::now();
       last = core::CallOutcome{};
+      AttemptMark mark(health);
       co_await provider->second->call(exchange, target, context, last);
-      health.end();
+      mark.ended();
       auto finished = TargetHealth::Clock::now();
+      // The client hung up, which cancelled the attempt: whatever it looked like to the
+      // transport (a closed socket reads as connect_error), the target did nothing wrong.
+      if (last.failure != FailureClass::none && exchange.client_gone.aborted()) {
+        last.failure = FailureClass::cancelled;
+      }
       exchange.upstream_time += finished - started;
       if (last.failure == FailureClass::none) {
         // Time to first byte for streams (what a user waits for), else the whole answer.
         auto until =
             exchange.streamed && exchange.first_byte > started ? exchange.first_byte : finished;
         health.on_success(std::chrono::duration_cast<std::chrono::microseconds>(until - started));
+        mark.judged();
         co_return;
       }
       exchange.failed_attempts.emplace_back(target.provider, last.failure);
+      if (last.failure == FailureClass::cancelled) co_return;
+      if (last.failure == FailureClass::credentials_refused) {
+        core::log_error("provider '" + target.provider +
+                        "' refused the gateway's credentials (HTTP " +
+                        std::to_string(last.upstream_status) + ") for model '" + target.model +
+                        "': check its api_key; clients get 502 until it is fixed");
+      }
       if (target_failed(last.failure)) {
         health.on_failure(finished);
       } else {
         health.on_alive();
       }
+      mark.judged();
       // Past the first byte, or the client is gone: nothing more to do for it.
       if (context.sink.committed() || exchange.client_gone.aborted()) co_return;
       // A request the provider found wrong is wrong everywhere: never retried.

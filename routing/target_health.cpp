@@ -56,6 +56,14 @@ void TargetHealth::on_alive() {
   close_breaker();
 }
 
+void TargetHealth::on_abandoned() {
+  // Back to open with its time already up, so the next admit() takes the probe. (Should
+  // another attempt that started before the breaker opened end this way while a probe
+  // runs, a second probe may go out: harmless, and cheaper than tracking its owner.)
+  int expected = kHalfOpen;
+  state_.compare_exchange_strong(expected, kOpen, std::memory_order_acq_rel);
+}
+
 void TargetHealth::on_failure(Clock::time_point now) {
   unsigned failures = consecutive_failures_.fetch_add(1, std::memory_order_acq_rel) + 1;
   int state = state_.load(std::memory_order_acquire);

@@ -33,6 +33,10 @@ class TargetHealth {
   void on_failure(Clock::time_point now);
   // The target answered but the request was at fault (a 400): the target is alive.
   void on_alive();
+  // The attempt ended with no verdict on the target (the client hung up, or a write to it
+  // failed): nothing is counted, and a half-open breaker's probe goes to the next caller
+  // instead of staying taken for good.
+  void on_abandoned();
 
   BreakerState state() const { return static_cast<BreakerState>(state_.load()); }
   // Microseconds; negative until the first success.

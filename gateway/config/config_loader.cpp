@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -39,8 +40,8 @@ core::ListenConfig read_listener(const Reader& r, const YAML::Node& node, const 
 void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& server) {
   if (!Reader::has(node)) return;
   r.check_keys(node, "server",
-               {"listen", "admin", "admin_key", "threads", "max_body_bytes", "header_timeout",
-                "idle_timeout", "drain_timeout", "idle_poll_us"});
+               {"listen", "admin", "admin_key", "threads", "max_body_bytes", "max_json_depth",
+                "header_timeout", "idle_timeout", "drain_timeout", "idle_poll_us"});
   if (YAML::Node listen = node["listen"]) {
     if (listen.IsScalar()) {
       server.listen.push_back(read_listener(r, listen, "server.listen"));
@@ -66,6 +67,10 @@ void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& se
   if (YAML::Node n = node["max_body_bytes"]) {
     server.max_body_bytes = r.unsigned_of(n, "server.max_body_bytes", 1, 1ull << 32);
   }
+  if (YAML::Node n = node["max_json_depth"]) {
+    // The reader walks a document by recursion, a few hundred bytes of stack a level.
+    server.max_json_depth = r.unsigned_of(n, "server.max_json_depth", 2, 1024);
+  }
   if (YAML::Node n = node["header_timeout"]) {
     server.header_timeout = r.duration_of(n, "server.header_timeout");
   }
@@ -80,11 +85,49 @@ void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& se
   }
 }
 
+// Client headers a provider may receive beyond the built-in allow-list. Credentials,
+// cookies and the fields the transport owns can never be forwarded: a client could then
+// pick whose account a provider bills, or break the framing of the upstream request.
+std::vector<std::string> read_forward_headers(const Reader& r, const YAML::Node& node,
+                                              const std::string& key) {
+  static constexpr std::string_view kNeverForwarded[] = {"authorization",    "proxy-authorization",
+                                                         "api-key",          "x-api-key",
+                                                         "x-goog-api-key",   "cookie",
+                                                         "connection",       "keep-alive",
+                                                         "proxy-connection", "te",
+                                                         "trailer",          "transfer-encoding",
+                                                         "upgrade",          "host",
+                                                         "content-length",   "content-encoding",
+                                                         "accept-encoding",  "expect"};
+  std::vector<std::string> names;
+  r.each(node, key, [&](const YAML::Node& item, const std::string& item_key) {
+    std::string name = r.string_of(item, item_key);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view stem = std::string_view(name).substr(0, name.size() - name.ends_with('*'));
+    bool token = !stem.empty();
+    for (char c : stem) {
+      token = token && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+    }
+    if (!token) {
+      r.fail(item, item_key, "must be a header name, or a prefix ending in '*' (\"x-trace-*\")");
+    }
+    for (std::string_view never : kNeverForwarded) {
+      if (name.ends_with('*') ? never.starts_with(stem) : never == name) {
+        r.fail(item, item_key,
+               "'" + name + "' would forward '" + std::string(never) +
+                   "', which a client must never set for a provider");
+      }
+    }
+    names.push_back(std::move(name));
+  });
+  return names;
+}
+
 core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
                                    const std::string& key) {
   r.check_keys(node, key,
                {"name", "kind", "base_url", "api_key", "timeout", "connect_timeout", "tls_verify",
-                "ca_file", "headers", "api_version", "circuit_breaker"});
+                "ca_file", "headers", "forward_headers", "api_version", "circuit_breaker"});
   core::ProviderConfig p;
   p.where = r.mark(node);
   p.raw = node;
@@ -120,6 +163,9 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
       std::string name = it->first.Scalar();
       p.headers.set(name, r.string_of(it->second, key + ".headers." + name));
     }
+  }
+  if (YAML::Node n = node["forward_headers"]; Reader::has(n)) {
+    p.forward_headers = read_forward_headers(r, n, key + ".forward_headers");
   }
   return p;
 }

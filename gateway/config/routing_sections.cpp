@@ -17,6 +17,7 @@ constexpr NamedClass kClasses[] = {
     {"connect_error", core::FailureClass::connect_error},
     {"context_length", core::FailureClass::context_length},
     {"content_filter", core::FailureClass::content_filter},
+    {"credentials_refused", core::FailureClass::credentials_refused},
 };
 
 core::Strategy strategy_of(const Reader& r, const YAML::Node& node, const std::string& key) {
@@ -102,7 +103,7 @@ core::ModelConfig read_model(const Reader& r, const YAML::Node& node, const std:
       r.fail(item, k,
              "unknown failure class '" + name +
                  "' (known: rate_limit, server_error, timeout, connect_error, context_length, "
-                 "content_filter; client errors never fall back)");
+                 "content_filter, credentials_refused; client errors never fall back)");
     });
   }
   return m;

@@ -59,6 +59,7 @@ struct ServerConfig {
   std::string admin_key;  // a secret: Bearer token for /admin/*; empty disables them
   unsigned threads = 0;   // 0 = one per core
   std::size_t max_body_bytes = 4 * 1024 * 1024;
+  std::size_t max_json_depth = 128;  // nesting levels of a request body (core/request_json.h)
   Duration header_timeout = std::chrono::seconds(10);
   Duration idle_timeout = std::chrono::seconds(60);
   Duration drain_timeout = std::chrono::seconds(30);
@@ -83,8 +84,11 @@ struct ProviderConfig {
   Duration timeout = std::chrono::seconds(120);  // whole request; streams: between events
   Duration connect_timeout = std::chrono::seconds(5);
   bool tls_verify = true;
-  std::string ca_file;                           // empty: the system CA store
-  Headers headers;                               // extra headers sent upstream
+  std::string ca_file;  // empty: the system CA store
+  Headers headers;      // extra headers sent upstream
+  // Client headers sent on to this provider beyond the built-in allow-list (lower case;
+  // a trailing '*' matches a prefix). Never credentials or hop-by-hop fields.
+  std::vector<std::string> forward_headers;
   std::optional<BreakerConfig> circuit_breaker;  // overrides the config-wide default
   YAML::Node raw;                                // the whole section, for dialect-specific keys
   SourceMark where;
@@ -114,7 +118,8 @@ struct ModelConfig {
   RetryPolicy retries;
   // The failure classes that move on to the next model of the chain.
   std::vector<FailureClass> fallback_on = {FailureClass::rate_limit, FailureClass::server_error,
-                                           FailureClass::timeout, FailureClass::connect_error};
+                                           FailureClass::timeout, FailureClass::connect_error,
+                                           FailureClass::credentials_refused};
   SourceMark where;
 };
 

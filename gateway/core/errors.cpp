@@ -37,6 +37,8 @@ ErrorInfo error_info(ErrorKind kind) {
       return {500, "server_error", "internal_error"};
     case ErrorKind::upstream_unreachable:
       return {502, "server_error", "upstream_unreachable"};
+    case ErrorKind::upstream_credentials_refused:
+      return {502, "server_error", "upstream_credentials_refused"};
     case ErrorKind::unavailable:
       return {503, "server_error", "service_unavailable"};
     case ErrorKind::upstream_timeout:

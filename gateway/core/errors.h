@@ -10,23 +10,24 @@
 namespace tollgate::core {
 
 enum class ErrorKind {
-  invalid_json,          // 400
-  invalid_request,       // 400 (missing or wrong field; `param` names it)
-  invalid_api_key,       // 401
-  forbidden,             // 403
-  model_not_allowed,     // 403 the key may not use this model
-  not_found,             // 404 unknown path
-  model_not_found,       // 404 unknown model
-  method_not_allowed,    // 405
-  request_too_large,     // 413
-  unsupported_media,     // 415
-  rate_limited,          // 429 requests per minute, requests in flight
-  token_rate_limited,    // 429 tokens per minute (OpenAI's type "tokens")
-  insufficient_quota,    // 429
-  internal,              // 500
-  upstream_unreachable,  // 502 connect failure, reset, bad answer
-  unavailable,           // 503 draining, or no usable target
-  upstream_timeout,      // 504
+  invalid_json,                  // 400
+  invalid_request,               // 400 (missing or wrong field; `param` names it)
+  invalid_api_key,               // 401
+  forbidden,                     // 403
+  model_not_allowed,             // 403 the key may not use this model
+  not_found,                     // 404 unknown path
+  model_not_found,               // 404 unknown model
+  method_not_allowed,            // 405
+  request_too_large,             // 413
+  unsupported_media,             // 415
+  rate_limited,                  // 429 requests per minute, requests in flight
+  token_rate_limited,            // 429 tokens per minute (OpenAI's type "tokens")
+  insufficient_quota,            // 429
+  internal,                      // 500
+  upstream_unreachable,          // 502 connect failure, reset, bad answer
+  upstream_credentials_refused,  // 502 the provider refused the gateway's own key
+  unavailable,                   // 503 draining, or no usable target
+  upstream_timeout,              // 504
 };
 
 struct ErrorInfo {

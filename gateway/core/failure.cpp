@@ -21,6 +21,10 @@ std::string_view to_string(FailureClass f) {
       return "content_filter";
     case FailureClass::client_error:
       return "client_error";
+    case FailureClass::credentials_refused:
+      return "credentials_refused";
+    case FailureClass::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }

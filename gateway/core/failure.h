@@ -17,6 +17,12 @@ enum class FailureClass {
   context_length,  // prompt too long for the model
   content_filter,  // provider refused the content
   client_error,    // provider 4xx: the request itself is wrong; never retried
+  // The provider refused the gateway's own credentials (its 401/403): the operator's
+  // fault, never the client's. Another target may hold a good key, so it falls back.
+  credentials_refused,
+  // The client hung up and the attempt was cancelled for it: never the target's fault,
+  // so it never counts toward a breaker (one tenant must not take a model offline).
+  cancelled,
 };
 
 std::string_view to_string(FailureClass f);

@@ -25,11 +25,22 @@ struct RequestJson {
   bool has_messages = false;  // "messages" is an array
   bool has_prompt = false;
   bool has_input = false;
-  bool has_stream_options = false;
-  bool include_usage = false;           // stream_options.include_usage is true
+  bool has_stream_options = false;  // present and not null
+  bool include_usage = false;       // stream_options.include_usage is true
+  // Where stream_options can be edited so the provider always reports usage (the client
+  // must not switch billing off): the value token when it is null, else the object's
+  // opening brace (length 1) and whether it has members; include_usage's own token.
+  ByteRange stream_options_range;
+  bool stream_options_has_members = false;
+  std::optional<ByteRange> include_usage_range;
   std::optional<long long> max_tokens;  // max_tokens or max_completion_tokens
+  long long choices = 1;                // n: completions asked for (each is billed)
   std::size_t prompt_chars = 0;         // characters of message/prompt/input text, for estimates
 };
+
+// How deep a client's JSON may nest (objects and arrays; the root object is level 1). The
+// reader counts levels instead of trusting the stack: 150,000 '[' once overflowed it.
+inline constexpr std::size_t kDefaultMaxJsonDepth = 128;
 
 // Prompt tokens guessed before a provider counts them: about four characters a token
 // (OpenAI's rule of thumb for English), at least one. Limits admit on it; routing rules
@@ -44,8 +55,11 @@ struct JsonParseResult {
 };
 
 // `body` must have at least simdjson::SIMDJSON_PADDING bytes of capacity past its size
-// (see ensure_json_padding); nothing is copied.
-JsonParseResult parse_request_json(std::string& body, RequestJson& out);
+// (see ensure_json_padding); nothing is copied. Refuses documents nested deeper than
+// `max_depth` and any object with a key twice (the gateway and a provider could read
+// different values: {"model":"cheap","model":"dear"}).
+JsonParseResult parse_request_json(std::string& body, RequestJson& out,
+                                   std::size_t max_depth = kDefaultMaxJsonDepth);
 
 // At least simdjson::SIMDJSON_PADDING (checked where simdjson is included): readers that
 // know a body's length reserve this much more, so it need not grow again.
@@ -53,8 +67,10 @@ inline constexpr std::size_t kJsonPadding = 64;
 
 void ensure_json_padding(std::string& body);
 
-// Builds a body with the model token replaced (and, when asked, stream_options added).
+// Builds a body with the model token replaced and, when `force_include_usage`, with
+// stream_options.include_usage set to true whatever the client sent (added, or its
+// false/null replaced); every other byte is the client's.
 std::string splice_request_body(std::string_view body, const RequestJson& json,
-                                std::string_view new_model, bool add_include_usage);
+                                std::string_view new_model, bool force_include_usage);
 
 }  // namespace tollgate::core

@@ -52,6 +52,8 @@ ErrorKind error_for_failure(core::FailureClass failure) {
       return ErrorKind::upstream_timeout;
     case core::FailureClass::rate_limit:
       return ErrorKind::rate_limited;
+    case core::FailureClass::credentials_refused:
+      return ErrorKind::upstream_credentials_refused;
     default:
       return ErrorKind::upstream_unreachable;
   }
@@ -145,7 +147,8 @@ std::optional<core::Response> first_checks(core::Exchange& exchange) {
   exchange.operation = match->operation;
   if (exchange.operation == Operation::models) return std::nullopt;
   if (auto error = decode_request_body(exchange)) return error;
-  auto parsed = core::parse_request_json(exchange.body, exchange.json);
+  auto parsed = core::parse_request_json(exchange.body, exchange.json,
+                                         exchange.config->server.max_json_depth);
   if (!parsed.ok) return error_response(ErrorKind::invalid_json, parsed.error);
   return missing_field(exchange);
 }
@@ -195,7 +198,18 @@ void refuse_unknown_model(const core::Exchange& exchange, core::Response& answer
       "model");
 }
 
-void failure_answer(core::CallOutcome& outcome, core::Response& answer) {
+void failure_answer(const core::Exchange& exchange, core::CallOutcome& outcome,
+                    core::Response& answer) {
+  if (outcome.failure == core::FailureClass::credentials_refused) {
+    // Never the provider's own 401/403: the client would take it for a bad tollgate key,
+    // and providers echo part of the key they refused ("sk-proj-****abcd").
+    std::string provider = exchange.provider != nullptr ? exchange.provider->name : "";
+    answer = error_response(ErrorKind::upstream_credentials_refused,
+                            "the provider '" + provider +
+                                "' refused the gateway's credentials for it; your API key is "
+                                "fine, the gateway's operator must fix the provider key");
+    return;
+  }
   answer = outcome.upstream_error ? std::move(*outcome.upstream_error)
                                   : error_response(error_for_failure(outcome.failure),
                                                    failure_message(outcome.failure));
@@ -257,7 +271,7 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Respo
   exchange.failure_detail = outcome.detail;
   if (sink.committed()) co_return;  // the provider already ended the stream with an error
   if (exchange.client_gone.aborted()) co_return;
-  failure_answer(outcome, answer);
+  failure_answer(exchange, outcome, answer);
   co_await sink.send(answer);
 }
 

@@ -100,6 +100,21 @@ int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> a
     core::log_info("admin listening on http://" + describe(*server.admin));
   }
 
+  // SIGHUP's default action ends the process: `systemctl reload`, `kill -HUP` or a closed
+  // terminal took the gateway down with no drain. Caught and logged until hot reload
+  // exists; the configuration in force keeps serving.
+  asio::signal_set hangups(control, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      core::log_warn(
+          "received SIGHUP: reloading the configuration is not supported yet; the running "
+          "configuration stays in force (restart to apply a change)");
+      await_hangup();
+    });
+  };
+  await_hangup();
+
   int exit_code = 0;
   asio::signal_set signals(control, SIGTERM, SIGINT);
   asio::steady_timer drain_timer(control);
@@ -125,6 +140,9 @@ int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> a
     core::log_info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                    ": draining (up to " + std::to_string(server.drain_timeout.count()) + " ms)");
     draining.store(true);
+    // SIGHUP stays caught (a signal_set queues what arrives while no wait is pending),
+    // but no longer keeps the control loop alive once drained.
+    hangups.cancel();
     drain_deadline = std::chrono::steady_clock::now() + server.drain_timeout;
     for (auto& w : workers) w->begin_drain();
     check_drained();

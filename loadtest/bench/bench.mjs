@@ -266,7 +266,7 @@ server:
   admin: 127.0.0.1:${adminPort}
   threads: 1
 ${idlePollUs ? `  idle_poll_us: ${idlePollUs}\n` : ""}providers:
-  - {name: mock, kind: openai, base_url: "http://127.0.0.1:${mockPort}/v1", api_key: sk-bench}
+  - {name: mock, kind: openai, base_url: "http://127.0.0.1:${mockPort}/v1", api_key: sk-bench, forward_headers: ["x-mock-*"]}
 models:
   - {name: gpt-test, targets: [{provider: mock, model: gpt-test}]}
 # Like nginx's access_log off: the access line is a write() per request on stdout.

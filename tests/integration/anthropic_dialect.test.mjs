@@ -21,11 +21,13 @@ before(async () => {
 providers:
   - name: claude
     kind: anthropic
+    forward_headers: ["x-mock-*"]
     base_url: ${root}
     api_key: sk-ant-provider-secret
     timeout: 5s
   - name: claude-old
     kind: anthropic
+    forward_headers: ["x-mock-*"]
     base_url: ${root}/v1
     api_key: sk-ant-provider-secret
     api_version: "2023-01-01"

@@ -21,6 +21,7 @@ ${extra}
 providers:
   - name: azure
     kind: azure
+    forward_headers: ["x-mock-*"]
     base_url: http://127.0.0.1:${mockPort}
     api_key: az-provider-secret
     api_version: 2024-10-21
@@ -28,11 +29,13 @@ providers:
     connect_timeout: 2s
   - name: azure-failing
     kind: azure
+    forward_headers: ["x-mock-*"]
     base_url: http://127.0.0.1:${mockPort}
     api_key: az-provider-secret
     api_version: 2024-10-21
   - name: azure-nokey
     kind: azure
+    forward_headers: ["x-mock-*"]
     base_url: http://127.0.0.1:${mockPort}
     api_version: 2024-10-21
 models:

@@ -23,18 +23,21 @@ function config(mockPort) {
 providers:
   - name: gemini
     kind: gemini
+    forward_headers: ["x-mock-*"]
     base_url: http://127.0.0.1:${mockPort}
     api_key: g-provider-secret
     timeout: 5s
     connect_timeout: 2s
   - name: gemini-badkey
     kind: gemini
+    forward_headers: ["x-mock-*"]
     base_url: http://127.0.0.1:${mockPort}
     api_key: invalid
   - name: gemini-nokey
     kind: gemini
+    forward_headers: ["x-mock-*"]
     base_url: http://127.0.0.1:${mockPort}
-${failing.map((s) => `  - {name: gemini-s${s}, kind: gemini, base_url: "http://127.0.0.1:${mockPort}", api_key: g-provider-secret}`).join("\n")}
+${failing.map((s) => `  - {name: gemini-s${s}, kind: gemini, base_url: "http://127.0.0.1:${mockPort}", api_key: g-provider-secret, forward_headers: ["x-mock-*"]}`).join("\n")}
 models:
   - name: gem
     targets: [{provider: gemini, model: gemini-2.5-flash}]

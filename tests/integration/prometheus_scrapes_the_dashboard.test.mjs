@@ -137,8 +137,8 @@ function gatewayConfig(mockUrl) {
   threads: 2
   drain_timeout: 5s
 providers:
-  - {name: mock, kind: openai, base_url: "${mockUrl}", api_key: sk-mock, timeout: 5s, connect_timeout: 1s}
-  - {name: failing, kind: openai, base_url: "${mockUrl}", api_key: sk-mock, timeout: 5s, headers: {x-mock-status: "500"}}
+  - {name: mock, kind: openai, base_url: "${mockUrl}", api_key: sk-mock, timeout: 5s, connect_timeout: 1s, forward_headers: ["x-mock-*"]}
+  - {name: failing, kind: openai, base_url: "${mockUrl}", api_key: sk-mock, timeout: 5s, headers: {x-mock-status: "500"}, forward_headers: ["x-mock-*"]}
 models:
   - name: gpt-test
     targets: [{provider: mock, model: mock-model-1}]

@@ -16,9 +16,9 @@ before(async () => {
   await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
   gw = await startGateway(basicConfig({
     mockUrl: mock.url,
-    provider: `  - {name: refused, kind: openai, base_url: "http://127.0.0.1:${closedPort}/v1", api_key: sk-refused-secret}
-  - {name: slow, kind: openai, base_url: "${mock.url}", timeout: 700ms}
-  - {name: silent, kind: openai, base_url: "https://127.0.0.1:${silent.address().port}/v1", timeout: 20s, connect_timeout: 400ms}`,
+    provider: `  - {name: refused, kind: openai, base_url: "http://127.0.0.1:${closedPort}/v1", api_key: sk-refused-secret, forward_headers: ["x-mock-*"]}
+  - {name: slow, kind: openai, base_url: "${mock.url}", timeout: 700ms, forward_headers: ["x-mock-*"]}
+  - {name: silent, kind: openai, base_url: "https://127.0.0.1:${silent.address().port}/v1", timeout: 20s, connect_timeout: 400ms, forward_headers: ["x-mock-*"]}`,
     models: `  - {name: refused, targets: [{provider: refused, model: x}]}
   - {name: slow, targets: [{provider: slow, model: x}]}
   - {name: silent, targets: [{provider: silent, model: x}]}`,

@@ -16,7 +16,7 @@ function config(mockUrl, { providers = "", models, extra = "" }) {
   admin: 127.0.0.1:\${ADMIN_PORT}
   threads: 2
 providers:
-  - {name: mock, kind: openai, base_url: "${mockUrl}", api_key: sk-mock, timeout: 5s, connect_timeout: 1s}
+  - {name: mock, kind: openai, base_url: "${mockUrl}", api_key: sk-mock, timeout: 5s, connect_timeout: 1s, forward_headers: ["x-mock-*"]}
 ${providers}
 models:
 ${models}
@@ -88,7 +88,7 @@ test("weighted splits within tolerance; round_robin alternates", async () => {
 test("a primary answering 500 is retried with backoff, then the fallback serves", async () => {
   const mock = await startMock();
   const gw = await startGateway(config(mock.url, {
-    providers: `  - {name: failing, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-status: "500"}}`,
+    providers: `  - {name: failing, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-status: "500"}, forward_headers: ["x-mock-*"]}`,
     models: `  - name: primary
     targets: [{provider: failing, model: primary-model}]
     retries: {attempts: 2, backoff: 100ms, max_backoff: 1s}
@@ -108,7 +108,7 @@ test("a primary answering 500 is retried with backoff, then the fallback serves"
 test("a 429 is retried after the provider's retry-after, capped by max_backoff", async () => {
   const mock = await startMock();
   const gw = await startGateway(config(mock.url, {
-    providers: `  - {name: limited, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-status: "429"}}`,
+    providers: `  - {name: limited, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-status: "429"}, forward_headers: ["x-mock-*"]}`,
     models: `  - name: primary
     targets: [{provider: limited, model: primary-model}]
     retries: {attempts: 1, backoff: 10ms, max_backoff: 5s}
@@ -135,8 +135,8 @@ test("a hanging primary times out per the model's timeout; a refusing one fails 
   const mock = await startMock();
   const dead = await freePort();
   const gw = await startGateway(config(mock.url, {
-    providers: `  - {name: hanging, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-hang: "1"}}
-  - {name: refusing, kind: openai, base_url: "http://127.0.0.1:${dead}/v1", api_key: sk-mock, connect_timeout: 1s}`,
+    providers: `  - {name: hanging, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-hang: "1"}, forward_headers: ["x-mock-*"]}
+  - {name: refusing, kind: openai, base_url: "http://127.0.0.1:${dead}/v1", api_key: sk-mock, connect_timeout: 1s, forward_headers: ["x-mock-*"]}`,
     models: `  - name: slow
     targets: [{provider: hanging, model: slow-model}]
     timeout: 300ms
@@ -159,7 +159,7 @@ test("a hanging primary times out per the model's timeout; a refusing one fails 
 test("a client error (400 from the provider) is never retried nor sent to a fallback", async () => {
   const mock = await startMock();
   const gw = await startGateway(config(mock.url, {
-    providers: `  - {name: picky, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-status: "400"}}`,
+    providers: `  - {name: picky, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-status: "400"}, forward_headers: ["x-mock-*"]}`,
     models: `  - name: primary
     targets: [{provider: picky, model: p}]
     retries: {attempts: 3, backoff: 10ms}
@@ -177,7 +177,7 @@ test("circuit breaker: opens after consecutive failures, skips without trying, p
   const mock = await startMock();
   const flakyPort = await freePort();
   const gw = await startGateway(config(mock.url, {
-    providers: `  - {name: flaky, kind: openai, base_url: "http://127.0.0.1:${flakyPort}/v1", api_key: sk-mock, connect_timeout: 1s}`,
+    providers: `  - {name: flaky, kind: openai, base_url: "http://127.0.0.1:${flakyPort}/v1", api_key: sk-mock, connect_timeout: 1s, forward_headers: ["x-mock-*"]}`,
     // lowest_cost makes the flaky (cheaper) target the first choice whenever it is allowed.
     models: `  - name: m
     strategy: lowest_cost
@@ -223,8 +223,8 @@ pricing:
 test("a stream failing before its first byte falls back; after it, it ends with an error event and [DONE]", async () => {
   const mock = await startMock();
   const gw = await startGateway(config(mock.url, {
-    providers: `  - {name: failing, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-status: "503"}}
-  - {name: dropping, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-drop-after-chunks: "2"}}`,
+    providers: `  - {name: failing, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-status: "503"}, forward_headers: ["x-mock-*"]}
+  - {name: dropping, kind: openai, base_url: "${mock.url}", api_key: sk-mock, headers: {x-mock-drop-after-chunks: "2"}, forward_headers: ["x-mock-*"]}`,
     models: `  - name: early
     targets: [{provider: failing, model: early-model}]
     fallbacks: [backup]
@@ -298,7 +298,7 @@ test("every target's breaker open → 503 in OpenAI's shape with retry-after", a
   const mock = await startMock();
   const dead = await freePort();
   const gw = await startGateway(config(mock.url, {
-    providers: `  - {name: gone, kind: openai, base_url: "http://127.0.0.1:${dead}/v1", api_key: sk-mock, connect_timeout: 1s, circuit_breaker: {failures: 1, open_for: 30s}}`,
+    providers: `  - {name: gone, kind: openai, base_url: "http://127.0.0.1:${dead}/v1", api_key: sk-mock, connect_timeout: 1s, circuit_breaker: {failures: 1, open_for: 30s}, forward_headers: ["x-mock-*"]}`,
     models: `  - name: lonely
     targets: [{provider: gone, model: x}]`,
   }));

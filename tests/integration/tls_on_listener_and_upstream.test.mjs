@@ -20,11 +20,11 @@ before(async () => {
       tls: {cert: ${certs.cert}, key: ${certs.key}}
   threads: 1
 providers:
-  - {name: secure, kind: openai, base_url: "${mock.url}", ca_file: ${certs.ca}, api_key: sk-x}
-  - {name: wrong-ca, kind: openai, base_url: "${mock.url}", ca_file: ${certs.otherCa}}
-  - {name: unverified, kind: openai, base_url: "${mock.url}", tls_verify: false}
-  - {name: wrong-name, kind: openai, base_url: "${misnamed.url}", ca_file: ${certs.ca}}
-  - {name: localhost, kind: openai, base_url: "https://localhost:${mock.port}/v1", ca_file: ${certs.ca}}
+  - {name: secure, kind: openai, base_url: "${mock.url}", ca_file: ${certs.ca}, api_key: sk-x, forward_headers: ["x-mock-*"]}
+  - {name: wrong-ca, kind: openai, base_url: "${mock.url}", ca_file: ${certs.otherCa}, forward_headers: ["x-mock-*"]}
+  - {name: unverified, kind: openai, base_url: "${mock.url}", tls_verify: false, forward_headers: ["x-mock-*"]}
+  - {name: wrong-name, kind: openai, base_url: "${misnamed.url}", ca_file: ${certs.ca}, forward_headers: ["x-mock-*"]}
+  - {name: localhost, kind: openai, base_url: "https://localhost:${mock.port}/v1", ca_file: ${certs.ca}, forward_headers: ["x-mock-*"]}
 models:
   - {name: secure, targets: [{provider: secure, model: m}]}
   - {name: wrong-ca, targets: [{provider: wrong-ca, model: m}]}

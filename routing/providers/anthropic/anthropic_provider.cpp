@@ -132,7 +132,8 @@ class AnthropicProvider final : public TranslatingProvider {
     core::UpstreamRequest request;
     request.method = "POST";
     request.target = anthropic::messages_target(config_.base_url.path);
-    request.headers = forwardable_request_headers(exchange.request_headers);
+    request.headers =
+        forwardable_request_headers(exchange.request_headers, config_, kAnthropicDialectHeaders);
     request.headers.remove("anthropic-version");
     if (!config_.api_key.empty()) request.headers.set("x-api-key", config_.api_key);
     request.headers.set("anthropic-version", api_version_);

@@ -189,14 +189,16 @@ ErrorMapping mapping_for(std::string_view type, int status, std::string_view mes
     }
     return {400, F::client_error, "invalid_request_error", "invalid_request"};
   }
+  // Both answer the gateway's key, not the client's request (the proxy handler tells the
+  // client so with a 502).
   if (type == "authentication_error") {
-    return {401, F::client_error, "invalid_request_error", "invalid_api_key"};
+    return {401, F::credentials_refused, "invalid_request_error", "invalid_api_key"};
   }
   if (type == "billing_error") {
     return {402, F::client_error, "insufficient_quota", "insufficient_quota"};
   }
   if (type == "permission_error") {
-    return {403, F::client_error, "permission_error", "permission_denied"};
+    return {403, F::credentials_refused, "permission_error", "permission_denied"};
   }
   if (type == "not_found_error") {
     bool model = lower(message).find("model") != std::string::npos;

@@ -64,12 +64,15 @@ class AzureProvider final : public core::Provider {
     }
     bool counts_tokens = exchange.operation == core::Operation::chat_completions ||
                          exchange.operation == core::Operation::completions;
-    bool add_usage = exchange.json.stream && counts_tokens && !exchange.json.has_stream_options;
+    // Usage is always asked for on a stream, whatever the client's stream_options say:
+    // billing must not be something a client can switch off.
+    bool add_usage = exchange.json.stream && counts_tokens;
 
     core::UpstreamRequest request;
     request.method = exchange.method;
     request.target = std::move(path);
-    request.headers = forwardable_request_headers(exchange.request_headers);
+    request.headers =
+        forwardable_request_headers(exchange.request_headers, config_, kOpenAiDialectHeaders);
     if (!config_.api_key.empty()) request.headers.set("api-key", config_.api_key);
     for (const auto& field : config_.headers) request.headers.set(field.name, field.value);
     request.headers.set("x-request-id", exchange.request_id);

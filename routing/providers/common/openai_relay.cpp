@@ -159,6 +159,8 @@ core::Response openai_client_facing_error(const core::UpstreamResponse& upstream
 }
 
 FailureClass classify_openai_error(int status, std::string_view body) {
+  // 401/403 answer the gateway's key, not the client's request.
+  if (status == 401 || status == 403) return FailureClass::credentials_refused;
   if (status == 429) return FailureClass::rate_limit;
   if (status == 408) return FailureClass::timeout;
   if (status >= 500) return FailureClass::server_error;

@@ -1,49 +1,53 @@
-// RFC 9110 §7.6.1 hop-by-hop fields, plus any named by Connection, plus credentials
-// (Authorization, api-key, x-api-key) and fields the transport owns.
+// The allow-list of client headers a provider receives. Names are compared without
+// regard to case; a configured name ending in '*' matches by prefix ("x-trace-*").
+// Credentials and hop-by-hop fields are refused by the config loader even when listed
+// (gateway/config/config_loader.cpp), so nothing here needs a block-list.
 #include "routing/providers/common/upstream_headers.h"
 
 #include <array>
-#include <string_view>
 
 namespace tollgate::routing::providers {
 
 namespace {
 
-constexpr std::array<std::string_view, 16> kDropped = {
-    "authorization",  "api-key",           "x-api-key",        "proxy-authorization",
-    "connection",     "keep-alive",        "proxy-connection", "te",
-    "trailer",        "transfer-encoding", "upgrade",          "host",
-    "content-length", "content-encoding",  "accept-encoding",  "expect",
+// Every dialect: content negotiation, W3C trace context (the observe stage has already
+// replaced traceparent with the gateway's own span), idempotency, the client's name.
+constexpr std::array<std::string_view, 6> kAlwaysForwarded = {
+    "accept", "accept-language", "user-agent", "traceparent", "tracestate", "idempotency-key",
 };
 
-bool named_by_connection(std::string_view name, std::string_view connection) {
-  while (!connection.empty()) {
-    std::size_t comma = connection.find(',');
-    std::string_view token = connection.substr(0, comma);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (core::iequals(token, name)) return true;
-    if (comma == std::string_view::npos) break;
-    connection.remove_prefix(comma + 1);
+bool named_in(std::string_view name, std::span<const std::string_view> names) {
+  for (std::string_view allowed : names) {
+    if (core::iequals(name, allowed)) return true;
+  }
+  return false;
+}
+
+bool configured(std::string_view name, const std::vector<std::string>& patterns) {
+  for (const std::string& pattern : patterns) {
+    if (pattern.ends_with('*')) {
+      std::string_view prefix(pattern.data(), pattern.size() - 1);
+      if (name.size() >= prefix.size() && core::iequals(name.substr(0, prefix.size()), prefix)) {
+        return true;
+      }
+    } else if (core::iequals(name, pattern)) {
+      return true;
+    }
   }
   return false;
 }
 
 }  // namespace
 
-core::Headers forwardable_request_headers(const core::Headers& client_headers) {
+core::Headers forwardable_request_headers(const core::Headers& client_headers,
+                                          const core::ProviderConfig& provider,
+                                          std::span<const std::string_view> dialect_headers) {
   core::Headers out;
-  std::string_view connection = client_headers.get("connection");
   for (const auto& field : client_headers) {
-    bool drop = false;
-    for (auto name : kDropped) {
-      if (core::iequals(field.name, name)) {
-        drop = true;
-        break;
-      }
+    if (named_in(field.name, kAlwaysForwarded) || named_in(field.name, dialect_headers) ||
+        configured(field.name, provider.forward_headers)) {
+      out.add(field.name, field.value);
     }
-    if (!drop && !connection.empty() && named_by_connection(field.name, connection)) drop = true;
-    if (!drop) out.add(field.name, field.value);
   }
   return out;
 }

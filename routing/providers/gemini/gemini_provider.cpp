@@ -200,7 +200,7 @@ class GeminiProvider final : public TranslatingProvider {
   core::UpstreamRequest base_request(core::Exchange& exchange) const {
     core::UpstreamRequest request;
     request.method = "POST";
-    request.headers = forwardable_request_headers(exchange.request_headers);
+    request.headers = forwardable_request_headers(exchange.request_headers, config_);
     request.headers.remove("x-goog-api-key");
     if (!config_.api_key.empty()) request.headers.set("x-goog-api-key", config_.api_key);
     for (const auto& field : config_.headers) request.headers.set(field.name, field.value);

@@ -1217,7 +1217,8 @@ MappedError map_error(int status, std::string_view body, std::string_view retry_
   if (grpc_status == "INVALID_ARGUMENT" || grpc_status == "FAILED_PRECONDITION" ||
       grpc_status == "OUT_OF_RANGE") {
     if (says_bad_key(message, body)) {
-      m = {core::FailureClass::client_error, "invalid_request_error", "invalid_api_key"};
+      // The gateway's key, not the client's request (the proxy handler answers 502).
+      m = {core::FailureClass::credentials_refused, "invalid_request_error", "invalid_api_key"};
       out_status = 401;
     } else if (says_too_long(message)) {
       m = {core::FailureClass::context_length, "invalid_request_error", "context_length_exceeded"};
@@ -1225,9 +1226,9 @@ MappedError map_error(int status, std::string_view body, std::string_view retry_
       m = {core::FailureClass::client_error, "invalid_request_error", "failed_precondition"};
     }
   } else if (grpc_status == "UNAUTHENTICATED") {
-    m = {core::FailureClass::client_error, "invalid_request_error", "invalid_api_key"};
+    m = {core::FailureClass::credentials_refused, "invalid_request_error", "invalid_api_key"};
   } else if (grpc_status == "PERMISSION_DENIED") {
-    m = {core::FailureClass::client_error, "permission_error", "permission_denied"};
+    m = {core::FailureClass::credentials_refused, "permission_error", "permission_denied"};
   } else if (grpc_status == "NOT_FOUND") {
     m = {core::FailureClass::client_error, "invalid_request_error", "model_not_found"};
   } else if (grpc_status == "RESOURCE_EXHAUSTED") {

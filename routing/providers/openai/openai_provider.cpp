@@ -23,9 +23,10 @@ class OpenAiProvider final : public core::Provider {
     bool wants_stream = exchange.json.stream;
     bool counts_tokens = exchange.operation == core::Operation::chat_completions ||
                          exchange.operation == core::Operation::completions;
-    // Ask for the usage chunk so quotas are exact, unless the client set stream_options
-    // itself (then we must not add a duplicate key).
-    bool add_usage = wants_stream && counts_tokens && !exchange.json.has_stream_options;
+    // Always ask for the usage chunk, whatever the client's stream_options say (set,
+    // false, null or missing): billing is not something a client can switch off. The
+    // chunk is hidden again unless the client asked for it.
+    bool add_usage = wants_stream && counts_tokens;
 
     core::UpstreamRequest request = build_request(exchange, target, add_usage);
     OpenAiRelayOptions options;
@@ -43,7 +44,8 @@ class OpenAiProvider final : public core::Provider {
     if (suffix.starts_with("/v1")) suffix.remove_prefix(3);
     request.target = config_.base_url.path;
     request.target.append(suffix);
-    request.headers = forwardable_request_headers(exchange.request_headers);
+    request.headers =
+        forwardable_request_headers(exchange.request_headers, config_, kOpenAiDialectHeaders);
     if (!config_.api_key.empty()) request.headers.set("authorization", "Bearer " + config_.api_key);
     for (const auto& field : config_.headers) request.headers.set(field.name, field.value);
     request.headers.set("x-request-id", exchange.request_id);

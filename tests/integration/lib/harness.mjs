@@ -147,6 +147,7 @@ ${server}
 providers:
   - name: mock
     kind: openai
+    forward_headers: ["x-mock-*"]
     base_url: ${mockUrl}
     api_key: sk-provider-secret
     timeout: 5s

@@ -108,9 +108,9 @@ TEST_CASE("Anthropic errors map to OpenAI's shape, status and failure class", "[
             "invalid_request"},
            {400, "invalid_request_error", "prompt is too long: 210000 tokens > 200000 maximum", 400,
             F::context_length, "context_length_exceeded"},
-           {401, "authentication_error", "invalid x-api-key", 401, F::client_error,
+           {401, "authentication_error", "invalid x-api-key", 401, F::credentials_refused,
             "invalid_api_key"},
-           {403, "permission_error", "no access", 403, F::client_error, "permission_denied"},
+           {403, "permission_error", "no access", 403, F::credentials_refused, "permission_denied"},
            {404, "not_found_error", "model: claude-nope", 404, F::client_error, "model_not_found"},
            {413, "request_too_large", "too big", 413, F::client_error, "request_too_large"},
            {429, "rate_limit_error", "slow down", 429, F::rate_limit, "rate_limit_exceeded"},
@@ -147,7 +147,8 @@ TEST_CASE("an answer that is not Anthropic's error is mapped by its status", "[a
   CHECK(m.response.status == 503);
   m = map_error(401, "nope");
   CHECK(m.response.status == 401);
-  CHECK(m.failure == core::FailureClass::client_error);
+  // The gateway's key was refused: the proxy handler answers 502, never this 401.
+  CHECK(m.failure == core::FailureClass::credentials_refused);
   CHECK(status_for_error_type("overloaded_error") == 529);
   CHECK(status_for_error_type("rate_limit_error") == 429);
   CHECK(status_for_error_type("whatever") == 500);

@@ -1,0 +1,46 @@
+// One tenant's behaviour must not change what another gets: clients that hang up while
+// their request or stream runs cancel the upstream attempt, and a cancelled attempt is
+// never a failure of the provider. Ten aborted requests once opened the breaker, and
+// every tenant got 503 for `open_for`.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { basicConfig, curl, json, sleep, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+
+let gw, mock;
+before(async () => {
+  mock = await startMock();
+  gw = await startGateway(
+    basicConfig({ mockUrl: mock.url }) + "circuit_breaker: {failures: 2, open_for: 60s}\n",
+  );
+});
+after(stopAll);
+
+const chat = (extra = {}) => JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "hi" }], ...extra });
+
+test("streams and whole requests abandoned by their clients leave the breaker closed", async () => {
+  const aborted = [];
+  for (let i = 0; i < 6; ++i) {
+    // A stream cut off after its first events, and a request cut off while the provider thinks.
+    aborted.push(curl(["-N", "-m", "0.6", `${gw.base}/v1/chat/completions`, "-H", "x-mock-chunks: 40",
+      "-H", "x-mock-chunk-delay-ms: 100", "-d", chat({ stream: true })]));
+    aborted.push(curl(["-m", "0.4", `${gw.base}/v1/chat/completions`, "-H", "x-mock-latency-ms: 3000", "-d", chat()]));
+  }
+  const results = await Promise.all(aborted);
+  assert.ok(results.every((r) => r.code === 28), "every client gave up (curl: timed out)");
+  await sleep(300);
+  assert.doesNotMatch(gw.proc.stderr + gw.proc.stdout, /circuit breaker gpt-test\/mock\/mock-model-1: open/);
+  const r = await curl([`${gw.base}/v1/chat/completions`, "-d", chat()]);
+  assert.equal(r.status, 200, `another tenant is still served: ${r.body}`);
+  const audit = gw.proc.stdout.split("\n").filter((l) => l.includes('"type":"access"'));
+  assert.ok(audit.length >= 13);
+});
+
+test("real failures still open it", async () => {
+  for (let i = 0; i < 2; ++i) {
+    const r = await curl([`${gw.base}/v1/chat/completions`, "-H", "x-mock-status: 500", "-d", chat()]);
+    assert.equal(r.status, 500, r.body);
+  }
+  const r = await curl([`${gw.base}/v1/chat/completions`, "-d", chat()]);
+  assert.equal(r.status, 503, r.body);
+  assert.equal(json(r.body).error.code, "service_unavailable");
+});
