@@ -14,6 +14,7 @@
 
 #include "gateway/config/routing_sections.h"
 #include "gateway/config/yaml_reader.h"
+#include "gateway/core/json_limits.h"
 
 namespace tollgate::gateway::config {
 
@@ -69,7 +70,7 @@ void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& se
   }
   if (YAML::Node n = node["max_json_depth"]) {
     // The reader walks a document by recursion, a few hundred bytes of stack a level.
-    server.max_json_depth = r.unsigned_of(n, "server.max_json_depth", 2, 1024);
+    server.max_json_depth = r.unsigned_of(n, "server.max_json_depth", 2, core::kMaxJsonDepthLimit);
   }
   if (YAML::Node n = node["header_timeout"]) {
     server.header_timeout = r.duration_of(n, "server.header_timeout");

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/core/json_limits.h"
+
 namespace tollgate::core {
 
 struct ByteRange {
@@ -38,10 +40,6 @@ struct RequestJson {
   std::size_t prompt_chars = 0;         // characters of message/prompt/input text, for estimates
 };
 
-// How deep a client's JSON may nest (objects and arrays; the root object is level 1). The
-// reader counts levels instead of trusting the stack: 150,000 '[' once overflowed it.
-inline constexpr std::size_t kDefaultMaxJsonDepth = 128;
-
 // Prompt tokens guessed before a provider counts them: about four characters a token
 // (OpenAI's rule of thumb for English), at least one. Limits admit on it; routing rules
 // match on it.
@@ -56,8 +54,9 @@ struct JsonParseResult {
 
 // `body` must have at least simdjson::SIMDJSON_PADDING bytes of capacity past its size
 // (see ensure_json_padding); nothing is copied. Refuses documents nested deeper than
-// `max_depth` and any object with a key twice (the gateway and a provider could read
-// different values: {"model":"cheap","model":"dear"}).
+// `max_depth` (objects and arrays; the root object is level 1: levels are counted, not
+// left to the stack, which 150,000 '[' once overflowed) and any object with a key twice (the
+// gateway and a provider could read different values: {"model":"cheap","model":"dear"}).
 JsonParseResult parse_request_json(std::string& body, RequestJson& out,
                                    std::size_t max_depth = kDefaultMaxJsonDepth);
 

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/core/errors.h"
+#include "gateway/core/json_limits.h"
 #include "gateway/core/log.h"
 #include "policies/auth/key_material.h"
 #include "policies/common/limit_set_io.h"
@@ -212,7 +213,7 @@ asio::awaitable<void> AdminApi::create_key(core::Exchange& exchange, core::Respo
   json::object body;
   if (!exchange.body.empty()) {
     boost::system::error_code ec;
-    json::value parsed = json::parse(exchange.body, ec);
+    json::value parsed = json::parse(exchange.body, ec, {}, core::bounded_json_options());
     if (ec || !parsed.is_object()) {
       fail(response, core::ErrorKind::invalid_json, "the body must be a JSON object");
       co_return;

@@ -350,10 +350,20 @@ test("cached prompt tokens count in prompt_tokens and show in the details", asyn
 });
 
 test("provider errors become OpenAI errors with the right status", async () => {
+  // (First: they count toward the breaker, and the 400 below closes it again.)
+  // Anthropic refusing the gateway's key (401/403) is the operator's problem: 502 that
+  // says so, never the provider's invalid_api_key (refused_provider_key_is_a_gateway_error).
+  for (const status of ["401", "403"]) {
+    await assert.rejects(
+      client.chat.completions.create(
+        { model: "claude", messages: [{ role: "user", content: "x" }] },
+        { headers: { "x-mock-status": status } },
+      ),
+      (e) => e.status === 502 && e.code === "upstream_credentials_refused",
+    );
+  }
   const cases = [
     ["400", OpenAI.BadRequestError, 400, "invalid_request"],
-    ["401", OpenAI.AuthenticationError, 401, "invalid_api_key"],
-    ["403", OpenAI.PermissionDeniedError, 403, "permission_denied"],
     ["404", OpenAI.NotFoundError, 404, "not_found"],
     ["429", OpenAI.RateLimitError, 429, "rate_limit_exceeded"],
     ["500", OpenAI.InternalServerError, 500, "server_error"],

@@ -145,15 +145,17 @@ test("Azure errors reach the client in OpenAI's shape, with their status", async
     }
     assert.doesNotMatch(r.body + JSON.stringify(r.headers), /az-provider-secret/);
   }
-  // Without an api-key Azure answers 401 with its own terse body, filled out here.
+  // Without an api-key Azure answers 401: the gateway's credentials were refused, which
+  // the client learns as a 502 (never a 401 that reads as its own key's fault).
   const r = await curl([`${gw.base}/v1/chat/completions`, "-d", JSON.stringify({ model: "az-nokey", messages: [{ role: "user", content: "x" }] })]);
-  assert.equal(r.status, 401, r.body);
+  assert.equal(r.status, 502, r.body);
   const body = json(r.body);
   validate("ErrorResponse", body);
-  assert.match(body.error.message, /Access denied/);
+  assert.equal(body.error.code, "upstream_credentials_refused");
+  assert.match(body.error.message, /'azure-nokey' refused the gateway's credentials/);
   await assert.rejects(
     client.chat.completions.create({ model: "az-nokey", messages: [{ role: "user", content: "x" }] }),
-    (e) => e instanceof OpenAI.AuthenticationError,
+    (e) => e instanceof OpenAI.InternalServerError && e.status === 502,
   );
 });
 

@@ -383,8 +383,9 @@ test("images: URL → fileData, data URI → inlineData", async () => {
 test("Gemini errors come back in OpenAI's shape with the right status", async () => {
   const cases = [
     { status: 400, code: "invalid_request", type: "invalid_request_error" },
-    { status: 401, code: "invalid_api_key", type: "invalid_request_error" },
-    { status: 403, code: "permission_denied", type: "permission_error" },
+    // Google refusing the gateway's key: 502, the operator's problem, not the caller's.
+    { status: 401, expect: 502, code: "upstream_credentials_refused", type: "server_error" },
+    { status: 403, expect: 502, code: "upstream_credentials_refused", type: "server_error" },
     { status: 404, code: "model_not_found", type: "invalid_request_error" },
     { status: 429, code: "rate_limit_exceeded", type: "requests" },
     { status: 500, code: "server_error", type: "server_error" },
@@ -396,7 +397,7 @@ test("Gemini errors come back in OpenAI's shape with the right status", async ()
       const model = failing.includes(c.status) ? `gem-s${c.status}` : "gem";
       const r = await curl([`${gw.base}/v1/chat/completions`, "-H", `x-mock-status: ${c.status}`,
         "-d", JSON.stringify({ model, stream, messages: [{ role: "user", content: "x" }] })]);
-      assert.equal(r.status, c.status, `${c.status}: ${r.body}`);
+      assert.equal(r.status, c.expect ?? c.status, `${c.status}: ${r.body}`);
       const body = json(r.body);
       validate("ErrorResponse", body);
       assert.equal(body.error.code, c.code);
@@ -413,7 +414,7 @@ test("Gemini errors come back in OpenAI's shape with the right status", async ()
   );
 });
 
-test("a too-long prompt is context_length_exceeded; a bad or missing key is 401 / 403", async () => {
+test("a too-long prompt is context_length_exceeded; a bad or missing provider key is 502", async () => {
   const long = await curl([`${gw.base}/v1/chat/completions`, "-H", "x-mock-status: 400", "-H",
     "x-mock-error-message: The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
     "-d", JSON.stringify({ model: "gem", messages: [{ role: "user", content: "x" }] })]);
@@ -421,13 +422,14 @@ test("a too-long prompt is context_length_exceeded; a bad or missing key is 401 
   assert.equal(json(long.body).error.code, "context_length_exceeded");
 
   const bad = await curl([`${gw.base}/v1/chat/completions`, "-d", JSON.stringify({ model: "gem-badkey", messages: [{ role: "user", content: "x" }] })]);
-  assert.equal(bad.status, 401, bad.body);
+  assert.equal(bad.status, 502, bad.body);
   validate("ErrorResponse", json(bad.body));
-  assert.equal(json(bad.body).error.code, "invalid_api_key");
+  assert.equal(json(bad.body).error.code, "upstream_credentials_refused");
 
   const none = await curl([`${gw.base}/v1/chat/completions`, "-d", JSON.stringify({ model: "gem-nokey", messages: [{ role: "user", content: "x" }] })]);
-  assert.equal(none.status, 403, none.body);
+  assert.equal(none.status, 502, none.body);
   validate("ErrorResponse", json(none.body));
+  assert.equal(json(none.body).error.code, "upstream_credentials_refused");
 });
 
 test("fields with no Gemini equivalent get a 400 naming them, without calling Gemini", async () => {

@@ -13,7 +13,7 @@ before(async () => {
   gw = await startGateway(basicConfig({
     mockUrl: mock.url,
     provider: "    headers: {OpenAI-Organization: org-test}",
-  }));
+  }).replace('forward_headers: ["x-mock-*"]', 'forward_headers: ["x-mock-*", "x-custom", "x-drop-me"]'));
 });
 after(stopAll);
 
@@ -32,8 +32,8 @@ test("the provider gets its own key, the request id, and the body as sent but fo
   assert.equal(seen.headers["x-api-key"], undefined);
   assert.equal(seen.headers["x-request-id"], "req-from-client-42");
   assert.equal(seen.headers["openai-organization"], "org-test");
-  assert.equal(seen.headers["x-custom"], "kept");
-  assert.equal(seen.headers["x-drop-me"], undefined);
+  assert.equal(seen.headers["x-custom"], "kept", "forward_headers passes it on");
+  assert.equal(seen.headers["x-drop-me"], undefined, "named by Connection: hop-by-hop, even when configured");
   assert.equal(seen.target, "/v1/chat/completions");
   assert.equal(seen.body, chatBody.replace('"gpt-test"', '"mock-model-1"'));
   assert.equal(json(r.body).model, "mock-model-1");

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/core/errors.h"
+#include "gateway/core/json_limits.h"
 #include "routing/providers/anthropic/anthropic_json.h"
 
 namespace tollgate::routing::providers::anthropic {
@@ -277,7 +278,7 @@ void tool_calls(const json::value& calls, const std::string& param, json::array&
       std::string_view text = need_string(*args, dot(fp, "arguments"));
       if (text.find_first_not_of(" \t\r\n") != std::string_view::npos) {
         boost::system::error_code ec;
-        input = json::parse(text, ec);
+        input = json::parse(text, ec, {}, core::bounded_json_options());
         if (ec || !input.is_object()) {
           refuse(dot(fp, "arguments"), "`" + dot(fp, "arguments") +
                                            "` must be a JSON object in a string (Anthropic "
@@ -552,7 +553,7 @@ TranslatedRequest translate_request(std::string_view openai_body, std::string_vi
   TranslatedRequest result;
   try {
     boost::system::error_code ec;
-    json::value doc = json::parse(openai_body, ec);
+    json::value doc = json::parse(openai_body, ec, {}, core::bounded_json_options());
     if (ec || !doc.is_object()) refuse("", "the request body must be a JSON object");
     const json::object& in = doc.get_object();
 

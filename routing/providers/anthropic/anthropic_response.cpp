@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/core/errors.h"
+#include "gateway/core/json_limits.h"
 #include "routing/providers/anthropic/anthropic_json.h"
 
 namespace tollgate::routing::providers::anthropic {
@@ -64,7 +65,7 @@ std::string completion_id(std::string_view message_id) {
 TranslatedAnswer translate_message(std::string_view anthropic_body, const AnswerContext& context) {
   TranslatedAnswer answer;
   boost::system::error_code ec;
-  json::value doc = json::parse(anthropic_body, ec);
+  json::value doc = json::parse(anthropic_body, ec, {}, core::bounded_json_options());
   if (ec || !doc.is_object()) return answer;
   const json::object& message = doc.get_object();
   const json::value* content = field(message, "content");
@@ -241,7 +242,7 @@ MappedError map_error(int status, std::string_view body, std::string_view retry_
   std::string type;
   std::string message;
   boost::system::error_code ec;
-  json::value doc = json::parse(body, ec);
+  json::value doc = json::parse(body, ec, {}, core::bounded_json_options());
   if (!ec && doc.is_object()) {
     if (const json::value* error = field(doc.get_object(), "error");
         error != nullptr && error->is_object()) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/core/errors.h"
+#include "gateway/core/json_limits.h"
 #include "routing/providers/anthropic/anthropic_json.h"
 
 namespace tollgate::routing::providers::anthropic {
@@ -45,7 +46,7 @@ void StreamTranslator::on_event(std::string_view event, std::string_view data,
                                 std::vector<std::string>& out) {
   if (finished_ || error_) return;
   boost::system::error_code ec;
-  json::value doc = json::parse(data, ec);
+  json::value doc = json::parse(data, ec, {}, core::bounded_json_options());
   if (ec || !doc.is_object()) return;  // not JSON: nothing Anthropic documents
   const json::object& payload = doc.get_object();
   std::string_view type = string_field(payload, "type").value_or(event);

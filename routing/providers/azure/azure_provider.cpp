@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/core/errors.h"
+#include "gateway/core/json_limits.h"
 #include "routing/providers/common/openai_relay.h"
 #include "routing/providers/common/upstream_headers.h"
 
@@ -104,7 +105,7 @@ class AzureProvider final : public core::Provider {
 
 std::string normalize_azure_error(int status, std::string_view body) {
   boost::system::error_code ec;
-  boost::json::value doc = boost::json::parse(body, ec);
+  boost::json::value doc = boost::json::parse(body, ec, {}, core::bounded_json_options());
   if (ec || !doc.is_object()) return std::string(body);
   boost::json::value* error = doc.get_object().if_contains("error");
   if (error == nullptr || !error->is_object()) return std::string(body);

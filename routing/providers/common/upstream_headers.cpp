@@ -16,6 +16,21 @@ constexpr std::array<std::string_view, 6> kAlwaysForwarded = {
     "accept", "accept-language", "user-agent", "traceparent", "tracestate", "idempotency-key",
 };
 
+// RFC 9110 §7.6.1: a field named by Connection is hop-by-hop, configured or not.
+bool named_by_connection(std::string_view name, std::string_view connection) {
+  while (!connection.empty()) {
+    std::size_t comma = connection.find(',');
+    std::string_view token = connection.substr(0, comma);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+      token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (core::iequals(token, name)) return true;
+    if (comma == std::string_view::npos) break;
+    connection.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 bool named_in(std::string_view name, std::span<const std::string_view> names) {
   for (std::string_view allowed : names) {
     if (core::iequals(name, allowed)) return true;
@@ -43,9 +58,12 @@ core::Headers forwardable_request_headers(const core::Headers& client_headers,
                                           const core::ProviderConfig& provider,
                                           std::span<const std::string_view> dialect_headers) {
   core::Headers out;
+  std::string_view connection = client_headers.get("connection");
   for (const auto& field : client_headers) {
-    if (named_in(field.name, kAlwaysForwarded) || named_in(field.name, dialect_headers) ||
-        configured(field.name, provider.forward_headers)) {
+    bool allowed = named_in(field.name, kAlwaysForwarded) ||
+                   named_in(field.name, dialect_headers) ||
+                   configured(field.name, provider.forward_headers);
+    if (allowed && (connection.empty() || !named_by_connection(field.name, connection))) {
       out.add(field.name, field.value);
     }
   }

@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/core/errors.h"
+#include "gateway/core/json_limits.h"
 
 namespace tollgate::routing::providers::gemini {
 
@@ -481,7 +482,7 @@ Messages translate_messages(const json::value& messages_v) {
             std::string_view text = need_string(*arguments, cp + ".function.arguments");
             if (!text.empty()) {
               boost::system::error_code ec;
-              args = json::parse(text, ec);
+              args = json::parse(text, ec, {}, core::bounded_json_options());
               if (ec || !args.is_object()) {
                 refuse(cp + ".function.arguments",
                        "`" + cp +
@@ -523,7 +524,7 @@ Messages translate_messages(const json::value& messages_v) {
       std::string text = content != nullptr ? content_text(*content, p + ".content") : "";
       json::value response;
       boost::system::error_code ec;
-      json::value parsed = json::parse(text, ec);
+      json::value parsed = json::parse(text, ec, {}, core::bounded_json_options());
       if (!ec && parsed.is_object()) {
         response = std::move(parsed);
       } else {
@@ -684,7 +685,7 @@ void translate_response_format(const json::value& format_v, json::object& genera
 TranslatedRequest translate_request(std::string_view openai_body) {
   TranslatedRequest result;
   boost::system::error_code ec;
-  json::value doc = json::parse(openai_body, ec);
+  json::value doc = json::parse(openai_body, ec, {}, core::bounded_json_options());
   if (ec || !doc.is_object()) {
     result.param = "";
     result.message = "the request body is not a JSON object";
@@ -858,7 +859,7 @@ TranslatedEmbeddings translate_embeddings_request(std::string_view openai_body,
                                                   std::string_view model) {
   TranslatedEmbeddings result;
   boost::system::error_code ec;
-  json::value doc = json::parse(openai_body, ec);
+  json::value doc = json::parse(openai_body, ec, {}, core::bounded_json_options());
   if (ec || !doc.is_object()) {
     result.message = "the request body is not a JSON object";
     return result;
@@ -918,7 +919,7 @@ TranslatedEmbeddings translate_embeddings_request(std::string_view openai_body,
 std::string translate_embeddings_response(std::string_view gemini_body, std::string_view model,
                                           bool base64, std::int64_t estimated_tokens) {
   boost::system::error_code ec;
-  json::value doc = json::parse(gemini_body, ec);
+  json::value doc = json::parse(gemini_body, ec, {}, core::bounded_json_options());
   if (ec || !doc.is_object()) return {};
   const json::value* embeddings = doc.get_object().if_contains("embeddings");
   if (embeddings == nullptr || !embeddings->is_array()) return {};
@@ -1084,7 +1085,7 @@ const json::array* candidates_of(const json::object& response) {
 TranslatedAnswer translate_response(std::string_view gemini_body, const AnswerContext& context) {
   TranslatedAnswer answer;
   boost::system::error_code ec;
-  json::value doc = json::parse(gemini_body, ec);
+  json::value doc = json::parse(gemini_body, ec, {}, core::bounded_json_options());
   if (ec || !doc.is_object()) return answer;
   const json::object& response = doc.get_object();
   std::int64_t total = 0;
@@ -1175,7 +1176,7 @@ MappedError map_error(int status, std::string_view body, std::string_view retry_
   std::string grpc_status;
   std::string retry_delay;
   boost::system::error_code ec;
-  json::value doc = json::parse(body, ec);
+  json::value doc = json::parse(body, ec, {}, core::bounded_json_options());
   if (!ec && doc.is_object()) {
     if (const json::value* error = doc.get_object().if_contains("error");
         error != nullptr && error->is_object()) {
@@ -1315,7 +1316,7 @@ std::string StreamTranslator::choice_chunk(int index, std::string_view delta_jso
 void StreamTranslator::on_event(std::string_view data, std::vector<std::string>& out) {
   if (error_) return;
   boost::system::error_code ec;
-  json::value doc = json::parse(data, ec);
+  json::value doc = json::parse(data, ec, {}, core::bounded_json_options());
   if (ec || !doc.is_object()) return;  // not a GenerateContentResponse: nothing to say
   const json::object& response = doc.get_object();
   if (response.contains("error")) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "gateway/core/json_limits.h"
 #include "routing/providers/anthropic/anthropic_request.h"
 
 using namespace tollgate::routing::providers::anthropic;
@@ -14,7 +15,7 @@ json::object translate_ok(std::string_view body, std::string_view model = "claud
   TranslatedRequest t = translate_request(body, model);
   INFO(t.param << ": " << t.message);
   REQUIRE(t.ok);
-  return json::parse(t.body).as_object();
+  return json::parse(t.body, {}, tollgate::core::bounded_json_options()).as_object();
 }
 
 TranslatedRequest refused(std::string_view body) {
@@ -287,4 +288,19 @@ TEST_CASE("the messages path under the base URL", "[anthropic]") {
   CHECK(messages_target("") == "/v1/messages");
   CHECK(messages_target("/v1") == "/v1/messages");
   CHECK(messages_target("/anthropic/") == "/anthropic/v1/messages");
+}
+
+TEST_CASE("a tool schema nested past Boost.JSON's default 32 levels still translates",
+          "[anthropic]") {
+  // The edge accepts up to server.max_json_depth (128 by default); the translation must
+  // not refuse what the edge let through.
+  std::string schema;
+  for (int i = 0; i < 40; ++i) schema += R"({"type":"object","properties":{"a":)";
+  schema += R"({"type":"string"})";
+  for (int i = 0; i < 40; ++i) schema += "}}";
+  std::string body =
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":)" +
+      schema + "}}]}";
+  auto out = translate_ok(body);
+  CHECK(out.at("tools").as_array().size() == 1);
 }
