@@ -51,6 +51,15 @@ test("only content negotiation, tracing, idempotency, dialect and configured hea
   assert.match(value("traceparent"), /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/, "the gateway's own span");
 });
 
+test("an allowed header padded past 2 KiB stays at the gateway; the request is served", async () => {
+  const r = await curl([`${gw.base}/v1/chat/completions`, "-H", `user-agent: ${"u".repeat(30000)}`,
+    "-H", "x-team-trace: small", "-d", JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] })]);
+  assert.equal(r.status, 200, r.body);
+  const got = (await lastUpstreamRequest(mock)).headers;
+  assert.equal(got["user-agent"], undefined);
+  assert.equal(got["x-team-trace"], "small");
+});
+
 test("a config that would forward credentials or framing is refused with file, line and key", async () => {
   for (const bad of ['"authorization"', '"Cookie"', '"x-*"', '"transfer-encoding"', '"*"', '"bad name"']) {
     const text = basicConfig({ mockUrl: mock.url }).replace('forward_headers: ["x-mock-*"]', `forward_headers: [${bad}]`);

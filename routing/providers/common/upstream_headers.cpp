@@ -31,6 +31,12 @@ bool named_by_connection(std::string_view name, std::string_view connection) {
   return false;
 }
 
+// A client may send up to 64 KiB of head; what it passes on is kept far below what
+// providers accept (8-16 KiB is common), so it can never make a provider fail for
+// everyone by padding an allowed field (user-agent) until the provider refuses the head.
+constexpr std::size_t kMaxForwardedField = 2048;
+constexpr std::size_t kMaxForwardedTotal = 8192;
+
 bool named_in(std::string_view name, std::span<const std::string_view> names) {
   for (std::string_view allowed : names) {
     if (core::iequals(name, allowed)) return true;
@@ -59,13 +65,18 @@ core::Headers forwardable_request_headers(const core::Headers& client_headers,
                                           std::span<const std::string_view> dialect_headers) {
   core::Headers out;
   std::string_view connection = client_headers.get("connection");
+  std::size_t total = 0;
   for (const auto& field : client_headers) {
     bool allowed = named_in(field.name, kAlwaysForwarded) ||
                    named_in(field.name, dialect_headers) ||
                    configured(field.name, provider.forward_headers);
-    if (allowed && (connection.empty() || !named_by_connection(field.name, connection))) {
-      out.add(field.name, field.value);
+    if (!allowed || (!connection.empty() && named_by_connection(field.name, connection))) {
+      continue;
     }
+    std::size_t size = field.name.size() + field.value.size();
+    if (size > kMaxForwardedField || total + size > kMaxForwardedTotal) continue;
+    total += size;
+    out.add(field.name, field.value);
   }
   return out;
 }
