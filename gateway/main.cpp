@@ -17,6 +17,7 @@
 #include "policies/auth/key_material.h"
 #include "policies/builtin.h"
 #include "routing/providers/builtin.h"
+#include "state/state_readiness.h"
 
 namespace tg = tollgate;
 
@@ -34,6 +35,21 @@ std::vector<tg::observability::BreakerSample> breaker_samples(
                      static_cast<int>(health->state())});
     }
   }
+  return out;
+}
+
+// The state file's health, for the tollgate_state_* series.
+tg::observability::StateWriteSample state_sample(const tg::state::StateServices& state) {
+  tg::state::StoreHealth health = state.sqlite_health();
+  tg::observability::StateWriteSample out;
+  for (std::size_t i = 0; i < tg::state::kWriteFailureKinds; ++i) {
+    out.write_errors.emplace_back(
+        std::string(tg::state::to_string(static_cast<tg::state::WriteFailure>(i))),
+        health.write_errors[i]);
+  }
+  out.writable = health.writable;
+  out.unwritten_usage_rows = health.unwritten_usage_rows;
+  out.dropped_usage_rows = health.dropped_usage_rows;
   return out;
 }
 
@@ -122,6 +138,10 @@ int main(int argc, char** argv) {
     std::vector<tg::core::AdminEndpoint*> endpoints = policies->admin_endpoints();
     for (auto* e : observability->admin_endpoints()) endpoints.push_back(e);
     observability->metrics().set_breaker_source([runtime] { return breaker_samples(*runtime); });
+    tg::state::StateReadiness state_readiness(policies->state());
+    endpoints.push_back(&state_readiness);
+    observability->metrics().set_state_source(
+        [&state = policies->state()] { return state_sample(state); });
     int code = tg::gateway::server::run_server(runtime, endpoints);
     runtime.reset();
     policies->flush();

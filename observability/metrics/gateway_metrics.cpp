@@ -93,6 +93,35 @@ void merge_into(std::vector<prometheus::MetricFamily>& out,
   }
 }
 
+void add_counter(prometheus::Registry& registry, const std::string& name, const std::string& help,
+                 double value) {
+  prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({}).Increment(value);
+}
+
+void add_gauge(prometheus::Registry& registry, const std::string& name, const std::string& help,
+               double value) {
+  prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({}).Set(value);
+}
+
+void add_state_families(prometheus::Registry& registry, const StateWriteSample& state) {
+  auto& errors = prometheus::BuildCounter()
+                     .Name("tollgate_state_write_errors_total")
+                     .Help("Failed writes to the SQLite state file, by reason")
+                     .Register(registry);
+  for (const auto& [reason, count] : state.write_errors) {
+    errors.Add({{"reason", reason}}).Increment(static_cast<double>(count));
+  }
+  add_gauge(registry, "tollgate_state_writable",
+            "1 while the SQLite state file takes writes, 0 from a failed write until one works",
+            state.writable ? 1 : 0);
+  add_gauge(registry, "tollgate_state_unwritten_usage_rows",
+            "Usage rows held in memory until the state file takes them",
+            static_cast<double>(state.unwritten_usage_rows));
+  add_counter(registry, "tollgate_state_usage_rows_dropped_total",
+              "Usage rows lost because too many waited for the state file",
+              static_cast<double>(state.dropped_usage_rows));
+}
+
 }  // namespace
 
 // The handles one (model, provider, status class, key, team) combination records into,
@@ -291,6 +320,11 @@ void GatewayMetrics::set_config_hash(std::string hash) {
   config_hash_ = std::move(hash);
 }
 
+void GatewayMetrics::set_state_source(std::function<StateWriteSample()> source) {
+  std::lock_guard lock(scrape_mutex_);
+  state_ = std::move(source);
+}
+
 void GatewayMetrics::count_reload() {
   reloads_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -344,6 +378,7 @@ std::string GatewayMetrics::scrape() {
           .Set(b.state);
     }
   }
+  if (state_) add_state_families(now, state_());
   merge_into(families, now.Collect());
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);
