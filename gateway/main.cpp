@@ -38,6 +38,31 @@ std::vector<tg::observability::BreakerSample> breaker_samples(
   return out;
 }
 
+// `tollgate audit verify`: 0 intact; 1 broken or unreadable; 3 intact, but gap records
+// say that records were lost (a full disk, say): not tampering, but never silent.
+int verify_audit(const std::vector<std::string>& files) {
+  tg::observability::VerifyResult result;
+  try {
+    result = tg::observability::verify_audit_files(files);
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: audit verify FAILED: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "tollgate: audit chain intact";
+  if (!result.gaps.empty()) {
+    std::cout << ", with " << result.gaps.size() << " gap(s) totalling " << result.lost_records
+              << " lost record(s)";
+  }
+  std::cout << ": " << result.lines << " line(s) in " << files.size() << " file(s); last hash "
+            << result.last_hash << (result.torn_tail ? " (a torn last line was ignored)" : "")
+            << "\n";
+  for (const auto& gap : result.gaps) {
+    std::cout << "  gap at " << gap.where << ": " << gap.lost_records << " record(s) lost between "
+              << gap.first_lost_at << " and " << gap.last_lost_at << "\n";
+  }
+  return result.gaps.empty() ? 0 : 3;
+}
+
 // The state file's health, for the tollgate_state_* series.
 tg::observability::StateWriteSample state_sample(const tg::state::StateServices& state) {
   tg::state::StoreHealth health = state.sqlite_health();
@@ -82,18 +107,7 @@ int main(int argc, char** argv) {
     std::cout << "hash: sha256:" << tg::policies::auth::sha256_hex(key) << "\n";
     return 0;
   }
-  if (!cl.audit_verify.empty()) {
-    try {
-      auto result = tg::observability::verify_audit_files(cl.audit_verify);
-      std::cout << "tollgate: audit chain intact: " << result.lines << " line(s) in "
-                << cl.audit_verify.size() << " file(s); last hash " << result.last_hash
-                << (result.torn_tail ? " (a torn last line was ignored)" : "") << "\n";
-      return 0;
-    } catch (const std::exception& e) {
-      std::cerr << "tollgate: audit verify FAILED: " << e.what() << "\n";
-      return 1;
-    }
-  }
+  if (!cl.audit_verify.empty()) return verify_audit(cl.audit_verify);
   // A client that hangs up must not kill the process through SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
 

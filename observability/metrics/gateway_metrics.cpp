@@ -122,6 +122,21 @@ void add_state_families(prometheus::Registry& registry, const StateWriteSample& 
               static_cast<double>(state.dropped_usage_rows));
 }
 
+void add_audit_families(prometheus::Registry& registry, const AuditHealth& audit) {
+  add_counter(registry, "tollgate_audit_write_errors_total",
+              "Failed writes (and fsyncs) of the audit log",
+              static_cast<double>(audit.write_errors));
+  add_counter(registry, "tollgate_audit_records_lost_total",
+              "Audit records that could not be written (each gap is recorded in the chain)",
+              static_cast<double>(audit.records_lost));
+  add_gauge(registry, "tollgate_audit_records_unwritten",
+            "Audit records held in memory until the file takes them",
+            static_cast<double>(audit.records_unwritten));
+  add_gauge(registry, "tollgate_audit_writable",
+            "1 while the audit log takes writes, 0 from a failed write until one works",
+            audit.writable ? 1 : 0);
+}
+
 }  // namespace
 
 // The handles one (model, provider, status class, key, team) combination records into,
@@ -325,6 +340,11 @@ void GatewayMetrics::set_state_source(std::function<StateWriteSample()> source) 
   state_ = std::move(source);
 }
 
+void GatewayMetrics::set_audit_source(std::function<AuditHealth()> source) {
+  std::lock_guard lock(scrape_mutex_);
+  audit_ = std::move(source);
+}
+
 void GatewayMetrics::count_reload() {
   reloads_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -379,6 +399,7 @@ std::string GatewayMetrics::scrape() {
     }
   }
   if (state_) add_state_families(now, state_());
+  if (audit_) add_audit_families(now, audit_());
   merge_into(families, now.Collect());
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);

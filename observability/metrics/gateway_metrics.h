@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gateway/core/exchange.h"
+#include "observability/audit/audit_log.h"
 
 namespace tollgate::observability {
 
@@ -53,6 +54,7 @@ class GatewayMetrics {
   void set_breaker_source(std::function<std::vector<BreakerSample>()> source);
   void set_config_hash(std::string hash);
   void set_state_source(std::function<StateWriteSample()> source);
+  void set_audit_source(std::function<AuditHealth()> source);
   void count_reload();
 
   // The text exposition of every metric.
@@ -69,6 +71,7 @@ class GatewayMetrics {
   std::mutex scrape_mutex_;
   std::function<std::vector<BreakerSample>()> breakers_;
   std::function<StateWriteSample()> state_;
+  std::function<AuditHealth()> audit_;
   std::string config_hash_;
   std::atomic<std::uint64_t> reloads_{0};
 };

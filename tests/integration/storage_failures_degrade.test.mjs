@@ -202,3 +202,72 @@ test("a state file deleted while serving is written again: admin-made keys and u
   assert.equal(await requestsToday(again, "key:made-here"), 5);
   await stop(again.proc);
 });
+
+test("a full disk: requests go on, audit lines and usage are held and written when space is back; past the bound a gap record that verify reports", async (t) => {
+  const disk = mountTmpfs("48m");
+  if (!disk) {
+    t.skip("needs root to mount a tmpfs (a disk that fills up)");
+    return;
+  }
+  let gw;
+  try {
+    const stateDir = path.join(disk, "state");
+    mkdirSync(stateDir);
+    const auditFile = path.join(disk, "audit.jsonl");
+    gw = await startGateway(config(stateDir, {
+      audit: `audit:\n  path: ${auditFile}\n  fsync_interval: 100ms\n  include_bodies: true`,
+    }));
+    for (let i = 0; i < 3; i++) assert.equal((await chat(gw)).status, 200);
+    await until(async () => (await metrics(gw)).tollgate_audit_records_unwritten === 0, "the first lines");
+
+    // A short outage: nothing is lost.
+    let filler = fillDisk(disk);
+    for (let i = 0; i < 10; i++) assert.equal((await chat(gw)).status, 200);
+    let m = await until(async () => {
+      const now = await metrics(gw);
+      return now.tollgate_audit_records_unwritten === 10 ? now : null;
+    }, "10 audit lines held");
+    assert.equal(m.tollgate_audit_writable, 0);
+    assert.ok(m.tollgate_audit_write_errors_total >= 1);
+    assert.equal(m.tollgate_audit_records_lost_total, 0);
+    await until(async () => (await metrics(gw))['tollgate_state_write_errors_total{reason="disk_full"}'] > 0,
+      "the state's writes to fail");
+    assert.equal(await requestsToday(gw, "key:app"), 13);
+    rmSync(filler);
+    await until(async () => (await metrics(gw)).tollgate_audit_writable === 1, "audit writes to work again");
+    await until(async () => (await metrics(gw)).tollgate_state_writable === 1, "state writes to work again");
+    let lines = readFileSync(auditFile, "utf8").split("\n").filter(Boolean);
+    assert.equal(lines.length, 13);
+    let r = spawnSync(TOLLGATE_BIN, ["audit", "verify", auditFile], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+
+    // A long one: 12 lines of 1 MiB, more than the 8 MiB held in memory.
+    filler = fillDisk(disk);
+    const big = "x".repeat(1 << 20);
+    for (let i = 0; i < 12; i++) assert.equal((await chat(gw, { content: big })).status, 200);
+    m = await until(async () => {
+      const now = await metrics(gw);
+      return now.tollgate_audit_records_lost_total + now.tollgate_audit_records_unwritten === 12 ? now : null;
+    }, "12 lines held or lost");
+    const lost = m.tollgate_audit_records_lost_total;
+    assert.ok(lost >= 1 && lost < 12, `lost ${lost}`);
+    rmSync(filler);
+    await until(async () => (await metrics(gw)).tollgate_audit_writable === 1, "audit writes to work again");
+    assert.equal((await chat(gw)).status, 200);
+    assert.deepEqual(await stop(gw.proc), { code: 0, signal: null });
+
+    lines = readFileSync(auditFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const gaps = lines.filter((l) => l.event === "audit_gap");
+    assert.equal(gaps.length, 1);
+    assert.equal(gaps[0].lost_records, lost);
+    assert.match(gaps[0].error, /No space left on device/);
+    assert.equal(lines.length, 13 + (12 - lost) + 1 + 1, "every line held was written, and the gap");
+    r = spawnSync(TOLLGATE_BIN, ["audit", "verify", auditFile], { encoding: "utf8" });
+    assert.equal(r.status, 3, "intact, but records were lost: " + r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`audit chain intact, with 1 gap\\(s\\) totalling ${lost} lost record\\(s\\)`));
+    assert.match(r.stdout, /gap at .*audit\.jsonl:\d+: \d+ record\(s\) lost between /);
+  } finally {
+    await stop(gw?.proc);
+    unmount(disk);
+  }
+});
