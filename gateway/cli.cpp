@@ -54,7 +54,8 @@ std::string usage_text() {
          "  --config FILE  the YAML configuration (default: the embedded conf/tollgate.yaml)\n"
          "  --check        validate the configuration and exit (0 when valid)\n"
          "  --version      print the version and exit\n"
-         "  key hash       read an API key on stdin, print `hash: sha256:...` for `keys:`\n";
+         "  key hash       read an API key on stdin, print `hash: sha256:...` for `keys:`\n"
+         "  audit verify   exit 0 intact, 1 broken, 3 intact but with gaps (lost records)\n";
 }
 
 }  // namespace tollgate::gateway

@@ -17,6 +17,7 @@
 #include "policies/auth/key_material.h"
 #include "policies/builtin.h"
 #include "routing/providers/builtin.h"
+#include "state/state_readiness.h"
 
 namespace tg = tollgate;
 
@@ -34,6 +35,46 @@ std::vector<tg::observability::BreakerSample> breaker_samples(
                      static_cast<int>(health->state())});
     }
   }
+  return out;
+}
+
+// `tollgate audit verify`: 0 intact; 1 broken or unreadable; 3 intact, but gap records
+// say that records were lost (a full disk, say): not tampering, but never silent.
+int verify_audit(const std::vector<std::string>& files) {
+  tg::observability::VerifyResult result;
+  try {
+    result = tg::observability::verify_audit_files(files);
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: audit verify FAILED: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "tollgate: audit chain intact";
+  if (!result.gaps.empty()) {
+    std::cout << ", with " << result.gaps.size() << " gap(s) totalling " << result.lost_records
+              << " lost record(s)";
+  }
+  std::cout << ": " << result.lines << " line(s) in " << files.size() << " file(s); last hash "
+            << result.last_hash << (result.torn_tail ? " (a torn last line was ignored)" : "")
+            << "\n";
+  for (const auto& gap : result.gaps) {
+    std::cout << "  gap at " << gap.where << ": " << gap.lost_records << " record(s) lost between "
+              << gap.first_lost_at << " and " << gap.last_lost_at << "\n";
+  }
+  return result.gaps.empty() ? 0 : 3;
+}
+
+// The state file's health, for the tollgate_state_* series.
+tg::observability::StateWriteSample state_sample(const tg::state::StateServices& state) {
+  tg::state::StoreHealth health = state.sqlite_health();
+  tg::observability::StateWriteSample out;
+  for (std::size_t i = 0; i < tg::state::kWriteFailureKinds; ++i) {
+    out.write_errors.emplace_back(
+        std::string(tg::state::to_string(static_cast<tg::state::WriteFailure>(i))),
+        health.write_errors[i]);
+  }
+  out.writable = health.writable;
+  out.unwritten_usage_rows = health.unwritten_usage_rows;
+  out.dropped_usage_rows = health.dropped_usage_rows;
   return out;
 }
 
@@ -66,18 +107,7 @@ int main(int argc, char** argv) {
     std::cout << "hash: sha256:" << tg::policies::auth::sha256_hex(key) << "\n";
     return 0;
   }
-  if (!cl.audit_verify.empty()) {
-    try {
-      auto result = tg::observability::verify_audit_files(cl.audit_verify);
-      std::cout << "tollgate: audit chain intact: " << result.lines << " line(s) in "
-                << cl.audit_verify.size() << " file(s); last hash " << result.last_hash
-                << (result.torn_tail ? " (a torn last line was ignored)" : "") << "\n";
-      return 0;
-    } catch (const std::exception& e) {
-      std::cerr << "tollgate: audit verify FAILED: " << e.what() << "\n";
-      return 1;
-    }
-  }
+  if (!cl.audit_verify.empty()) return verify_audit(cl.audit_verify);
   // A client that hangs up must not kill the process through SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -122,6 +152,10 @@ int main(int argc, char** argv) {
     std::vector<tg::core::AdminEndpoint*> endpoints = policies->admin_endpoints();
     for (auto* e : observability->admin_endpoints()) endpoints.push_back(e);
     observability->metrics().set_breaker_source([runtime] { return breaker_samples(*runtime); });
+    tg::state::StateReadiness state_readiness(policies->state());
+    endpoints.push_back(&state_readiness);
+    observability->metrics().set_state_source(
+        [&state = policies->state()] { return state_sample(state); });
     int code = tg::gateway::server::run_server(runtime, endpoints);
     runtime.reset();
     policies->flush();

@@ -71,6 +71,7 @@ Observability::Observability(const core::Config& config, std::string version, st
   AuditConfig audit = read_audit_config(config);
   if (!audit.path.empty()) {
     audit_ = std::make_unique<AuditLog>(audit);
+    metrics_->set_audit_source([log = audit_.get()] { return log->health(); });
     core::log_info("audit log: " + audit.path);
   }
   metrics_->set_config_hash(config_hash(config));

@@ -30,6 +30,8 @@ class BuiltinPolicies {
   // Adds every stage in its default pipeline order (auth before limits, ...).
   void register_stages(core::StageRegistry& registry);
   std::vector<core::AdminEndpoint*> admin_endpoints();
+  // The shared state, for what main wires beside the stages (metrics, /readyz).
+  state::StateServices& state() { return *state_; }
   // Writes out pending usage (shutdown).
   void flush();
 

@@ -14,7 +14,8 @@ StateConfig read_state_config(const core::Config& config) {
   core::ConfigReader r(config.source);
   r.require_map(section, "state");
   r.check_keys(section, "state",
-               {"sqlite", "redis", "on_redis_error", "flush_interval", "key_prefix"});
+               {"sqlite", "redis", "on_redis_error", "flush_interval", "key_prefix",
+                "fail_readiness_on_write_error"});
   if (r.has(section["sqlite"])) out.sqlite_path = r.string_of(section["sqlite"], "state.sqlite");
   if (r.has(section["redis"])) {
     std::string url = r.string_of(section["redis"], "state.redis");
@@ -40,13 +41,42 @@ StateConfig read_state_config(const core::Config& config) {
   if (r.has(section["key_prefix"])) {
     out.key_prefix = r.string_of(section["key_prefix"], "state.key_prefix");
   }
+  if (r.has(section["fail_readiness_on_write_error"])) {
+    out.fail_readiness_on_write_error =
+        r.bool_of(section["fail_readiness_on_write_error"], "state.fail_readiness_on_write_error");
+  }
   return out;
 }
 
 StateServices::StateServices(StateConfig config)
-    : config_(std::move(config)), sqlite_(std::make_unique<SqliteStore>(config_.sqlite_path)) {}
+    : config_(std::move(config)), sqlite_(std::make_unique<SqliteStore>(config_.sqlite_path)) {
+  upkeep_ = std::thread([this] { upkeep_loop(); });
+}
 
-StateServices::~StateServices() = default;
+StateServices::~StateServices() {
+  {
+    std::lock_guard lock(upkeep_mutex_);
+    stopping_ = true;
+  }
+  upkeep_wake_.notify_all();
+  upkeep_.join();
+}
+
+void StateServices::upkeep_loop() {
+  std::unique_lock lock(upkeep_mutex_);
+  while (!upkeep_wake_.wait_for(lock, config_.flush_interval, [this] { return stopping_; })) {
+    lock.unlock();
+    sqlite_->upkeep();
+    lock.lock();
+  }
+}
+
+std::string StateServices::not_ready_reason() const {
+  if (!config_.fail_readiness_on_write_error) return {};
+  StoreHealth health = sqlite_->health();
+  if (health.writable) return {};
+  return "the state file " + sqlite_->path() + " refuses writes: " + health.error;
+}
 
 RedisClient& StateServices::redis(const boost::asio::any_io_executor& executor) {
   // One client per (thread, services): a worker's requests share its pipelined connection.

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <yaml-cpp/yaml.h>
 #include <boost/asio/any_io_executor.hpp>
@@ -29,6 +32,9 @@ struct StateConfig {
   OnRedisError on_redis_error = OnRedisError::fail_open;
   std::chrono::milliseconds flush_interval{1000};  // usage ledger → SQLite
   std::string key_prefix = "tollgate:";            // every Redis key starts with it
+  // /readyz answers 503 while the SQLite file refuses writes (the gateway serves on
+  // either way; this takes it out of a load balancer's rotation instead).
+  bool fail_readiness_on_write_error = false;
 };
 
 // Reads the `state:` section (absent: the defaults). Throws core::ConfigError.
@@ -36,11 +42,14 @@ StateConfig read_state_config(const core::Config& config);
 
 class StateServices {
  public:
-  explicit StateServices(StateConfig config);  // opens SQLite; throws when it cannot
+  // Opens SQLite (throws when it cannot) and starts the upkeep thread: every
+  // flush_interval it checks the file is still there and retries held writes.
+  explicit StateServices(StateConfig config);
   ~StateServices();
 
   const StateConfig& config() const { return config_; }
   SqliteStore& sqlite() { return *sqlite_; }
+  StoreHealth sqlite_health() const { return sqlite_->health(); }
   bool has_redis() const { return config_.redis.has_value(); }
   // This thread's client, made on first use with `executor` (the thread's io_context).
   RedisClient& redis(const boost::asio::any_io_executor& executor);
@@ -49,9 +58,18 @@ class StateServices {
     return config_.key_prefix + std::string(name);
   }
 
+  // Why /readyz should answer 503, or empty: only with fail_readiness_on_write_error.
+  std::string not_ready_reason() const;
+
  private:
+  void upkeep_loop();
+
   StateConfig config_;
   std::unique_ptr<SqliteStore> sqlite_;
+  std::mutex upkeep_mutex_;
+  std::condition_variable upkeep_wake_;
+  bool stopping_ = false;
+  std::thread upkeep_;
 };
 
 }  // namespace tollgate::state

@@ -35,7 +35,8 @@ boost::asio::awaitable<void> AdminHandler::handle(core::Exchange& exchange,
   for (auto* e : endpoints_) {
     if (e->matches(exchange.path)) endpoint = e;
   }
-  if (endpoint != nullptr && !endpoint->requires_admin_key()) {
+  // /readyz is answered below: draining comes first, whatever an endpoint would say.
+  if (endpoint != nullptr && !endpoint->requires_admin_key() && exchange.path != "/readyz") {
     co_await endpoint->handle(exchange, response);
     co_await sink.send(response);
     co_return;
@@ -62,9 +63,15 @@ boost::asio::awaitable<void> AdminHandler::handle(core::Exchange& exchange,
   } else if (exchange.path == "/healthz") {
     response.body = R"({"status":"ok"})";
   } else if (exchange.path == "/readyz") {
-    bool draining = draining_();
-    response.status = draining ? 503 : 200;
-    response.body = draining ? R"({"status":"draining"})" : R"({"status":"ready"})";
+    if (draining_()) {
+      response.status = 503;
+      response.body = R"({"status":"draining"})";
+    } else if (endpoint != nullptr) {
+      // A readiness check of its own (the state's, when writes fail and it is asked to).
+      co_await endpoint->handle(exchange, response);
+    } else {
+      response.body = R"({"status":"ready"})";
+    }
   } else {
     response.status = 404;
     response.body = core::error_body(core::ErrorKind::not_found, "unknown admin path");

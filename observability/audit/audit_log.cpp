@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+
+#include <boost/json.hpp>
 
 #include "gateway/core/config_reader.h"
 #include "gateway/core/log.h"
@@ -20,20 +23,70 @@ namespace tollgate::observability {
 namespace {
 
 constexpr std::string_view kPrevPrefix = R"({"prev":")";
+// What follows the prev hash's closing quote on a gap record (the writer puts it there).
+constexpr std::string_view kGapMarker = R"(","event":"audit_gap")";
 
-std::string errno_text() {
-  return std::strerror(errno);
+std::string errno_text(int error = errno) {
+  return std::strerror(error);
+}
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(ms % 1000));
+  return text;
+}
+
+// Reads [offset, offset + size) of `fd`. Throws on a read error.
+std::string read_at(int fd, std::uint64_t offset, std::size_t size, const std::string& path) {
+  std::string out(size, '\0');
+  std::size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd, out.data() + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("audit: cannot read " + path + ": " + errno_text());
+    done += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
+// The offset just past the last '\n' before `end` (0 when there is none), reading
+// backwards in blocks: the cost is the length of the last line, not of the file.
+std::uint64_t line_start_before(int fd, std::uint64_t end, const std::string& path) {
+  constexpr std::uint64_t kBlock = 64 * 1024;
+  while (end > 0) {
+    std::uint64_t begin = end > kBlock ? end - kBlock : 0;
+    std::string block = read_at(fd, begin, static_cast<std::size_t>(end - begin), path);
+    std::size_t nl = block.rfind('\n');
+    if (nl != std::string::npos) return begin + nl + 1;
+    end = begin;
+  }
+  return 0;
 }
 
 // The hash of the last whole line of `path`, cutting off a torn tail. Empty file: none.
+// Reads only the tail, so a gateway with a large audit file starts as fast as one with
+// none.
 std::string last_line_hash(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::size_t end = content.size();
-  if (end > 0 && content[end - 1] != '\n') {
-    std::size_t last_newline = content.rfind('\n');
-    std::size_t keep = last_newline == std::string::npos ? 0 : last_newline + 1;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    throw std::runtime_error("audit: cannot open " + path + ": " + errno_text());
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw std::runtime_error("audit: cannot stat " + path);
+  auto end = static_cast<std::uint64_t>(st.st_size);
+  if (end == 0) return {};
+  if (read_at(fd, end - 1, 1, path) != "\n") {
+    std::uint64_t keep = line_start_before(fd, end, path);
     core::log_warn("audit: " + path + " ends with a torn line (" + std::to_string(end - keep) +
                    " bytes); cutting it off before appending");
     if (::truncate(path.c_str(), static_cast<off_t>(keep)) != 0) {
@@ -42,9 +95,8 @@ std::string last_line_hash(const std::string& path) {
     end = keep;
   }
   if (end == 0) return {};
-  std::size_t start = content.rfind('\n', end - 2);
-  start = start == std::string::npos ? 0 : start + 1;
-  return core::sha256_hex(std::string_view(content).substr(start, end - 1 - start));
+  std::uint64_t start = line_start_before(fd, end - 1, path);
+  return core::sha256_hex(read_at(fd, start, static_cast<std::size_t>(end - 1 - start), path));
 }
 
 std::string rotated_name(const std::string& path) {
@@ -60,6 +112,18 @@ std::string rotated_name(const std::string& path) {
     name = base + "-" + std::to_string(i);
   }
   return name;
+}
+
+// Adds `record` ("{...}") to `out` as a chained line after `hash`, and moves `hash` on.
+void append_line(std::string& out, std::string_view record, std::string& hash) {
+  std::size_t start = out.size();
+  out += kPrevPrefix;
+  out += hash;
+  out += '"';
+  if (record.size() > 2) out += ',';
+  out.append(record.substr(1));
+  hash = core::sha256_hex(std::string_view(out).substr(start));
+  out += '\n';
 }
 
 }  // namespace
@@ -97,7 +161,9 @@ AuditLog::AuditLog(AuditConfig config) : config_(std::move(config)) {
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
   prev_hash_ = last_line_hash(config_.path);
   if (prev_hash_.empty()) prev_hash_ = std::string(kGenesisHash);
-  open_file();
+  if (!open_file()) {
+    throw std::runtime_error("audit: cannot open " + config_.path + ": " + errno_text());
+  }
   writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -114,33 +180,68 @@ AuditLog::~AuditLog() {
   }
 }
 
-void AuditLog::open_file() {
+bool AuditLog::open_file() {
   fd_ = ::open(config_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd_ < 0) throw std::runtime_error("audit: cannot open " + config_.path + ": " + errno_text());
+  if (fd_ < 0) return false;
   struct stat st {};
   ::fstat(fd_, &st);
   size_ = static_cast<std::uint64_t>(st.st_size);
   // A file's age counts from when this process opened it (or its rotation).
   opened_ = std::chrono::system_clock::now();
+  return true;
+}
+
+AuditHealth AuditLog::health() const {
+  AuditHealth out;
+  out.writable = writable_.load(std::memory_order_relaxed);
+  out.write_errors = write_errors_.load(std::memory_order_relaxed);
+  out.records_lost = records_lost_.load(std::memory_order_relaxed);
+  out.records_unwritten = records_unwritten_.load(std::memory_order_relaxed);
+  return out;
+}
+
+void AuditLog::failed(int error, const char* doing) {
+  write_errors_.fetch_add(1, std::memory_order_relaxed);
+  ++outage_failures_;
+  last_attempt_ = std::chrono::steady_clock::now();
+  if (failing_) return;  // logged when the outage began; counted since
+  failing_ = true;
+  writable_.store(false, std::memory_order_relaxed);
+  failure_ = std::string(doing) + ": " + errno_text(error);
+  core::log_error("audit: cannot write " + config_.path + " (" + failure_ + "); holding up to " +
+                  std::to_string(kMaxHeldBytes >> 20) +
+                  " MiB of records in memory and retrying every fsync_interval. Records past "
+                  "that are lost, counted in tollgate_audit_records_lost_total, and recorded "
+                  "as a gap in the chain once writes work again");
+}
+
+void AuditLog::succeeded() {
+  if (!failing_) return;
+  core::log_warn("audit: writes to " + config_.path + " work again after " +
+                 std::to_string(outage_failures_) + " failed attempt(s)");
+  failing_ = false;
+  outage_failures_ = 0;
+  writable_.store(true, std::memory_order_relaxed);
 }
 
 void AuditLog::sync() {
-  if (dirty_ && ::fdatasync(fd_) != 0) {
-    core::log_error("audit: fdatasync failed: " + errno_text());
-  }
+  if (dirty_ && fd_ >= 0 && ::fdatasync(fd_) != 0) failed(errno, "fdatasync");
   dirty_ = false;
 }
 
 void AuditLog::rotate() {
   sync();
   ::close(fd_);
+  fd_ = -1;
   std::string name = rotated_name(config_.path);
   if (::rename(config_.path.c_str(), name.c_str()) != 0) {
     core::log_error("audit: cannot rotate " + config_.path + ": " + errno_text());
   } else {
     core::log_info("audit: rotated to " + name);
   }
-  open_file();  // the chain continues: prev_hash_ is the rotated file's last line
+  // The chain continues: prev_hash_ is the rotated file's last line. If the new file
+  // cannot be made, write_held() tries again.
+  if (!open_file()) failed(errno, "open after rotation");
 }
 
 void AuditLog::append(std::string record) {
@@ -157,38 +258,95 @@ void AuditLog::flush() {
   std::uint64_t target = appended_;
   wake_.notify_one();
   // Bounded: the writer drains at least every fsync interval.
-  drained_.wait_for(lock, std::chrono::seconds(30), [&] { return written_ >= target && !dirty_; });
+  drained_.wait_for(lock, std::chrono::seconds(30), [&] { return settled_ >= target && !dirty_; });
 }
 
-void AuditLog::write_batch(std::vector<std::string>& batch) {
-  std::string out;
+// Moves the batch behind what is held. A record that does not fit is lost: it joins the
+// gap at the end of what is held (or starts one), so a gap record is written exactly
+// where the lost records were.
+void AuditLog::hold(std::vector<std::string>& batch) {
   for (auto& record : batch) {
     if (record.size() < 2 || record.front() != '{') continue;
-    std::string line;
-    line.reserve(record.size() + 80);
-    line += kPrevPrefix;
-    line += prev_hash_;
-    line += '"';
-    if (record.size() > 2) line += ',';
-    line.append(record, 1, std::string::npos);
-    prev_hash_ = core::sha256_hex(line);
-    out += line;
-    out += '\n';
+    bool fits = held_records_ == 0 || held_bytes_ + record.size() <= kMaxHeldBytes;
+    if (!fits && !failing_) {
+      write_held();  // a burst larger than the bound, with a healthy disk: no loss
+      fits = held_records_ == 0;
+    }
+    if (fits) {
+      held_bytes_ += record.size();
+      ++held_records_;
+      held_.push_back(Held{std::move(record), 0, {}, {}});
+      continue;
+    }
+    auto now = std::chrono::system_clock::now();
+    if (held_.empty() || held_.back().lost == 0) held_.push_back(Held{{}, 0, now, now});
+    ++held_.back().lost;
+    held_.back().last_lost = now;
+    records_lost_.fetch_add(1, std::memory_order_relaxed);
   }
-  // One write for the batch (retried on a short write): lines are never torn by a crash
-  // of the process.
+  records_unwritten_.store(held_records_, std::memory_order_relaxed);
+}
+
+// The line that stands for `gap` in the chain.
+std::string AuditLog::gap_record(const Held& gap) const {
+  boost::json::object o;
+  o["event"] = "audit_gap";
+  o["time"] = iso_time(std::chrono::system_clock::now());
+  o["lost_records"] = gap.lost;
+  o["first_lost_at"] = iso_time(gap.first_lost);
+  o["last_lost_at"] = iso_time(gap.last_lost);
+  o["error"] = failure_;
+  return boost::json::serialize(o);
+}
+
+// Writes what is held (gaps as gap records) in one write(). On a failure the file is
+// cut back to where it was, so it never keeps half a batch (a line torn in the middle of
+// the chain), and the chain's hash is not moved on.
+void AuditLog::write_held() {
+  if (held_.empty()) return;
+  if (fd_ < 0 && !open_file()) {
+    failed(errno, "open");
+    return;
+  }
+  std::string out;
+  out.reserve(held_bytes_ + 80 * held_.size());
+  std::string hash = prev_hash_;
+  std::uint64_t lost = 0;
+  for (const auto& held : held_) {
+    append_line(out, held.lost > 0 ? gap_record(held) : held.record, hash);
+    lost += held.lost;
+  }
+  struct stat st {};
+  std::uint64_t before = ::fstat(fd_, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : size_;
   std::size_t done = 0;
   while (done < out.size()) {
     ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      if (errno == EINTR) continue;
-      core::log_error("audit: write failed: " + errno_text());
-      break;
+      int error = errno;
+      if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(before)) != 0) {
+        // The torn bytes stay; the next open (restart) cuts a torn tail, and verify
+        // names the line. Rare: shrinking a file needs no space.
+        core::log_error("audit: cannot cut a partial write off " + config_.path + ": " +
+                        errno_text());
+      }
+      failed(error, "write");
+      return;
     }
     done += static_cast<std::size_t>(n);
   }
-  size_ += done;
+  prev_hash_ = std::move(hash);
+  size_ = before + out.size();
   dirty_ = true;
+  if (lost > 0) {
+    core::log_warn("audit: recorded " + std::to_string(lost) + " lost record(s) as gap(s) in " +
+                   config_.path);
+  }
+  held_.clear();
+  held_bytes_ = 0;
+  held_records_ = 0;
+  records_unwritten_.store(0, std::memory_order_relaxed);
+  succeeded();
 }
 
 void AuditLog::writer_loop() {
@@ -200,20 +358,24 @@ void AuditLog::writer_loop() {
     batch.swap(queue_);
     bool stop = stopping_;
     lock.unlock();
-    if (!batch.empty()) write_batch(batch);
+    std::size_t taken = batch.size();
+    hold(batch);
     auto now = std::chrono::steady_clock::now();
+    // While the file refuses writes, try again once per fsync_interval, not per record.
+    if (!failing_ || stop || now - last_attempt_ >= config_.fsync_interval) write_held();
     if (now - last_sync >= config_.fsync_interval || stop) {
       sync();
       last_sync = now;
     }
-    if (size_ >= config_.max_bytes ||
-        std::chrono::system_clock::now() - opened_ >= config_.max_age) {
+    if (fd_ >= 0 && !failing_ &&
+        (size_ >= config_.max_bytes ||
+         std::chrono::system_clock::now() - opened_ >= config_.max_age)) {
       rotate();
     }
     lock.lock();
-    written_ += batch.size();
+    settled_ += taken;
     if (queue_.empty()) {
-      if (dirty_ && written_ >= appended_) {
+      if (dirty_ && settled_ >= appended_) {
         // Someone may be waiting in flush(): make it durable now.
         lock.unlock();
         sync();
@@ -221,7 +383,17 @@ void AuditLog::writer_loop() {
       }
       drained_.notify_all();
     }
-    if (stop && queue_.empty()) return;
+    if (stop && queue_.empty()) break;
+  }
+  lock.unlock();
+  if (!held_.empty()) {
+    std::uint64_t unwritten = held_records_;
+    for (const auto& held : held_) unwritten += held.lost;
+    records_lost_.fetch_add(held_records_, std::memory_order_relaxed);
+    core::log_error("audit: " + std::to_string(unwritten) + " record(s) could not be written to " +
+                    config_.path +
+                    " before exit and are lost; the chain has no gap record "
+                    "for them (the file still refuses writes)");
   }
 }
 
@@ -231,26 +403,22 @@ VerifyResult verify_audit_files(const std::vector<std::string>& files) {
   for (std::size_t f = 0; f < files.size(); ++f) {
     std::ifstream in(files[f], std::ios::binary);
     if (!in) throw std::runtime_error(files[f] + ": cannot read");
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::size_t pos = 0;
     std::uint64_t line_no = 0;
-    while (pos < content.size()) {
-      std::size_t nl = content.find('\n', pos);
+    std::string line;
+    while (std::getline(in, line)) {
       ++line_no;
       std::string where = files[f] + ":" + std::to_string(line_no);
-      if (nl == std::string::npos) {
+      if (in.eof()) {  // no '\n' after it
         if (f + 1 == files.size()) {
           result.torn_tail = true;  // a crash mid-line: what came before still verifies
           break;
         }
         throw std::runtime_error(where + ": torn line in the middle of the chain");
       }
-      std::string_view line(content.data() + pos, nl - pos);
-      pos = nl + 1;
       if (!line.starts_with(kPrevPrefix) || line.size() < kPrevPrefix.size() + 65) {
         throw std::runtime_error(where + ": not an audit line (no \"prev\" first)");
       }
-      std::string_view prev = line.substr(kPrevPrefix.size(), 64);
+      std::string_view prev = std::string_view(line).substr(kPrevPrefix.size(), 64);
       if (expected.empty()) {
         result.first_prev = std::string(prev);
       } else if (prev != expected) {
@@ -260,7 +428,27 @@ VerifyResult verify_audit_files(const std::vector<std::string>& files) {
       }
       expected = core::sha256_hex(line);
       ++result.lines;
+      if (std::string_view(line).substr(kPrevPrefix.size() + 64).starts_with(kGapMarker)) {
+        boost::system::error_code ec;
+        boost::json::value gap = boost::json::parse(line, ec);
+        const boost::json::object* o = ec ? nullptr : gap.if_object();
+        if (o == nullptr) throw std::runtime_error(where + ": a gap record that is not JSON");
+        AuditGap g;
+        g.where = where;
+        if (const auto* lost = o->if_contains("lost_records"); lost && lost->is_number()) {
+          g.lost_records = lost->to_number<std::uint64_t>();
+        }
+        if (const auto* v = o->if_contains("first_lost_at"); v && v->is_string()) {
+          g.first_lost_at = std::string(v->as_string());
+        }
+        if (const auto* v = o->if_contains("last_lost_at"); v && v->is_string()) {
+          g.last_lost_at = std::string(v->as_string());
+        }
+        result.lost_records += g.lost_records;
+        result.gaps.push_back(std::move(g));
+      }
     }
+    if (in.bad()) throw std::runtime_error(files[f] + ": read error");
   }
   result.last_hash = expected;
   return result;

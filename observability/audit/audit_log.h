@@ -3,6 +3,11 @@
 // `tollgate audit verify` checks, across rotated files. Lines are queued by the request
 // path and written by one thread (no disk wait in a request), fsync'd every
 // fsync_interval; a batch goes out in one write(), so kill -9 never tears a line.
+//
+// When the file refuses writes (a full disk, an immutable file), records are held in
+// memory up to kMaxHeldBytes and written when it takes them again; records past that are
+// lost, counted, and the chain gets a record of the gap ("event":"audit_gap": how many,
+// from when to when) before the next lines, so verify can say so.
 #pragma once
 
 #include <atomic>
@@ -34,26 +39,53 @@ AuditConfig read_audit_config(const core::Config& config);
 inline constexpr std::string_view kGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
+// What the writer has met, for /metrics.
+struct AuditHealth {
+  bool writable = true;                 // false from a failed write until one works
+  std::uint64_t write_errors = 0;       // failed open, write and fsync calls
+  std::uint64_t records_lost = 0;       // records that never reached the file
+  std::uint64_t records_unwritten = 0;  // held in memory now, waiting for the file
+};
+
 class AuditLog {
  public:
-  // Opens (creating directories) and continues the chain of an existing file; a torn
-  // last line (a crash mid-write, or a power loss) is cut off first. Throws on errors.
+  // Records held in memory while the file refuses writes: ~16,000 lines without bodies,
+  // minutes of traffic for most gateways; a bound, so an outage cannot exhaust memory.
+  static constexpr std::size_t kMaxHeldBytes = 8u << 20;
+
+  // Opens (creating directories) and continues the chain of an existing file, reading
+  // only its tail; a torn last line (a crash mid-write, or a power loss) is cut off
+  // first. Throws on errors.
   explicit AuditLog(AuditConfig config);
-  // Writes and fsyncs everything queued.
+  // Writes and fsyncs everything queued (and logs what could not be written).
   ~AuditLog();
 
   const AuditConfig& config() const { return config_; }
   // `record` is a JSON object ("{...}"); the writer adds "prev" as its first member.
   void append(std::string record);
-  // Blocks until everything appended so far is written and fsync'd.
+  // Blocks until everything appended so far has been written and fsync'd, or held
+  // after a failed write.
   void flush();
+  AuditHealth health() const;
 
  private:
+  // What waits for the file, in order: records, and gaps where records did not fit (a
+  // gap is written as one record saying how many).
+  struct Held {
+    std::string record;      // empty for a gap
+    std::uint64_t lost = 0;  // > 0: a gap of this many records
+    std::chrono::system_clock::time_point first_lost, last_lost;
+  };
+
   void writer_loop();
-  void write_batch(std::vector<std::string>& batch);
-  void open_file();
+  void hold(std::vector<std::string>& batch);
+  void write_held();
+  std::string gap_record(const Held& gap) const;
+  bool open_file();
   void rotate();
   void sync();
+  void failed(int error, const char* doing);
+  void succeeded();
 
   AuditConfig config_;
   int fd_ = -1;
@@ -61,23 +93,41 @@ class AuditLog {
   std::chrono::system_clock::time_point opened_;
   std::string prev_hash_;
 
+  // The writer thread's own (below, to failing_).
+  std::deque<Held> held_;
+  std::size_t held_bytes_ = 0, held_records_ = 0;
+  bool failing_ = false;
+  std::string failure_;  // the error that started the outage
+  std::uint64_t outage_failures_ = 0;
+  std::chrono::steady_clock::time_point last_attempt_;
+
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable drained_;
   std::vector<std::string> queue_;
-  std::uint64_t appended_ = 0, written_ = 0;
+  std::uint64_t appended_ = 0, settled_ = 0;  // settled: written, held or lost
   bool stopping_ = false;
   std::atomic<bool> dirty_{false};  // written but not yet fsync'd (read by flush())
+  std::atomic<std::uint64_t> write_errors_{0}, records_lost_{0}, records_unwritten_{0};
+  std::atomic<bool> writable_{true};
   std::thread writer_;
 };
 
-// Checks the chain over `files` in order. Returns the number of whole lines checked;
-// throws std::runtime_error("FILE:LINE: why") at the first break. A torn last line of
-// the last file is ignored (reported through `torn_tail`).
+// Checks the chain over `files` in order (one line in memory at a time). Throws
+// std::runtime_error("FILE:LINE: why") at the first break. A torn last line of the last
+// file is ignored (reported through `torn_tail`). Gap records are not breaks: the chain
+// runs through them; they are listed so that the loss is never silent.
+struct AuditGap {
+  std::string where;  // FILE:LINE of the gap record
+  std::uint64_t lost_records = 0;
+  std::string first_lost_at, last_lost_at;
+};
 struct VerifyResult {
   std::uint64_t lines = 0;
   std::string first_prev, last_hash;
   bool torn_tail = false;
+  std::vector<AuditGap> gaps;
+  std::uint64_t lost_records = 0;  // the sum over gaps
 };
 VerifyResult verify_audit_files(const std::vector<std::string>& files);
 

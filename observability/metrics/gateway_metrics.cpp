@@ -93,6 +93,50 @@ void merge_into(std::vector<prometheus::MetricFamily>& out,
   }
 }
 
+void add_counter(prometheus::Registry& registry, const std::string& name, const std::string& help,
+                 double value) {
+  prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({}).Increment(value);
+}
+
+void add_gauge(prometheus::Registry& registry, const std::string& name, const std::string& help,
+               double value) {
+  prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({}).Set(value);
+}
+
+void add_state_families(prometheus::Registry& registry, const StateWriteSample& state) {
+  auto& errors = prometheus::BuildCounter()
+                     .Name("tollgate_state_write_errors_total")
+                     .Help("Failed writes to the SQLite state file, by reason")
+                     .Register(registry);
+  for (const auto& [reason, count] : state.write_errors) {
+    errors.Add({{"reason", reason}}).Increment(static_cast<double>(count));
+  }
+  add_gauge(registry, "tollgate_state_writable",
+            "1 while the SQLite state file takes writes, 0 from a failed write until one works",
+            state.writable ? 1 : 0);
+  add_gauge(registry, "tollgate_state_unwritten_usage_rows",
+            "Usage rows held in memory until the state file takes them",
+            static_cast<double>(state.unwritten_usage_rows));
+  add_counter(registry, "tollgate_state_usage_rows_dropped_total",
+              "Usage rows lost because too many waited for the state file",
+              static_cast<double>(state.dropped_usage_rows));
+}
+
+void add_audit_families(prometheus::Registry& registry, const AuditHealth& audit) {
+  add_counter(registry, "tollgate_audit_write_errors_total",
+              "Failed writes (and fsyncs) of the audit log",
+              static_cast<double>(audit.write_errors));
+  add_counter(registry, "tollgate_audit_records_lost_total",
+              "Audit records that could not be written (each gap is recorded in the chain)",
+              static_cast<double>(audit.records_lost));
+  add_gauge(registry, "tollgate_audit_records_unwritten",
+            "Audit records held in memory until the file takes them",
+            static_cast<double>(audit.records_unwritten));
+  add_gauge(registry, "tollgate_audit_writable",
+            "1 while the audit log takes writes, 0 from a failed write until one works",
+            audit.writable ? 1 : 0);
+}
+
 }  // namespace
 
 // The handles one (model, provider, status class, key, team) combination records into,
@@ -291,6 +335,16 @@ void GatewayMetrics::set_config_hash(std::string hash) {
   config_hash_ = std::move(hash);
 }
 
+void GatewayMetrics::set_state_source(std::function<StateWriteSample()> source) {
+  std::lock_guard lock(scrape_mutex_);
+  state_ = std::move(source);
+}
+
+void GatewayMetrics::set_audit_source(std::function<AuditHealth()> source) {
+  std::lock_guard lock(scrape_mutex_);
+  audit_ = std::move(source);
+}
+
 void GatewayMetrics::count_reload() {
   reloads_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -344,6 +398,8 @@ std::string GatewayMetrics::scrape() {
           .Set(b.state);
     }
   }
+  if (state_) add_state_families(now, state_());
+  if (audit_) add_audit_families(now, audit_());
   merge_into(families, now.Collect());
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);

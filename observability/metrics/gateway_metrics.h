@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gateway/core/exchange.h"
+#include "observability/audit/audit_log.h"
 
 namespace tollgate::observability {
 
@@ -31,6 +32,15 @@ struct BreakerSample {
   int state = 0;
 };
 
+// The state file's writes at scrape time (main converts the state's own health: this
+// folder does not depend on state/).
+struct StateWriteSample {
+  std::vector<std::pair<std::string, std::uint64_t>> write_errors;  // by reason, all listed
+  bool writable = true;
+  std::uint64_t unwritten_usage_rows = 0;
+  std::uint64_t dropped_usage_rows = 0;
+};
+
 class GatewayMetrics {
  public:
   GatewayMetrics(MetricsConfig config, std::string version, std::string commit);
@@ -43,6 +53,8 @@ class GatewayMetrics {
   // Scrape-time sources, set once by main.
   void set_breaker_source(std::function<std::vector<BreakerSample>()> source);
   void set_config_hash(std::string hash);
+  void set_state_source(std::function<StateWriteSample()> source);
+  void set_audit_source(std::function<AuditHealth()> source);
   void count_reload();
 
   // The text exposition of every metric.
@@ -58,6 +70,8 @@ class GatewayMetrics {
   std::vector<std::unique_ptr<Shard>> shards_;
   std::mutex scrape_mutex_;
   std::function<std::vector<BreakerSample>()> breakers_;
+  std::function<StateWriteSample()> state_;
+  std::function<AuditHealth()> audit_;
   std::string config_hash_;
   std::atomic<std::uint64_t> reloads_{0};
 };

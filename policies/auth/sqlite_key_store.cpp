@@ -28,6 +28,8 @@ class SqliteKeyStore final : public KeyStore {
   boost::asio::awaitable<void> create(const state::StoredKey& key) override {
     try {
       db_.insert_key(key);
+    } catch (const state::StorageUnavailable&) {
+      throw;  // not the caller's fault: the admin API answers 500 and logs why
     } catch (const std::runtime_error& e) {
       throw std::invalid_argument(e.what());
     }

@@ -1,0 +1,193 @@
+// The audit log when the disk refuses writes: records held and written later, records
+// past the bound recorded as a gap in the chain that verify reports; and a start that
+// reads only the tail of a large file.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "gateway/core/sha256.h"
+#include "observability/audit/audit_log.h"
+#include "tests/unit/file_size_limit.h"
+
+using namespace tollgate;
+using observability::AuditConfig;
+using observability::AuditLog;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string temp_file(const std::string& name) {
+  auto dir = fs::temp_directory_path() /
+             ("tollgate-unit-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+  fs::create_directories(dir);
+  return (dir / name).string();
+}
+
+AuditConfig config_for(const std::string& path) {
+  AuditConfig config;
+  config.path = path;
+  config.fsync_interval = std::chrono::milliseconds(20);
+  return config;
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::string record(int n, std::size_t padding = 0) {
+  return R"({"n":)" + std::to_string(n) + R"(,"pad":")" + std::string(padding, 'x') + R"("})";
+}
+
+// Bytes this process has read through read()/pread() so far (all threads).
+std::uint64_t bytes_read() {
+  std::ifstream io("/proc/self/io");
+  std::string name;
+  std::uint64_t value = 0;
+  while (io >> name >> value) {
+    if (name == "rchar:") return value;
+  }
+  return 0;
+}
+
+template <typename Predicate>
+bool eventually(Predicate done) {
+  for (int i = 0; i < 500; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST_CASE("audit records the disk refuses are held and written, in order, when it takes them",
+          "[audit]") {
+  std::string path = temp_file("audit.jsonl");
+  {
+    AuditLog log(config_for(path));
+    log.append(record(1));
+    log.flush();
+    {
+      testing::FileSizeLimit full(fs::file_size(path));
+      log.append(record(2));
+      log.append(record(3));
+      log.flush();
+      CHECK(eventually([&] { return !log.health().writable; }));
+      CHECK(log.health().write_errors >= 1);
+      CHECK(log.health().records_unwritten == 2);
+      CHECK(log.health().records_lost == 0);
+    }
+    log.append(record(4));
+    REQUIRE(eventually([&] { return log.health().writable; }));
+    log.flush();
+  }
+  auto lines = lines_of(path);
+  REQUIRE(lines.size() == 4);
+  for (int i = 0; i < 4; ++i)
+    CHECK(lines[i].find(R"("n":)" + std::to_string(i + 1)) != std::string::npos);
+  auto result = observability::verify_audit_files({path});
+  CHECK(result.lines == 4);
+  CHECK(result.gaps.empty());
+}
+
+TEST_CASE("audit records past the memory bound are lost, and the chain says how many and when",
+          "[audit]") {
+  std::string path = temp_file("audit.jsonl");
+  std::uint64_t lost = 0;
+  {
+    AuditLog log(config_for(path));
+    log.append(record(0));
+    log.flush();
+    {
+      testing::FileSizeLimit full(fs::file_size(path));
+      // 12 records of 1 MiB: 8 fit in the 8 MiB held in memory (less their JSON).
+      for (int i = 1; i <= 12; ++i) log.append(record(i, 1 << 20));
+      log.flush();
+      REQUIRE(eventually([&] { return log.health().records_lost > 0; }));
+      lost = log.health().records_lost;
+      CHECK(lost + log.health().records_unwritten == 12);
+    }
+    log.append(record(13));
+    REQUIRE(eventually([&] { return log.health().writable; }));
+    log.flush();
+  }
+  auto result = observability::verify_audit_files({path});
+  REQUIRE(result.gaps.size() == 1);
+  CHECK(result.lost_records == lost);
+  CHECK(result.gaps[0].lost_records == lost);
+  CHECK_FALSE(result.gaps[0].first_lost_at.empty());
+  // 0, the held ones, the gap record, 13: the gap sits where the lost records were.
+  auto lines = lines_of(path);
+  REQUIRE(lines.size() == 1 + (12 - lost) + 1 + 1);
+  CHECK(lines[lines.size() - 2].find(R"("event":"audit_gap")") != std::string::npos);
+  CHECK(lines[lines.size() - 2].find(R"("lost_records":)" + std::to_string(lost)) !=
+        std::string::npos);
+  CHECK(result.lines == lines.size());
+}
+
+TEST_CASE("a gap record is chained like any line: editing it breaks the chain", "[audit]") {
+  std::string path = temp_file("audit.jsonl");
+  {
+    AuditLog log(config_for(path));
+    log.append(record(0));
+    log.flush();
+    {
+      testing::FileSizeLimit full(fs::file_size(path));
+      for (int i = 1; i <= 9; ++i) log.append(record(i, 1 << 20));
+      log.flush();
+      REQUIRE(eventually([&] { return log.health().records_lost > 0; }));
+    }
+    log.append(record(10));
+    REQUIRE(eventually([&] { return log.health().writable; }));
+  }
+  auto lines = lines_of(path);
+  std::ofstream out(path, std::ios::trunc);
+  for (auto& line : lines) {
+    auto at = line.find(R"("lost_records":)");
+    if (at != std::string::npos) line.replace(at, 16, R"("lost_records":0)");
+    out << line << "\n";
+  }
+  out.close();
+  CHECK_THROWS_WITH(observability::verify_audit_files({path}), Catch::Contains("chain broken"));
+}
+
+TEST_CASE("opening a large audit file reads only its tail", "[audit]") {
+  std::string path = temp_file("audit.jsonl");
+  std::string last;
+  {
+    AuditLog log(config_for(path));
+    log.append(record(1));
+    log.flush();
+  }
+  last = lines_of(path).back();
+  // 64 MiB of earlier lines (sparse: zeros) before the last one.
+  std::string content;
+  {
+    std::ifstream in(path);
+    content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC);
+  REQUIRE(fd >= 0);
+  REQUIRE(::pwrite(fd, "\n", 1, (64 << 20) - 1) == 1);
+  REQUIRE(::pwrite(fd, content.data(), content.size(), 64 << 20) ==
+          static_cast<ssize_t>(content.size()));
+  ::close(fd);
+
+  std::uint64_t before = bytes_read();
+  {
+    AuditLog log(config_for(path));
+    CHECK(bytes_read() - before < (1 << 20));
+    log.append(record(2));
+    log.flush();
+  }
+  std::string next = lines_of(path).back();
+  CHECK(next.find(core::sha256_hex(last)) != std::string::npos);  // the chain goes on
+}
