@@ -203,6 +203,12 @@ asio::awaitable<void> AdminApi::handle(core::Exchange& exchange, core::Response&
     }
   } catch (const state::RedisUnavailable&) {
     fail(response, core::ErrorKind::unavailable, "the key store (Redis) is unavailable");
+  } catch (const state::StorageUnavailable& e) {
+    // The state file cannot be written right now (disk full, read-only, made immutable):
+    // a condition that passes, so 503 and try again, not a 500.
+    core::log_error(std::string("admin: ") + e.what());
+    fail(response, core::ErrorKind::unavailable,
+         "the key store (the state file) cannot be written right now; try again shortly");
   } catch (const std::exception& e) {
     core::log_error(std::string("admin: ") + e.what());
     fail(response, core::ErrorKind::internal, "the admin request failed; see the gateway's log");

@@ -153,10 +153,10 @@ test("SQLite files made immutable while serving: requests go on, the real error 
     assert.match(json(ready.body).reason, /Operation not permitted/);
     // What could not be written still counts (usage is held in memory) and is shown.
     assert.equal(await requestsToday(gw, "key:app"), 23);
-    // Keys cannot be made now: an error, not a key that would vanish.
+    // Keys cannot be made now: 503 (try again), not a key that would vanish.
     const made = await admin(gw, "POST", "/admin/keys", { id: "during-outage" });
-    assert.equal(made.status, 500, made.body);
-    assert.equal(json(made.body).error.type, "server_error");
+    assert.equal(made.status, 503, made.body);
+    assert.equal(json(made.body).error.code, "service_unavailable");
 
     chattr("-i", stateDir);
     await until(async () => (await readyz(gw)).status === 200, "/readyz to be ready again");
