@@ -300,6 +300,15 @@ test("every alert fires on series that should fire it, and only on those (promto
           { series: 'tollgate_overhead_seconds_bucket{instance="gw-a", le="+Inf"}', values: "0+60x20" },
           { series: 'tollgate_circuit_breaker_state{instance="gw-a", model="m", provider="p", target="t1"}', values: "0 1x12" },
           { series: 'tollgate_circuit_breaker_state{instance="gw-a", model="m", provider="p", target="t2"}', values: "0 2x12" },
+          // gw-a: provider p refuses the gateway's key from minute 2; q fails otherwise.
+          { series: 'tollgate_upstream_failures_total{instance="gw-a", provider="p", class="credentials_refused"}', values: "0 0 3+3x10" },
+          { series: 'tollgate_upstream_failures_total{instance="gw-a", provider="q", class="server_error"}', values: "0+5x12" },
+          // gw-a cannot write its state file from minute 2; gw-b can.
+          { series: 'tollgate_state_writable{instance="gw-a"}', values: "1 1 0x10" },
+          { series: 'tollgate_state_writable{instance="gw-b"}', values: "1x12" },
+          // gw-a lost 4 audit records at minute 3.
+          { series: 'tollgate_audit_records_lost_total{instance="gw-a"}', values: "0 0 0 4x10" },
+          { series: 'tollgate_audit_records_lost_total{instance="gw-b"}', values: "0x12" },
         ],
         alert_rule_test: [
           {
@@ -325,6 +334,30 @@ test("every alert fires on series that should fire it, and only on those (promto
               exp_annotations: {
                 summary: "tollgate gw-a: p99 gateway overhead is 9.95ms",
                 description: "The p99 of the time the gateway adds to each request has been above 5 ms for 10 minutes." } }],
+          },
+          {
+            eval_time: "4m",
+            alertname: "TollgateProviderCredentialsRefused",
+            exp_alerts: [{ exp_labels: { severity: "critical", instance: "gw-a", provider: "p" },
+              exp_annotations: {
+                summary: "tollgate gw-a: provider p refuses the gateway's credentials",
+                description: "The provider answered 401 or 403 to the gateway's own key. Check the provider's api_key in the gateway's config; clients get 502 upstream_credentials_refused meanwhile." } }],
+          },
+          {
+            eval_time: "4m",
+            alertname: "TollgateStateUnwritable",
+            exp_alerts: [{ exp_labels: { severity: "critical", instance: "gw-a" },
+              exp_annotations: {
+                summary: "tollgate gw-a cannot write its state file",
+                description: "Usage is held in memory (gw-a: see tollgate_state_unwritten_usage_rows and the log's state: line for the reason). Free the disk or fix the file's permissions." } }],
+          },
+          {
+            eval_time: "5m",
+            alertname: "TollgateAuditRecordsLost",
+            exp_alerts: [{ exp_labels: { severity: "critical", instance: "gw-a" },
+              exp_annotations: {
+                summary: "tollgate gw-a lost audit records",
+                description: "4 audit records could not be written in the last 10 minutes; the audit log holds a gap record for them." } }],
           },
           {
             eval_time: "5m",
