@@ -45,7 +45,18 @@ namespace {
 
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 64 * 1024;
+// The most a connection's read buffer holds. Beast takes body bytes as they arrive, so
+// past the head only a line still waiting for its end stays in it: a chunk's size line
+// with its extensions, or the trailer section. Without a bound, `41;` and hundreds of MB
+// of extension bytes were all held (a 384 MB one grew the process to 571 MB). Above the
+// head's limit, so that one still answers with its own error.
+constexpr std::size_t kReadBufferLimit = kHeaderLimit + 8 * 1024;
 constexpr std::size_t kFirstReadBytes = 2048;
+// After an error answer, how long and how much of what the client still sends is read
+// and thrown away (see linger()).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+constexpr std::size_t kLingerReadBytes = 16 * 1024;
 constexpr std::size_t kGzipMinBytes = 1024;  // smaller bodies are not worth compressing
 
 std::string new_request_id() {
@@ -329,24 +340,70 @@ core::ErrorKind error_for_read(const beast::error_code& ec) {
   return core::ErrorKind::invalid_request;
 }
 
+// What a malformed request is told: the parser's own reason when one of its checks
+// refused it, Beast's otherwise.
+std::string read_error_message(const beast::error_code& ec, const RequestParser& parser) {
+  std::string message = "malformed HTTP request: ";
+  if (!parser.refusal.empty()) {
+    message += parser.refusal;
+  } else if (ec == http::error::buffer_overflow) {
+    message += "a chunk size line or the trailer section is longer than " +
+               std::to_string(kReadBufferLimit) + " bytes";
+  } else {
+    message += ec.message();
+  }
+  return message;
+}
+
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_target).category() &&
          ec != http::error::end_of_stream && ec != http::error::partial_message;
 }
 
 // Answers a request that could not be read, when the client can still be told why.
+// Returns whether it answered.
 template <typename Stream>
-awaitable<void> answer_read_error(Stream& stream, const beast::error_code& ec,
-                                  const core::ServerConfig& server) {
+awaitable<bool> answer_read_error(Stream& stream, const beast::error_code& ec,
+                                  const RequestParser& parser, const core::ServerConfig& server) {
   if (ec == http::error::body_limit) {
     // From Content-Length, before a byte of the body is read, or while reading it.
     std::string message =
         "the request body is larger than " + std::to_string(server.max_body_bytes) + " bytes";
     co_await write_error(stream, core::ErrorKind::request_too_large, message);
-  } else if (is_parse_error(ec)) {
-    std::string message = "malformed HTTP request: " + ec.message();
-    co_await write_error(stream, error_for_read(ec), message);
+    co_return true;
   }
+  if (is_parse_error(ec)) {
+    co_await write_error(stream, error_for_read(ec), read_error_message(ec, parser));
+    co_return true;
+  }
+  co_return false;
+}
+
+// A lingering close, as nginx's: after an error answer the client may still be sending
+// (a body over the limit, an endless chunk extension). Closed now, the connection would
+// be reset while the client writes, and its kernel or library drops the answer it had
+// not read yet: Node's sockets lost every such 400. So the end of the answer is marked
+// (FIN on plain TCP) and what still arrives is read and thrown away, for at most
+// kLingerTime and kLingerBytes; it is never kept (the same few kilobytes are reused).
+template <typename Stream>
+awaitable<void> linger(Stream& stream, beast::flat_buffer& buffer, SessionEntry& entry) {
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    boost::system::error_code ignored;
+    stream.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  auto until = std::chrono::steady_clock::now() + kLingerTime;
+  entry.deadline.arm(kLingerTime);  // a client that neither sends nor closes
+  buffer.consume(buffer.size());
+  std::size_t thrown_away = 0;
+  // The time is checked here too: the sweep only cancels a read that waits, and a client
+  // that keeps sending never leaves one waiting.
+  while (thrown_away < kLingerBytes && std::chrono::steady_clock::now() < until) {
+    auto [ec, n] =
+        co_await stream.async_read_some(buffer.prepare(kLingerReadBytes), tuple_awaitable);
+    if (ec) break;
+    thrown_away += n;
+  }
+  entry.deadline.disarm();
 }
 
 // Reads one request into `parser`: head, the interim answer to Expect: 100-continue,
@@ -360,7 +417,9 @@ awaitable<bool> read_request(Stream& stream, beast::flat_buffer& buffer, Request
   parser.body_limit(server.max_body_bytes);
   auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, tuple_awaitable);
   if (hec) {
-    co_await answer_read_error(stream, hec, server);
+    if (co_await answer_read_error(stream, hec, parser, server)) {
+      co_await linger(stream, buffer, entry);
+    }
     co_return false;
   }
   if (core::iequals(parser.headers.get("expect"), "100-continue")) {
@@ -371,7 +430,9 @@ awaitable<bool> read_request(Stream& stream, beast::flat_buffer& buffer, Request
   entry.deadline.arm(server.idle_timeout);
   auto [bec, bn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
   if (bec) {
-    co_await answer_read_error(stream, bec, server);
+    if (co_await answer_read_error(stream, bec, parser, server)) {
+      co_await linger(stream, buffer, entry);
+    }
     co_return false;
   }
   co_return true;
@@ -382,7 +443,7 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
                       std::list<SessionEntry>::iterator entry, std::string peer) {
   const core::ServerConfig& server = worker.server_config();
   tcp::socket& tcp = beast::get_lowest_layer(stream);
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer(kReadBufferLimit);
   bool first = true;
   for (;;) {
     // Between requests the connection is idle and may be closed to drain.
