@@ -101,7 +101,8 @@ std::optional<core::Response> missing_field(const core::Exchange& exchange) {
 }
 
 // A client may compress its request body; the gateway must read it, so decode it once
-// here, bounded by max_body_bytes after decoding.
+// here, bounded by max_body_bytes after decoding: past it is a 413 like an uncompressed
+// body's (decoding stops there), a corrupt or truncated body a 400.
 std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
   std::string_view encoding = exchange.request_headers.get("content-encoding");
   if (encoding.empty()) return std::nullopt;
@@ -112,17 +113,19 @@ std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
                           "unsupported content-encoding; use gzip, deflate or br");
   }
   std::size_t limit = exchange.config->server.max_body_bytes;
-  auto decoded = core::decode_body(coding, exchange.body, limit + 1);
-  if (!decoded) {
-    return error_response(ErrorKind::invalid_request,
-                          "the request body could not be decoded, or is larger than " +
-                              std::to_string(limit) + " bytes decoded");
+  core::DecodedBody decoded = core::decode_body(coding, exchange.body, limit);
+  switch (decoded.outcome) {
+    case core::DecodedBody::Outcome::too_large:
+      return error_response(
+          ErrorKind::request_too_large,
+          "the decoded request body is larger than " + std::to_string(limit) + " bytes");
+    case core::DecodedBody::Outcome::corrupt:
+      return error_response(ErrorKind::invalid_request,
+                            "the compressed request body is corrupt or truncated");
+    case core::DecodedBody::Outcome::ok:
+      break;
   }
-  if (decoded->size() > limit) {
-    return error_response(ErrorKind::request_too_large, "the decoded request body is larger than " +
-                                                            std::to_string(limit) + " bytes");
-  }
-  exchange.body = std::move(*decoded);
+  exchange.body = std::move(decoded.body);
   exchange.request_headers.remove("content-encoding");
   return std::nullopt;
 }

@@ -366,12 +366,16 @@ class HttpUpstream final : public core::UpstreamTransport {
     out.body = std::move(parser.body);
     if (auto coding = core::parse_coding(out.headers.get("content-encoding"));
         coding != core::Coding::identity) {
-      auto decoded = core::decode_body(coding, out.body, kMaxWholeBody);
-      if (!decoded) {
+      core::DecodedBody decoded = core::decode_body(coding, out.body, kMaxWholeBody);
+      if (decoded.outcome == core::DecodedBody::Outcome::too_large) {
+        throw UpstreamError(FailureClass::server_error,
+                            "the answer of " + p.name + " is larger than 64 MiB decoded");
+      }
+      if (decoded.outcome != core::DecodedBody::Outcome::ok) {
         throw UpstreamError(FailureClass::server_error,
                             "the answer of " + p.name + " could not be decoded");
       }
-      out.body = std::move(*decoded);
+      out.body = std::move(decoded.body);
       out.headers.remove("content-encoding");
       out.headers.remove("content-length");
     }

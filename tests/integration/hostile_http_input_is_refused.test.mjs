@@ -7,6 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import net from "node:net";
+import zlib from "node:zlib";
 import { SLOW, basicConfig, curl, json, lastUpstreamRequest, rawConnect, startGateway, startMock, stopAll } from "./lib/harness.mjs";
 import { validate } from "./lib/openapi.mjs";
 
@@ -293,4 +294,42 @@ test("a provider's endless chunk extension fails the answer at once, without gro
     const grown = peakMemory() - before;
     assert.ok(grown < 16 * MiB, `${model}: the gateway grew by ${(grown / MiB).toFixed(1)} MiB`);
   }
+});
+
+// Sends `bytes` as a compressed request body (content-encoding `coding`).
+function postCompressed(coding, bytes) {
+  return curl([`${gw.base}/v1/chat/completions`, "-H", `content-encoding: ${coding}`, "-H", "content-type: application/json",
+    "--data-binary", "@-"], { input: bytes });
+}
+
+const compressors = { gzip: zlib.gzipSync, deflate: zlib.deflateSync, br: zlib.brotliCompressSync };
+
+test("a compressed body that decodes past max_body_bytes is 413, like an uncompressed one", async () => {
+  const body = (size) => JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "x".repeat(size) }] });
+  for (const [coding, compress] of Object.entries(compressors)) {
+    const over = await postCompressed(coding, compress(body(100 * 1024)));
+    assert.equal(over.status, 413, `${coding}: ${over.body}`);
+    const error = json(over.body);
+    validate("ErrorResponse", error);
+    assert.equal(error.error.code, "request_too_large");
+    const under = await postCompressed(coding, compress(body(60 * 1024)));
+    assert.equal(under.status, 200, `${coding}: ${under.body}`);
+  }
+  // Corrupt or cut short is still the client's malformed request.
+  const whole = zlib.gzipSync(body(1000));
+  for (const broken of [Buffer.from("not gzip"), whole.subarray(0, whole.length / 2)]) {
+    const r = await postCompressed("gzip", broken);
+    assert.equal(r.status, 400, r.body);
+    assert.equal(json(r.body).error.code, "invalid_request");
+  }
+});
+
+test("a zip bomb is refused without being inflated", async () => {
+  const bomb = zlib.gzipSync(Buffer.alloc(60 * MiB), { level: 9 });
+  assert.ok(bomb.length < 65536, `the bomb is ${bomb.length} bytes`);
+  const before = peakMemory();
+  const r = await postCompressed("gzip", bomb);
+  assert.equal(r.status, 413, r.body);
+  const grown = peakMemory() - before;
+  assert.ok(grown < 16 * MiB, `the gateway grew by ${(grown / MiB).toFixed(1)} MiB`);
 });
