@@ -120,15 +120,18 @@ class WriteDeadline {
 // through Beast's field list and serializer: that saved a third of the CPU per request
 // (loadtest/results/). Adds x-request-id and the exchange's response headers to every
 // answer; fields the framing owns are never copied from a provider's answer.
+// An HTTP/1.0 client knows no chunked framing (RFC 9112 §6.1 forbids sending it one): its
+// streams are close-delimited, the events as they are and the connection closed after.
 template <typename Stream>
 class ClientSink final : public core::ResponseSink {
  public:
   ClientSink(Stream& stream, SessionEntry& session, core::Exchange& exchange, bool keep_alive,
-             core::Duration write_timeout)
+             bool http10, core::Duration write_timeout)
       : stream_(stream),
         session_(session),
         exchange_(exchange),
         keep_alive_(keep_alive),
+        http10_(http10),
         write_timeout_(write_timeout) {}
 
   awaitable<void> send(core::Response& response) override {
@@ -152,6 +155,7 @@ class ClientSink final : public core::ResponseSink {
   }
 
   awaitable<void> begin_stream(int status, const core::Headers& headers) override {
+    if (http10_) keep_alive_ = false;  // the end of the connection ends the stream
     start_head(status);
     add_field("content-type", "text/event-stream; charset=utf-8");
     add_field("cache-control", "no-cache");
@@ -180,10 +184,11 @@ class ClientSink final : public core::ResponseSink {
       static constexpr std::string_view kEnd = "\n\n\r\n";  // the event's blank line, then CRLF
       std::array<char, 32> start{};
       std::size_t chunk_size = kPrefix.size() + data.size() + 2;  // up to the CRLF
-      std::size_t n = write_chunk_size_line(start.data(), chunk_size);
+      std::size_t n = http10_ ? 0 : write_chunk_size_line(start.data(), chunk_size);
       std::memcpy(start.data() + n, kPrefix.data(), kPrefix.size());
+      std::string_view end = http10_ ? kEnd.substr(0, 2) : kEnd;
       std::array<asio::const_buffer, 3> buffers{asio::buffer(start.data(), n + kPrefix.size()),
-                                                asio::buffer(data), asio::buffer(kEnd)};
+                                                asio::buffer(data), asio::buffer(end)};
       co_await asio::async_write(stream_, buffers, asio::use_awaitable);
       co_return;
     }
@@ -205,24 +210,34 @@ class ClientSink final : public core::ResponseSink {
       data.remove_prefix(eol + 1);
     }
     event += "\n\r\n";
-    // The size line goes right before the event, in the room left at the front.
-    char size_line[20];
-    std::size_t n = write_chunk_size_line(size_line, event.size() - 20 - 2);
-    std::size_t start = 20 - n;
-    event.replace(start, n, size_line, n);
-    co_await asio::async_write(stream_, asio::buffer(event.data() + start, event.size() - start),
+    std::size_t start = 20;
+    std::size_t end = event.size();
+    if (http10_) {
+      end -= 2;  // no chunk: the event alone
+    } else {
+      // The size line goes right before the event, in the room left at the front.
+      char size_line[20];
+      std::size_t n = write_chunk_size_line(size_line, event.size() - 20 - 2);
+      start = 20 - n;
+      event.replace(start, n, size_line, n);
+    }
+    co_await asio::async_write(stream_, asio::buffer(event.data() + start, end - start),
                                asio::use_awaitable);
   }
 
   awaitable<void> end_stream() override {
-    WriteDeadline armed(session_, write_timeout_);
-    static constexpr std::string_view kLastChunk = "0\r\n\r\n";
-    co_await asio::async_write(stream_, asio::buffer(kLastChunk), asio::use_awaitable);
+    if (!http10_) {
+      WriteDeadline armed(session_, write_timeout_);
+      static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+      co_await asio::async_write(stream_, asio::buffer(kLastChunk), asio::use_awaitable);
+    }
     finished_ = true;
   }
 
   bool committed() const override { return committed_; }
   bool finished() const { return finished_; }
+  // Whether the connection may take another request after this answer.
+  bool keeps_alive() const { return keep_alive_; }
 
   ClientSink(const ClientSink&) = delete;
   ClientSink& operator=(const ClientSink&) = delete;
@@ -263,7 +278,8 @@ class ClientSink final : public core::ResponseSink {
     }
   }
 
-  // With a length, a whole answer; without, a chunked stream.
+  // With a length, a whole answer; without, a stream: chunked, or for HTTP/1.0 delimited
+  // by the end of the connection.
   void finish_head(std::optional<std::size_t> content_length) {
     add_field("x-request-id", exchange_.request_id);
     for (const auto& field : exchange_.response_headers) add_field(field.name, field.value);
@@ -275,10 +291,17 @@ class ClientSink final : public core::ResponseSink {
     if (content_length) {
       head_ += "content-length: ";
       head_ += std::to_string(*content_length);
-    } else {
-      head_ += "transfer-encoding: chunked";
+      head_ += "\r\n";
+    } else if (!http10_) {
+      head_ += "transfer-encoding: chunked\r\n";
     }
-    head_ += keep_alive_ ? "\r\n\r\n" : "\r\nconnection: close\r\n\r\n";
+    // HTTP/1.0 keeps a connection only when the answer says so (RFC 9112 §9.3).
+    if (!keep_alive_) {
+      head_ += "connection: close\r\n";
+    } else if (http10_) {
+      head_ += "connection: keep-alive\r\n";
+    }
+    head_ += "\r\n";
   }
 
   void mark_committed(int status) {
@@ -291,6 +314,7 @@ class ClientSink final : public core::ResponseSink {
   SessionEntry& session_;
   core::Exchange& exchange_;
   bool keep_alive_;
+  bool http10_;
   core::Duration write_timeout_;
   bool committed_ = false;
   bool finished_ = false;
@@ -422,7 +446,8 @@ awaitable<bool> read_request(Stream& stream, beast::flat_buffer& buffer, Request
     }
     co_return false;
   }
-  if (core::iequals(parser.headers.get("expect"), "100-continue")) {
+  // HTTP/1.0 has no interim answers: its expectation is ignored (RFC 9110 §10.1.1).
+  if (parser.http_version >= 11 && core::iequals(parser.headers.get("expect"), "100-continue")) {
     http::response<http::empty_body> cont{http::status::continue_, 11};
     co_await http::async_write(stream, cont, tuple_awaitable);
   }
@@ -488,8 +513,9 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     exchange.body = std::move(parser.body);
 
     bool keep_alive = parser.keep_alive() && !worker.draining();
+    bool http10 = parser.http_version < 11;
     parser_slot.reset();
-    ClientSink<Stream> sink(stream, *entry, exchange, keep_alive, server.idle_timeout);
+    ClientSink<Stream> sink(stream, *entry, exchange, keep_alive, http10, server.idle_timeout);
     std::shared_ptr<ClientWatchState> watch;
     if (handler.watches_client(exchange)) {
       watch = std::make_shared<ClientWatchState>();
@@ -515,7 +541,7 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
           500, {}, core::error_body(core::ErrorKind::internal, "no answer was produced")};
       co_await sink.send(internal);
     }
-    if (!keep_alive || !sink.finished()) co_return;
+    if (!sink.keeps_alive() || !sink.finished()) co_return;
     first = false;
   }
 }

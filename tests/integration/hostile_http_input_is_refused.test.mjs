@@ -8,21 +8,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import zlib from "node:zlib";
-import { SLOW, basicConfig, curl, json, lastUpstreamRequest, rawConnect, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import {
+  SLOW, basicConfig, curl, json, lastUpstreamRequest, parseAnswer, rawConnect, startGateway, startMock, stopAll, within,
+} from "./lib/harness.mjs";
 import { validate } from "./lib/openapi.mjs";
 
 const MiB = 1024 * 1024;
-
-// `promise`, or `otherwise` after `ms`; the timer does not outlive the wait.
-async function within(promise, ms, otherwise = null) {
-  let timer;
-  const late = new Promise((resolve) => (timer = setTimeout(() => resolve(otherwise), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // A provider that misbehaves on purpose; what it sends depends on the model the gateway
 // names in the body (each is a target of its own model below).
@@ -136,17 +127,6 @@ async function exchangeRaw(bytes, waitMs = 5000 * SLOW) {
 
 function answersIn(text) {
   return text.split(/(?=HTTP\/1\.[01] \d\d\d )/).filter((part) => part.length > 0);
-}
-
-function parseAnswer(text) {
-  const split = text.indexOf("\r\n\r\n");
-  const lines = text.slice(0, split).split("\r\n");
-  const headers = {};
-  for (const line of lines.slice(1)) {
-    const i = line.indexOf(":");
-    headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-  }
-  return { status: Number(lines[0].split(" ")[1]), headers, body: text.slice(split + 4) };
 }
 
 // The answer a refused request gets: one 400 in OpenAI's shape, then the connection closes.
