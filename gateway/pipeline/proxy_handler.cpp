@@ -4,6 +4,7 @@
 
 #include "gateway/core/content_coding.h"
 #include "gateway/core/errors.h"
+#include "gateway/pipeline/request_path.h"
 #include "gateway/pipeline/stage_sink.h"
 
 namespace tollgate::gateway::pipeline {
@@ -133,6 +134,11 @@ std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
 // Path, method, body and required fields: everything decided before any stage runs.
 // Returns the answer when the request stops here.
 std::optional<core::Response> first_checks(core::Exchange& exchange) {
+  // From here on, path and target are what a provider's server would make of them: what
+  // is matched below is what is forwarded (`/v1/x/../../internal/admin` is /internal/admin,
+  // an unknown path, never a passthrough to the provider with the gateway's key).
+  std::string_view bad_path = normalize_request_target(exchange.target, exchange.path);
+  if (!bad_path.empty()) return error_response(ErrorKind::invalid_request, bad_path);
   auto match = match_path(exchange.method, exchange.path);
   if (!match) {
     return error_response(ErrorKind::not_found,

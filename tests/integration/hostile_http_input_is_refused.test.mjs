@@ -313,3 +313,29 @@ test("a zip bomb is refused without being inflated", async () => {
   const grown = peakMemory() - before;
   assert.ok(grown < 16 * MiB, `the gateway grew by ${(grown / MiB).toFixed(1)} MiB`);
 });
+
+test("a passthrough path that leaves /v1/, or that servers could read differently, never reaches the provider", async () => {
+  await sentinel();
+  const paths = [
+    "/v1/x/../../internal/admin", "/v1/%2e%2e/internal/admin", "/v1/%2E%2E/%2e%2e/internal",
+    "/v1/x/.%2e/.%2E/internal/admin", "/v1/x/..%2f..%2finternal/admin", "/v1/x%2F..%2F..%2Finternal",
+    "/v1/..\\internal", "/v1/x%5c..%5cinternal", "/v1/x%00/y", "/v1/x/..;/..;/internal/admin",
+    "/v1/%252e%252e/internal", "/v1/x/..//..//internal", "/v1/../../internal",
+  ];
+  for (const path of paths) {
+    const { text } = await exchangeRaw(request({ path, fields: "connection: close\r\n", body: JSON.stringify({ model: "gpt-test" }) }));
+    const answer = parseAnswer(text);
+    assert.ok(answer.status === 400 || answer.status === 404, `${path} → ${text.slice(0, 300)}`);
+    validate("ErrorResponse", json(answer.body));
+  }
+  await assertProviderSawNothing("a path outside /v1/");
+});
+
+test("dot-segments inside /v1/ are resolved, and the provider gets the resolved path", async () => {
+  const { text } = await exchangeRaw(request({ path: "/v1/x/%2e%2e/./responses?trace=1", fields: "connection: close\r\n",
+    body: JSON.stringify({ model: "gpt-test", input: "hi" }) }));
+  assert.equal(parseAnswer(text).status, 200, text);
+  assert.equal((await lastUpstreamRequest(mock)).target, "/v1/responses?trace=1");
+  const chat = await exchangeRaw(request({ path: "/v1/./chat/completions", fields: "connection: close\r\n" }));
+  validate("CreateChatCompletionResponse", json(parseAnswer(chat.text).body));
+});
