@@ -405,8 +405,9 @@ awaitable<bool> answer_read_error(Stream& stream, const beast::error_code& ec,
 
 // A lingering close, as nginx's: after an error answer the client may still be sending
 // (a body over the limit, an endless chunk extension). Closed now, the connection would
-// be reset while the client writes, and its kernel or library drops the answer it had
-// not read yet: Node's sockets lost every such 400. So the end of the answer is marked
+// be reset while the client writes, and a client that meets the reset on a write drops
+// the answer it had not read yet (without this, a Node client sending an endless chunk
+// extension missed its 400 in one run of three). So the end of the answer is marked
 // (FIN on plain TCP) and what still arrives is read and thrown away, for at most
 // kLingerTime and kLingerBytes; it is never kept (the same few kilobytes are reused).
 template <typename Stream>
