@@ -4,6 +4,8 @@
 #include <brotli/decode.h>
 #include <zlib.h>
 
+#include <algorithm>
+
 #include "gateway/core/headers.h"
 
 namespace tollgate::core {
@@ -20,54 +22,90 @@ Coding parse_coding(std::string_view value) {
 
 namespace {
 
-std::optional<std::string> inflate_body(std::string_view body, std::size_t max_bytes, int window) {
+using Outcome = DecodedBody::Outcome;
+
+constexpr std::size_t kDecodeStepBytes = 16384;
+
+DecodedBody failed(Outcome outcome) {
+  return DecodedBody{outcome, {}};
+}
+
+// Room for the next step's output: never past max_bytes + 1 in all, the one byte that
+// tells "too large" from "exactly at the limit".
+std::size_t next_step(const std::string& out, std::size_t max_bytes) {
+  return std::min(kDecodeStepBytes, max_bytes + 1 - out.size());
+}
+
+DecodedBody inflate_body(std::string_view body, std::size_t max_bytes, int window) {
   z_stream zs{};
-  if (inflateInit2(&zs, window) != Z_OK) return std::nullopt;
+  if (inflateInit2(&zs, window) != Z_OK) return failed(Outcome::corrupt);
   std::string out;
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
   zs.avail_in = static_cast<uInt>(body.size());
-  char buffer[16384];
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
+  char buffer[kDecodeStepBytes];
+  Outcome outcome = Outcome::ok;
+  for (;;) {
+    std::size_t room = next_step(out, max_bytes);
     zs.next_out = reinterpret_cast<Bytef*>(buffer);
-    zs.avail_out = sizeof buffer;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) break;
-    out.append(buffer, sizeof buffer - zs.avail_out);
-    if (out.size() > max_bytes) break;
-    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) break;  // truncated input
+    zs.avail_out = static_cast<uInt>(room);
+    int rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      outcome = Outcome::corrupt;  // bad data, or Z_BUF_ERROR: the input ended too soon
+      break;
+    }
+    out.append(buffer, room - zs.avail_out);
+    if (out.size() > max_bytes) {
+      outcome = Outcome::too_large;
+      break;
+    }
+    if (rc == Z_STREAM_END) break;
+    if (zs.avail_in == 0 && zs.avail_out != 0) {
+      outcome = Outcome::corrupt;  // truncated: no input left, and the stream not ended
+      break;
+    }
   }
   inflateEnd(&zs);
-  if (rc != Z_STREAM_END || out.size() > max_bytes) return std::nullopt;
-  return out;
+  if (outcome != Outcome::ok) return failed(outcome);
+  return DecodedBody{Outcome::ok, std::move(out)};
 }
 
-std::optional<std::string> brotli_body(std::string_view body, std::size_t max_bytes) {
+DecodedBody brotli_body(std::string_view body, std::size_t max_bytes) {
   BrotliDecoderState* state = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
-  if (state == nullptr) return std::nullopt;
+  if (state == nullptr) return failed(Outcome::corrupt);
   std::string out;
   auto next_in = reinterpret_cast<const uint8_t*>(body.data());
   std::size_t avail_in = body.size();
-  BrotliDecoderResult rc = BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT;
-  uint8_t buffer[16384];
-  while (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT && out.size() <= max_bytes) {
+  uint8_t buffer[kDecodeStepBytes];
+  Outcome outcome = Outcome::ok;
+  for (;;) {
+    std::size_t room = next_step(out, max_bytes);
     uint8_t* next_out = buffer;
-    std::size_t avail_out = sizeof buffer;
-    rc = BrotliDecoderDecompressStream(state, &avail_in, &next_in, &avail_out, &next_out, nullptr);
-    out.append(reinterpret_cast<char*>(buffer), sizeof buffer - avail_out);
+    std::size_t avail_out = room;
+    BrotliDecoderResult rc =
+        BrotliDecoderDecompressStream(state, &avail_in, &next_in, &avail_out, &next_out, nullptr);
+    out.append(reinterpret_cast<char*>(buffer), room - avail_out);
+    if (out.size() > max_bytes) {
+      outcome = Outcome::too_large;
+      break;
+    }
+    if (rc == BROTLI_DECODER_RESULT_SUCCESS) break;
+    if (rc != BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT) {
+      outcome = Outcome::corrupt;  // an error, or more input needed: truncated
+      break;
+    }
   }
   BrotliDecoderDestroyInstance(state);
-  if (rc != BROTLI_DECODER_RESULT_SUCCESS || out.size() > max_bytes) return std::nullopt;
-  return out;
+  if (outcome != Outcome::ok) return failed(outcome);
+  return DecodedBody{Outcome::ok, std::move(out)};
 }
 
 }  // namespace
 
-std::optional<std::string> decode_body(Coding coding, std::string_view body,
-                                       std::size_t max_bytes) {
+DecodedBody decode_body(Coding coding, std::string_view body, std::size_t max_bytes) {
   switch (coding) {
     case Coding::identity:
-      return std::string(body);
+      if (body.size() > max_bytes) return failed(Outcome::too_large);
+      return DecodedBody{Outcome::ok, std::string(body)};
     case Coding::gzip:
       return inflate_body(body, max_bytes, 15 + 16);
     case Coding::deflate:
@@ -75,9 +113,9 @@ std::optional<std::string> decode_body(Coding coding, std::string_view body,
     case Coding::br:
       return brotli_body(body, max_bytes);
     case Coding::unsupported:
-      return std::nullopt;
+      return failed(Outcome::corrupt);
   }
-  return std::nullopt;
+  return failed(Outcome::corrupt);
 }
 
 std::string gzip_body(std::string_view body) {

@@ -4,6 +4,7 @@
 
 #include "gateway/core/content_coding.h"
 #include "gateway/core/errors.h"
+#include "gateway/pipeline/request_path.h"
 #include "gateway/pipeline/stage_sink.h"
 
 namespace tollgate::gateway::pipeline {
@@ -103,7 +104,8 @@ std::optional<core::Response> missing_field(const core::Exchange& exchange) {
 }
 
 // A client may compress its request body; the gateway must read it, so decode it once
-// here, bounded by max_body_bytes after decoding.
+// here, bounded by max_body_bytes after decoding: past it is a 413 like an uncompressed
+// body's (decoding stops there), a corrupt or truncated body a 400.
 std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
   std::string_view encoding = exchange.request_headers.get("content-encoding");
   if (encoding.empty()) return std::nullopt;
@@ -114,17 +116,19 @@ std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
                           "unsupported content-encoding; use gzip, deflate or br");
   }
   std::size_t limit = exchange.config->server.max_body_bytes;
-  auto decoded = core::decode_body(coding, exchange.body, limit + 1);
-  if (!decoded) {
-    return error_response(ErrorKind::invalid_request,
-                          "the request body could not be decoded, or is larger than " +
-                              std::to_string(limit) + " bytes decoded");
+  core::DecodedBody decoded = core::decode_body(coding, exchange.body, limit);
+  switch (decoded.outcome) {
+    case core::DecodedBody::Outcome::too_large:
+      return error_response(
+          ErrorKind::request_too_large,
+          "the decoded request body is larger than " + std::to_string(limit) + " bytes");
+    case core::DecodedBody::Outcome::corrupt:
+      return error_response(ErrorKind::invalid_request,
+                            "the compressed request body is corrupt or truncated");
+    case core::DecodedBody::Outcome::ok:
+      break;
   }
-  if (decoded->size() > limit) {
-    return error_response(ErrorKind::request_too_large, "the decoded request body is larger than " +
-                                                            std::to_string(limit) + " bytes");
-  }
-  exchange.body = std::move(*decoded);
+  exchange.body = std::move(decoded.body);
   exchange.request_headers.remove("content-encoding");
   return std::nullopt;
 }
@@ -132,6 +136,11 @@ std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
 // Path, method, body and required fields: everything decided before any stage runs.
 // Returns the answer when the request stops here.
 std::optional<core::Response> first_checks(core::Exchange& exchange) {
+  // From here on, path and target are what a provider's server would make of them: what
+  // is matched below is what is forwarded (`/v1/x/../../internal/admin` is /internal/admin,
+  // an unknown path, never a passthrough to the provider with the gateway's key).
+  std::string_view bad_path = normalize_request_target(exchange.target, exchange.path);
+  if (!bad_path.empty()) return error_response(ErrorKind::invalid_request, bad_path);
   auto match = match_path(exchange.method, exchange.path);
   if (!match) {
     return error_response(ErrorKind::not_found,

@@ -45,7 +45,18 @@ namespace {
 
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 64 * 1024;
+// The most a connection's read buffer holds. Beast takes body bytes as they arrive, so
+// past the head only a line still waiting for its end stays in it: a chunk's size line
+// with its extensions, or the trailer section. Without a bound, `41;` and hundreds of MB
+// of extension bytes were all held (a 384 MB one grew the process to 571 MB). Above the
+// head's limit, so that one still answers with its own error.
+constexpr std::size_t kReadBufferLimit = kHeaderLimit + 8 * 1024;
 constexpr std::size_t kFirstReadBytes = 2048;
+// After an error answer, how long and how much of what the client still sends is read
+// and thrown away (see linger()).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+constexpr std::size_t kLingerReadBytes = 16 * 1024;
 constexpr std::size_t kGzipMinBytes = 1024;  // smaller bodies are not worth compressing
 
 std::string new_request_id() {
@@ -109,15 +120,18 @@ class WriteDeadline {
 // through Beast's field list and serializer: that saved a third of the CPU per request
 // (loadtest/results/). Adds x-request-id and the exchange's response headers to every
 // answer; fields the framing owns are never copied from a provider's answer.
+// An HTTP/1.0 client knows no chunked framing (RFC 9112 §6.1 forbids sending it one): its
+// streams are close-delimited, the events as they are and the connection closed after.
 template <typename Stream>
 class ClientSink final : public core::ResponseSink {
  public:
   ClientSink(Stream& stream, SessionEntry& session, core::Exchange& exchange, bool keep_alive,
-             core::Duration write_timeout)
+             bool http10, core::Duration write_timeout)
       : stream_(stream),
         session_(session),
         exchange_(exchange),
         keep_alive_(keep_alive),
+        http10_(http10),
         write_timeout_(write_timeout) {}
 
   awaitable<void> send(core::Response& response) override {
@@ -141,6 +155,7 @@ class ClientSink final : public core::ResponseSink {
   }
 
   awaitable<void> begin_stream(int status, const core::Headers& headers) override {
+    if (http10_) keep_alive_ = false;  // the end of the connection ends the stream
     start_head(status);
     add_field("content-type", "text/event-stream; charset=utf-8");
     add_field("cache-control", "no-cache");
@@ -169,10 +184,11 @@ class ClientSink final : public core::ResponseSink {
       static constexpr std::string_view kEnd = "\n\n\r\n";  // the event's blank line, then CRLF
       std::array<char, 32> start{};
       std::size_t chunk_size = kPrefix.size() + data.size() + 2;  // up to the CRLF
-      std::size_t n = write_chunk_size_line(start.data(), chunk_size);
+      std::size_t n = http10_ ? 0 : write_chunk_size_line(start.data(), chunk_size);
       std::memcpy(start.data() + n, kPrefix.data(), kPrefix.size());
+      std::string_view end = http10_ ? kEnd.substr(0, 2) : kEnd;
       std::array<asio::const_buffer, 3> buffers{asio::buffer(start.data(), n + kPrefix.size()),
-                                                asio::buffer(data), asio::buffer(kEnd)};
+                                                asio::buffer(data), asio::buffer(end)};
       co_await asio::async_write(stream_, buffers, asio::use_awaitable);
       co_return;
     }
@@ -194,24 +210,34 @@ class ClientSink final : public core::ResponseSink {
       data.remove_prefix(eol + 1);
     }
     event += "\n\r\n";
-    // The size line goes right before the event, in the room left at the front.
-    char size_line[20];
-    std::size_t n = write_chunk_size_line(size_line, event.size() - 20 - 2);
-    std::size_t start = 20 - n;
-    event.replace(start, n, size_line, n);
-    co_await asio::async_write(stream_, asio::buffer(event.data() + start, event.size() - start),
+    std::size_t start = 20;
+    std::size_t end = event.size();
+    if (http10_) {
+      end -= 2;  // no chunk: the event alone
+    } else {
+      // The size line goes right before the event, in the room left at the front.
+      char size_line[20];
+      std::size_t n = write_chunk_size_line(size_line, event.size() - 20 - 2);
+      start = 20 - n;
+      event.replace(start, n, size_line, n);
+    }
+    co_await asio::async_write(stream_, asio::buffer(event.data() + start, end - start),
                                asio::use_awaitable);
   }
 
   awaitable<void> end_stream() override {
-    WriteDeadline armed(session_, write_timeout_);
-    static constexpr std::string_view kLastChunk = "0\r\n\r\n";
-    co_await asio::async_write(stream_, asio::buffer(kLastChunk), asio::use_awaitable);
+    if (!http10_) {
+      WriteDeadline armed(session_, write_timeout_);
+      static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+      co_await asio::async_write(stream_, asio::buffer(kLastChunk), asio::use_awaitable);
+    }
     finished_ = true;
   }
 
   bool committed() const override { return committed_; }
   bool finished() const { return finished_; }
+  // Whether the connection may take another request after this answer.
+  bool keeps_alive() const { return keep_alive_; }
 
   ClientSink(const ClientSink&) = delete;
   ClientSink& operator=(const ClientSink&) = delete;
@@ -252,7 +278,8 @@ class ClientSink final : public core::ResponseSink {
     }
   }
 
-  // With a length, a whole answer; without, a chunked stream.
+  // With a length, a whole answer; without, a stream: chunked, or for HTTP/1.0 delimited
+  // by the end of the connection.
   void finish_head(std::optional<std::size_t> content_length) {
     add_field("x-request-id", exchange_.request_id);
     for (const auto& field : exchange_.response_headers) add_field(field.name, field.value);
@@ -264,10 +291,17 @@ class ClientSink final : public core::ResponseSink {
     if (content_length) {
       head_ += "content-length: ";
       head_ += std::to_string(*content_length);
-    } else {
-      head_ += "transfer-encoding: chunked";
+      head_ += "\r\n";
+    } else if (!http10_) {
+      head_ += "transfer-encoding: chunked\r\n";
     }
-    head_ += keep_alive_ ? "\r\n\r\n" : "\r\nconnection: close\r\n\r\n";
+    // HTTP/1.0 keeps a connection only when the answer says so (RFC 9112 §9.3).
+    if (!keep_alive_) {
+      head_ += "connection: close\r\n";
+    } else if (http10_) {
+      head_ += "connection: keep-alive\r\n";
+    }
+    head_ += "\r\n";
   }
 
   void mark_committed(int status) {
@@ -280,6 +314,7 @@ class ClientSink final : public core::ResponseSink {
   SessionEntry& session_;
   core::Exchange& exchange_;
   bool keep_alive_;
+  bool http10_;
   core::Duration write_timeout_;
   bool committed_ = false;
   bool finished_ = false;
@@ -329,24 +364,71 @@ core::ErrorKind error_for_read(const beast::error_code& ec) {
   return core::ErrorKind::invalid_request;
 }
 
+// What a malformed request is told: the parser's own reason when one of its checks
+// refused it, Beast's otherwise.
+std::string read_error_message(const beast::error_code& ec, const RequestParser& parser) {
+  std::string message = "malformed HTTP request: ";
+  if (!parser.refusal.empty()) {
+    message += parser.refusal;
+  } else if (ec == http::error::buffer_overflow) {
+    message += "a chunk size line or the trailer section is longer than " +
+               std::to_string(kReadBufferLimit) + " bytes";
+  } else {
+    message += ec.message();
+  }
+  return message;
+}
+
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_target).category() &&
          ec != http::error::end_of_stream && ec != http::error::partial_message;
 }
 
 // Answers a request that could not be read, when the client can still be told why.
+// Returns whether it answered.
 template <typename Stream>
-awaitable<void> answer_read_error(Stream& stream, const beast::error_code& ec,
-                                  const core::ServerConfig& server) {
+awaitable<bool> answer_read_error(Stream& stream, const beast::error_code& ec,
+                                  const RequestParser& parser, const core::ServerConfig& server) {
   if (ec == http::error::body_limit) {
     // From Content-Length, before a byte of the body is read, or while reading it.
     std::string message =
         "the request body is larger than " + std::to_string(server.max_body_bytes) + " bytes";
     co_await write_error(stream, core::ErrorKind::request_too_large, message);
-  } else if (is_parse_error(ec)) {
-    std::string message = "malformed HTTP request: " + ec.message();
-    co_await write_error(stream, error_for_read(ec), message);
+    co_return true;
   }
+  if (is_parse_error(ec)) {
+    co_await write_error(stream, error_for_read(ec), read_error_message(ec, parser));
+    co_return true;
+  }
+  co_return false;
+}
+
+// A lingering close, as nginx's: after an error answer the client may still be sending
+// (a body over the limit, an endless chunk extension). Closed now, the connection would
+// be reset while the client writes, and a client that meets the reset on a write drops
+// the answer it had not read yet (without this, a Node client sending an endless chunk
+// extension missed its 400 in one run of three). So the end of the answer is marked
+// (FIN on plain TCP) and what still arrives is read and thrown away, for at most
+// kLingerTime and kLingerBytes; it is never kept (the same few kilobytes are reused).
+template <typename Stream>
+awaitable<void> linger(Stream& stream, beast::flat_buffer& buffer, SessionEntry& entry) {
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    boost::system::error_code ignored;
+    stream.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  auto until = std::chrono::steady_clock::now() + kLingerTime;
+  entry.deadline.arm(kLingerTime);  // a client that neither sends nor closes
+  buffer.consume(buffer.size());
+  std::size_t thrown_away = 0;
+  // The time is checked here too: the sweep only cancels a read that waits, and a client
+  // that keeps sending never leaves one waiting.
+  while (thrown_away < kLingerBytes && std::chrono::steady_clock::now() < until) {
+    auto [ec, n] =
+        co_await stream.async_read_some(buffer.prepare(kLingerReadBytes), tuple_awaitable);
+    if (ec) break;
+    thrown_away += n;
+  }
+  entry.deadline.disarm();
 }
 
 // Reads one request into `parser`: head, the interim answer to Expect: 100-continue,
@@ -360,10 +442,13 @@ awaitable<bool> read_request(Stream& stream, beast::flat_buffer& buffer, Request
   parser.body_limit(server.max_body_bytes);
   auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, tuple_awaitable);
   if (hec) {
-    co_await answer_read_error(stream, hec, server);
+    if (co_await answer_read_error(stream, hec, parser, server)) {
+      co_await linger(stream, buffer, entry);
+    }
     co_return false;
   }
-  if (core::iequals(parser.headers.get("expect"), "100-continue")) {
+  // HTTP/1.0 has no interim answers: its expectation is ignored (RFC 9110 §10.1.1).
+  if (parser.http_version >= 11 && core::iequals(parser.headers.get("expect"), "100-continue")) {
     http::response<http::empty_body> cont{http::status::continue_, 11};
     co_await http::async_write(stream, cont, tuple_awaitable);
   }
@@ -371,7 +456,9 @@ awaitable<bool> read_request(Stream& stream, beast::flat_buffer& buffer, Request
   entry.deadline.arm(server.idle_timeout);
   auto [bec, bn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
   if (bec) {
-    co_await answer_read_error(stream, bec, server);
+    if (co_await answer_read_error(stream, bec, parser, server)) {
+      co_await linger(stream, buffer, entry);
+    }
     co_return false;
   }
   co_return true;
@@ -382,7 +469,7 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
                       std::list<SessionEntry>::iterator entry, std::string peer) {
   const core::ServerConfig& server = worker.server_config();
   tcp::socket& tcp = beast::get_lowest_layer(stream);
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer(kReadBufferLimit);
   bool first = true;
   for (;;) {
     // Between requests the connection is idle and may be closed to drain.
@@ -427,8 +514,9 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     exchange.body = std::move(parser.body);
 
     bool keep_alive = parser.keep_alive() && !worker.draining();
+    bool http10 = parser.http_version < 11;
     parser_slot.reset();
-    ClientSink<Stream> sink(stream, *entry, exchange, keep_alive, server.idle_timeout);
+    ClientSink<Stream> sink(stream, *entry, exchange, keep_alive, http10, server.idle_timeout);
     std::shared_ptr<ClientWatchState> watch;
     if (handler.watches_client(exchange)) {
       watch = std::make_shared<ClientWatchState>();
@@ -454,7 +542,7 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
           500, {}, core::error_body(core::ErrorKind::internal, "no answer was produced")};
       co_await sink.send(internal);
     }
-    if (!keep_alive || !sink.finished()) co_return;
+    if (!sink.keeps_alive() || !sink.finished()) co_return;
     first = false;
   }
 }

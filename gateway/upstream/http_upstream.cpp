@@ -53,6 +53,12 @@ constexpr std::size_t kReadBufferBytes = 2048;
 // A streamed answer's head is a few hundred bytes, and a burst of streams all wait for
 // their first byte at once: they start with less.
 constexpr std::size_t kStreamHeadBufferBytes = 768;
+constexpr std::size_t kHeaderLimit = 64 * 1024;
+// The most a connection's read buffer holds: the head, or past it a line still waiting
+// for its end (a chunk's size line and extensions, the trailer section); body bytes are
+// taken as they arrive. A provider sending an endless chunk extension fails the answer
+// here instead of growing the gateway without bound.
+constexpr std::size_t kReadBufferLimit = kHeaderLimit + 8 * 1024;
 
 // Every open connection, idle or busy, is on its transport's list (the hook unlinks it
 // when it is destroyed), so the deadline sweep can reach it.
@@ -64,7 +70,7 @@ struct Connection {
   // On the heap: 440 bytes that a plain connection (held by every open stream) would
   // carry for nothing.
   std::unique_ptr<ssl::stream<tcp::socket>> tls;
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer{kReadBufferLimit};
   std::chrono::steady_clock::time_point idle_since;
   // Covers connect and handshake, then a request's write and read up to the whole answer
   // (for streams: the wait for each next piece). Set by the sweep when it closed the
@@ -88,12 +94,14 @@ using ConnectionList = boost::intrusive::list<
 // since the provider never saw (or never answered) the request.
 struct StaleConnection {};
 
+// `refusal`: why the answer's framing was refused (ResponseParser::refusal), if it was.
 UpstreamError translate(const Connection& conn, const beast::error_code& ec,
-                        std::string_view during) {
+                        std::string_view during, std::string_view refusal = {}) {
   if (conn.timed_out) {
     return UpstreamError(FailureClass::timeout, std::string(during) + ": timed out");
   }
-  return UpstreamError(FailureClass::connect_error, std::string(during) + ": " + ec.message());
+  std::string why = refusal.empty() ? ec.message() : std::string(refusal);
+  return UpstreamError(FailureClass::connect_error, std::string(during) + ": " + why);
 }
 
 // Fields the transport writes itself: never copied from the request's list.
@@ -318,12 +326,12 @@ class HttpUpstream final : public core::UpstreamTransport {
     if (conn.buffer.capacity() < room) conn.buffer.reserve(room);
     auto parser_slot = std::make_unique<ResponseParser>();
     auto& parser = *parser_slot;
-    parser.header_limit(64 * 1024);
+    parser.header_limit(kHeaderLimit);
     parser.body_limit(kMaxWholeBody);  // Beast checks a content-length against it at once
     auto [hec, hn] = co_await http::async_read_header(stream, conn.buffer, parser, tuple_awaitable);
     if (hec) {
       if (reused && !parser.got_some() && !conn.timed_out) throw StaleConnection{};
-      throw translate(conn, hec, "reading the answer of " + p.name);
+      throw translate(conn, hec, "reading the answer of " + p.name, parser.refusal);
     }
     // An answer has begun: the request is never sent again, so it can go (a stream holds
     // this for minutes).
@@ -345,7 +353,7 @@ class HttpUpstream final : public core::UpstreamTransport {
       while (!parser.is_done()) {
         conn.deadline.arm(timeout);  // for streams: the longest wait between events
         auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, parser, tuple_awaitable);
-        if (ec) throw translate(conn, ec, "reading the stream of " + p.name);
+        if (ec) throw translate(conn, ec, "reading the stream of " + p.name, parser.refusal);
         if (parser.body.empty()) continue;
         co_await receiver->on_data(parser.body);
         parser.body.clear();
@@ -354,16 +362,20 @@ class HttpUpstream final : public core::UpstreamTransport {
     }
 
     auto [bec, bn] = co_await http::async_read(stream, conn.buffer, parser, tuple_awaitable);
-    if (bec) throw translate(conn, bec, "reading the body of " + p.name);
+    if (bec) throw translate(conn, bec, "reading the body of " + p.name, parser.refusal);
     out.body = std::move(parser.body);
     if (auto coding = core::parse_coding(out.headers.get("content-encoding"));
         coding != core::Coding::identity) {
-      auto decoded = core::decode_body(coding, out.body, kMaxWholeBody);
-      if (!decoded) {
+      core::DecodedBody decoded = core::decode_body(coding, out.body, kMaxWholeBody);
+      if (decoded.outcome == core::DecodedBody::Outcome::too_large) {
+        throw UpstreamError(FailureClass::server_error,
+                            "the answer of " + p.name + " is larger than 64 MiB decoded");
+      }
+      if (decoded.outcome != core::DecodedBody::Outcome::ok) {
         throw UpstreamError(FailureClass::server_error,
                             "the answer of " + p.name + " could not be decoded");
       }
-      out.body = std::move(*decoded);
+      out.body = std::move(decoded.body);
       out.headers.remove("content-encoding");
       out.headers.remove("content-length");
     }

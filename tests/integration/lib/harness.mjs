@@ -35,6 +35,30 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+// `promise`, or `otherwise` after `ms`; unlike racing sleep(), the timer does not outlive
+// the wait (a pending timer keeps a test file running until it fires).
+export async function within(promise, ms, otherwise = null) {
+  let timer;
+  const late = new Promise((resolve) => (timer = setTimeout(() => resolve(otherwise), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Splits one raw HTTP answer: {status, headers (lower-case names), body (the rest)}.
+export function parseAnswer(text) {
+  const end = text.indexOf("\r\n\r\n");
+  const lines = text.slice(0, end).split("\r\n");
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const i = line.indexOf(":");
+    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return { status: Number((lines[0] ?? "").split(" ")[1] ?? 0), headers, body: text.slice(end + 4) };
+}
+
 async function waitFor(check, what, timeoutMs = 10000 * SLOW) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
