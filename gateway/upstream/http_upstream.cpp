@@ -101,7 +101,15 @@ UpstreamError translate(const Connection& conn, const beast::error_code& ec,
     return UpstreamError(FailureClass::timeout, std::string(during) + ": timed out");
   }
   std::string why = refusal.empty() ? ec.message() : std::string(refusal);
-  return UpstreamError(FailureClass::connect_error, std::string(during) + ": " + why);
+  // An answer whose HTTP could not be read (bad framing, a head or chunk line past the
+  // bounds) is the provider answering garbage: a server error, as a 5xx would be. A
+  // refused connection, a reset or an early end of stream stays a connect error.
+  bool garbage =
+      !refusal.empty() ||
+      (ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category() &&
+       ec != beast::http::error::end_of_stream && ec != beast::http::error::partial_message);
+  return UpstreamError(garbage ? FailureClass::server_error : FailureClass::connect_error,
+                       std::string(during) + ": " + why);
 }
 
 // Fields the transport writes itself: never copied from the request's list.

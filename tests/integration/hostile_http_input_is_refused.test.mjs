@@ -253,6 +253,10 @@ test("a provider answer with Transfer-Encoding beside Content-Length is a 502, n
   const r = await curl([`${gw.base}/v1/chat/completions`, "-d", JSON.stringify({ model: "te-and-length", messages: [] })]);
   assert.equal(r.status, 502, r.body);
   validate("ErrorResponse", json(r.body));
+  // The provider answered garbage: a server error, not a connection that failed.
+  const metrics = await curl([`http://127.0.0.1:${gw.adminPort}/metrics`]);
+  assert.match(metrics.body, /tollgate_upstream_failures_total\{[^}]*class="server_error"[^}]*\} [1-9]/);
+  assert.doesNotMatch(metrics.body, /tollgate_upstream_failures_total\{[^}]*class="connect_error"/);
 });
 
 test("a provider's endless chunk extension fails the answer at once, without growing the gateway", async () => {
