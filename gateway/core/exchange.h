@@ -26,7 +26,12 @@ enum class Operation { chat_completions, completions, embeddings, models, passth
 struct Usage {
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
-  bool reported = false;  // true when the provider said so (not our estimate)
+  bool reported = false;   // true when the provider said so (not our estimate)
+  bool estimated = false;  // some figure is the gateway's estimate (see complete_usage)
+  // Parts of the two counts, when the provider details them (OpenAI's *_tokens_details):
+  // prompt tokens read from its cache, completion tokens spent reasoning.
+  std::int64_t cached_tokens = 0;
+  std::int64_t reasoning_tokens = 0;
   std::int64_t total() const { return prompt_tokens + completion_tokens; }
 };
 

@@ -1,5 +1,8 @@
 // Reads OpenAI's `usage` object out of a response body or a stream chunk, so quotas
-// count what the provider really billed.
+// count what the provider really billed: Chat Completions and Completions
+// (prompt_tokens, completion_tokens) and the Responses API (input_tokens, output_tokens;
+// in a stream, under `response` of the response.completed, response.incomplete and
+// response.failed events).
 #pragma once
 
 #include <string_view>
