@@ -168,12 +168,10 @@ void LimitsStage::on_complete(core::Exchange& exchange) {
   if (state == nullptr || !state->admitted) return;
   Settlement settlement;
   settlement.admitted_by_fallback = state->by_fallback;
-  if (exchange.usage.reported) {
-    settlement.usage = exchange.usage;
-  } else if (exchange.status >= 200 && exchange.status < 300) {
-    // The provider did not say: count the prompt as estimated, so a quota still moves.
-    settlement.usage.prompt_tokens = core::estimate_prompt_tokens(exchange.json);
-  }
+  // What the provider did not say is estimated (the prompt, a completion cut short), the
+  // same figures the audit and access lines show.
+  core::complete_usage(exchange);
+  settlement.usage = exchange.usage;
   std::string_view served = exchange.target_model != nullptr
                                 ? std::string_view(exchange.target_model->model)
                                 : std::string_view();

@@ -74,10 +74,6 @@ async function auditAfter(dir, count) {
   assert.fail(`the audit log never reached ${count} lines: ${lines.length}`);
 }
 
-function accessLines(gw) {
-  return gw.proc.stdout.split("\n").filter((l) => l.includes('"type":"access"')).map((l) => JSON.parse(l));
-}
-
 test("a Responses API stream from the Vercel AI SDK is billed its real output tokens", async () => {
   const mock = await startMock();
   const dir = tempDir();
@@ -104,6 +100,7 @@ test("a Responses API stream from the Vercel AI SDK is billed its real output to
   assert.equal(line.stream, true);
   assert.equal(line.completion_tokens, 350);
   assert.equal(line.usage_reported, true);
+  assert.equal(line.usage_estimated, false);
 
   // A whole (not streamed) Responses answer: usage.input_tokens/output_tokens.
   const whole = await generateText({
@@ -133,3 +130,116 @@ test("response.incomplete and response.failed streams are billed from their usag
   const row = await ledgerAfter(gw, 2);
   assert.equal(row.completion_tokens, billed, JSON.stringify(row));
 });
+
+// The gateway's providers for every dialect, all answered by the one mock.
+function dialectConfig(mock, dir) {
+  const root = `http://127.0.0.1:${mock.port}`;
+  return config({
+    mockUrl: mock.url,
+    dir,
+    extra: "",
+  }).replace("models:\n", `  - {name: claude, kind: anthropic, base_url: "${root}", api_key: sk-ant-provider-secret, timeout: 5s}
+  - {name: gemini, kind: gemini, base_url: "${root}", api_key: g-provider-secret, timeout: 5s}
+models:
+  - name: claude
+    targets: [{provider: claude, model: claude-mock-1}]
+  - name: gem
+    targets: [{provider: gemini, model: gemini-2.5-flash}]
+`);
+}
+
+// The answer text a client read from an SSE body, in bytes (chat chunks' content, or a
+// Responses stream's output_text deltas).
+function relayedTextBytes(body) {
+  let bytes = 0;
+  for (const line of body.split("\n")) {
+    if (!line.startsWith("data: {")) continue;
+    const event = JSON.parse(line.slice(6));
+    for (const choice of event.choices ?? []) bytes += Buffer.byteLength(choice.delta?.content ?? "");
+    if (typeof event.type === "string" && event.type.endsWith(".delta")) bytes += Buffer.byteLength(event.delta);
+  }
+  return bytes;
+}
+
+const streams = [
+  ["OpenAI chat", "/v1/chat/completions", { model: "gpt-test", messages: [{ role: "user", content: "tell me" }], stream: true, stream_options: { include_usage: true } }],
+  ["OpenAI responses", "/v1/responses", { model: "gpt-test", input: "tell me", stream: true }],
+  ["Anthropic", "/v1/chat/completions", { model: "claude", messages: [{ role: "user", content: "tell me" }], stream: true, stream_options: { include_usage: true } }],
+  ["Gemini", "/v1/chat/completions", { model: "gem", messages: [{ role: "user", content: "tell me" }], stream: true, stream_options: { include_usage: true } }],
+];
+
+// Each next request's own share of the ledger's completion tokens, and its audit line.
+function meter(gw, dir) {
+  let requests = 0;
+  let billed = 0;
+  return async () => {
+    requests++;
+    const row = await ledgerAfter(gw, requests);
+    const completion = row.completion_tokens - billed;
+    billed = row.completion_tokens;
+    const line = (await auditAfter(dir, requests)).at(-1);
+    return { row, completion, line };
+  };
+}
+
+test("a stream the provider cuts is billed the completion it relayed, estimated, in every dialect", async () => {
+  const mock = await startMock();
+  const dir = tempDir();
+  const gw = await startGateway(dialectConfig(mock, dir));
+  const next = meter(gw, dir);
+  for (const [dialect, path, body] of streams) {
+    const r = await curl([
+      `${gw.base}${path}`, "-H", `authorization: Bearer ${KEY}`,
+      "-H", "x-mock-completion-tokens: 400", "-H", "x-mock-chunks: 20", "-H", "x-mock-drop-after-chunks: 10",
+      "-d", JSON.stringify(body),
+    ]);
+    assert.equal(r.status, 200, `${dialect}: ${r.body}`);
+    const relayed = relayedTextBytes(r.body);
+    assert.ok(relayed > 200, `${dialect}: some of the answer came: ${relayed} bytes`);
+    const { row, completion, line } = await next();
+    // Four bytes a token, from what reached the client (nothing else was relayed).
+    assert.equal(completion, Math.ceil(relayed / 4), `${dialect}: ${JSON.stringify(row)}`);
+    assert.equal(line.completion_tokens, completion, dialect);
+    assert.equal(line.usage_estimated, true, dialect);
+  }
+});
+
+// Sends a streamed request on a raw socket and hangs up once `events` events arrived.
+async function hangUpAfter(gw, path, body, events, headers = []) {
+  const c = await rawConnect(gw.port);
+  const payload = JSON.stringify(body);
+  c.socket.write(`POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${KEY}\r\ncontent-type: application/json\r\n` +
+    headers.map((h) => `${h}\r\n`).join("") + `content-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
+  for (let i = 0; i < 200 && (c.received().match(/\ndata: \{/g) ?? []).length < events; i++) await sleep(10);
+  const received = c.received();
+  c.socket.destroy();
+  return received;
+}
+
+test("a client that hangs up mid-stream is billed what was relayed, and the audit line and ledger agree", async () => {
+  const mock = await startMock();
+  const dir = tempDir();
+  const gw = await startGateway(dialectConfig(mock, dir));
+  const next = meter(gw, dir);
+  let requests = 0;
+  for (const [dialect, path, body] of streams) {
+    const received = await hangUpAfter(gw, path, body, 8, [
+      "x-mock-completion-tokens: 400", "x-mock-chunks: 40", "x-mock-chunk-delay-ms: 100",
+    ]);
+    const seen = relayedTextBytes(received.replace(/\r\n[0-9a-f]+\r\n/g, "\n"));
+    assert.ok(seen > 0, `${dialect}: the client read part of the answer`);
+    requests++;
+    const { completion, line } = await next();
+    // At least what the client read; at most a few more events the gateway relayed as it
+    // went (the upstream request is cancelled at once): never the whole 400-word answer.
+    assert.ok(completion >= Math.ceil(seen / 4) && completion < 400, `${dialect}: ${completion} tokens for ${seen} bytes read`);
+    assert.equal(line.usage_estimated, true, dialect);
+    assert.equal(line.completion_tokens, completion, dialect);
+  }
+  // The ledger holds what the audit lines say, request for request.
+  const lines = await auditAfter(dir, requests);
+  const row = await ledger(gw);
+  assert.equal(row.prompt_tokens, lines.reduce((sum, l) => sum + l.prompt_tokens, 0));
+  assert.equal(row.completion_tokens, lines.reduce((sum, l) => sum + l.completion_tokens, 0));
+});
+

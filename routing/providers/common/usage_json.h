@@ -20,4 +20,10 @@ struct ChunkFacts {
 // Fills `usage` when `json` (a whole body or one chunk's data) has a usage object.
 ChunkFacts read_usage(std::string_view json, core::Usage& usage);
 
+// Bytes of answer text in `json`, an answer in OpenAI's shapes as clients get it: a chat
+// chunk's or message's content, reasoning, refusal and tool call names and arguments, a
+// completion's text, a Responses API `*.delta` event's delta. What the completion is
+// estimated from when usage never comes; 0 for anything else (malformed included).
+std::int64_t answer_text_bytes(std::string_view json);
+
 }  // namespace tollgate::routing::providers
