@@ -134,12 +134,16 @@ std::string access_fields(const core::Exchange& exchange) {
   o["method"] = exchange.method;
   o["path"] = exchange.path;
   o["status"] = exchange.status;
+  // As in the audit line: what the client asked for, and what served it (null when the
+  // request was refused before routing, a 429 from the limits stage).
+  o["model_requested"] = exchange.json.model ? json::value(*exchange.json.model) : nullptr;
   o["model"] = exchange.model != nullptr ? json::value(exchange.model->name) : nullptr;
   o["provider"] = exchange.provider != nullptr ? json::value(exchange.provider->name) : nullptr;
   o["key_id"] = exchange.principal ? json::value(exchange.principal->key_id) : nullptr;
   o["attempts"] = exchange.attempts;
   o["prompt_tokens"] = exchange.usage.prompt_tokens;
   o["completion_tokens"] = exchange.usage.completion_tokens;
+  o["usage_estimated"] = exchange.usage.estimated;
   auto end = exchange.finished != core::Exchange::Clock::time_point{}
                  ? exchange.finished
                  : core::Exchange::Clock::now();

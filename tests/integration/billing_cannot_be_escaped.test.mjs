@@ -74,6 +74,10 @@ async function auditAfter(dir, count) {
   assert.fail(`the audit log never reached ${count} lines: ${lines.length}`);
 }
 
+function accessLines(gw) {
+  return gw.proc.stdout.split("\n").filter((l) => l.includes('"type":"access"')).map((l) => JSON.parse(l));
+}
+
 test("a Responses API stream from the Vercel AI SDK is billed its real output tokens", async () => {
   const mock = await startMock();
   const dir = tempDir();
@@ -216,7 +220,7 @@ async function hangUpAfter(gw, path, body, events, headers = []) {
   return received;
 }
 
-test("a client that hangs up mid-stream is billed what was relayed, and the audit line and ledger agree", async () => {
+test("a client that hangs up mid-stream is billed what was relayed, and audit, access log and ledger agree", async () => {
   const mock = await startMock();
   const dir = tempDir();
   const gw = await startGateway(dialectConfig(mock, dir));
@@ -235,6 +239,11 @@ test("a client that hangs up mid-stream is billed what was relayed, and the audi
     assert.ok(completion >= Math.ceil(seen / 4) && completion < 400, `${dialect}: ${completion} tokens for ${seen} bytes read`);
     assert.equal(line.usage_estimated, true, dialect);
     assert.equal(line.completion_tokens, completion, dialect);
+    const access = accessLines(gw).at(-1);
+    assert.equal(access.request_id, line.request_id);
+    assert.equal(access.completion_tokens, completion, dialect);
+    assert.equal(access.prompt_tokens, line.prompt_tokens, dialect);
+    assert.equal(access.usage_estimated, true, dialect);
   }
   // The ledger holds what the audit lines say, request for request.
   const lines = await auditAfter(dir, requests);
@@ -243,3 +252,37 @@ test("a client that hangs up mid-stream is billed what was relayed, and the audi
   assert.equal(row.completion_tokens, lines.reduce((sum, l) => sum + l.completion_tokens, 0));
 });
 
+test("an answer without usage is billed its estimate, and the audit and access lines show that same estimate", async () => {
+  const mock = await startMock();
+  const dir = tempDir();
+  const gw = await startGateway(config({ mockUrl: mock.url, dir, limits: "{rpm: 1}" }));
+  // The mock echoes endpoints it does not model, with no usage in the answer.
+  const input = "x".repeat(400);
+  let r = await curl([`${gw.base}/v1/moderations`, "-H", `authorization: Bearer ${KEY}`, "-d", JSON.stringify({ model: "gpt-test", input })]);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(json(r.body).object, "echo");
+  const row = await ledgerAfter(gw, 1);
+  assert.equal(row.prompt_tokens, 100, "four bytes a token");
+  const [line] = await auditAfter(dir, 1);
+  assert.equal(line.prompt_tokens, row.prompt_tokens);
+  assert.equal(line.completion_tokens, row.completion_tokens);
+  assert.equal(line.usage_reported, false);
+  assert.equal(line.usage_estimated, true);
+  let access = accessLines(gw).at(-1);
+  assert.equal(access.prompt_tokens, row.prompt_tokens);
+  assert.equal(access.usage_estimated, true);
+
+  // Refused by the limits stage, before routing: the access line still names the model asked for.
+  r = await curl([`${gw.base}/v1/chat/completions`, "-H", `authorization: Bearer ${KEY}`,
+    "-d", JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] })]);
+  assert.equal(r.status, 429);
+  const refused = (await auditAfter(dir, 2))[1];
+  access = accessLines(gw).at(-1);
+  assert.equal(access.request_id, refused.request_id);
+  assert.equal(access.model_requested, "gpt-test");
+  assert.equal(refused.model_requested, "gpt-test");
+  assert.equal(access.model, null, "nothing served it");
+  assert.equal(access.prompt_tokens, 0, "nothing charged");
+  assert.equal(refused.prompt_tokens, 0);
+  assert.equal((await ledger(gw)).requests, 1, "a refused request is not in the ledger");
+});
