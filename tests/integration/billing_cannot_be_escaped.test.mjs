@@ -286,3 +286,88 @@ test("an answer without usage is billed its estimate, and the audit and access l
   assert.equal(refused.prompt_tokens, 0);
   assert.equal((await ledger(gw)).requests, 1, "a refused request is not in the ledger");
 });
+
+// `count` requests at once, each held 300 ms by the mock so that all are in flight together.
+function concurrently(gws, count, { maxTokens, completion, requestId }) {
+  return Promise.all(Array.from({ length: count }, (_, i) => {
+    const body = { model: "gpt-test", messages: [{ role: "user", content: "hello there" }] };
+    if (maxTokens !== undefined) body.max_tokens = maxTokens;
+    const args = [`${gws[i % gws.length].base}/v1/chat/completions`, "-H", `authorization: Bearer ${KEY}`,
+      "-H", "x-mock-latency-ms: 300", "-H", `x-mock-completion-tokens: ${completion}`];
+    if (requestId) args.push("-H", `x-request-id: ${requestId}`);
+    args.push("-d", JSON.stringify(body));
+    return curl(args);
+  }));
+}
+
+function assertQuotaRefusals(results) {
+  const refused = results.filter((r) => r.status === 429);
+  assert.ok(refused.length > 0, "some were refused");
+  for (const r of refused) assert.equal(json(r.body).error.code, "insufficient_quota", r.body);
+  assert.ok(results.every((r) => r.status === 200 || r.status === 429), results.map((r) => r.status).join(","));
+  return results.filter((r) => r.status === 200).length;
+}
+
+// In process, and in Redis shared by two replicas (requests spread over both).
+const stores = [
+  ["in process", async () => [""]],
+  ["in Redis, two replicas", async () => {
+    const redis = await startRedis();
+    const prefix = `billing-${Math.random().toString(16).slice(2)}`;
+    return [`  redis: ${redis.url}\n  key_prefix: "${prefix}:"\n`, `  redis: ${redis.url}\n  key_prefix: "${prefix}:"\n`];
+  }],
+];
+
+async function gateways(mock, states, limits, extra = "") {
+  const dir = tempDir();
+  const gws = [];
+  for (const state of states) gws.push(await startGateway(config({ mockUrl: mock.url, dir: tempDir(), limits, state, extra })));
+  return { gws, dir };
+}
+
+for (const [store, states] of stores) {
+  test(`20 requests at once cannot spend past a $0.05 budget (${store})`, async () => {
+    const mock = await startMock();
+    // $0.001 a token: a request of about 3 prompt and 10 completion tokens costs ~$0.013.
+    const { gws } = await gateways(mock, await states(), "{budget_usd_per_month: 0.05}",
+      "pricing:\n  mock-model-1: {input: 1000, output: 1000}\n");
+    const served = assertQuotaRefusals(await concurrently(gws, 20, { maxTokens: 10, completion: 10 }));
+    const row = await ledgerAfter(gws[0], served);
+    assert.ok(row.cost_usd <= 0.05, `spent $${row.cost_usd} of $0.05 with ${served} served`);
+    assert.ok(served >= 3, `the budget was used, not refused outright: ${served}`);
+    // Every reservation was given back: what is left still serves a small request.
+    const left = 0.05 - row.cost_usd;
+    const r = await curl([`${gws[0].base}/v1/chat/completions`, "-H", `authorization: Bearer ${KEY}`, "-H", "x-mock-completion-tokens: 1",
+      "-d", JSON.stringify({ model: "gpt-test", max_tokens: Math.floor(left / 0.001) - 4, messages: [{ role: "user", content: "hi" }] })]);
+    assert.equal(r.status, 200, `$${left} left: ${r.body}`);
+  });
+
+  test(`10 requests at once cannot pass tokens_per_day, with or without max_tokens (${store})`, async () => {
+    const mock = await startMock();
+    const { gws } = await gateways(mock, await states(), "{tokens_per_day: 1500}");
+    // With max_tokens (and an answer that keeps to it) the quota holds exactly.
+    let served = assertQuotaRefusals(await concurrently(gws, 10, { maxTokens: 300, completion: 300 }));
+    let row = await ledgerAfter(gws[0], served);
+    assert.ok(row.total_tokens <= 1500, `${row.total_tokens} tokens with ${served} served`);
+    assert.ok(served >= 3, `${served} served`);
+
+    // Without max_tokens each reserves limits.default_completion_tokens (1024 by default):
+    // a fresh day's worth of 1500 admits one answer of 1000 at a time.
+    const next = await gateways(mock, await states(), "{tokens_per_day: 1500}");
+    served = assertQuotaRefusals(await concurrently(next.gws, 10, { completion: 1000 }));
+    row = await ledgerAfter(next.gws[0], served);
+    assert.equal(served, 1);
+    assert.ok(row.total_tokens <= 1500, `${row.total_tokens} tokens`);
+  });
+}
+
+test("a client repeating one x-request-id gets no more requests in flight than max_parallel (Redis)", async () => {
+  const mock = await startMock();
+  const [state] = await stores[1][1]();
+  const { gws } = await gateways(mock, [state, state], "{max_parallel: 2}");
+  const results = await concurrently(gws, 8, { completion: 5, requestId: "same-id-every-time" });
+  assert.equal(results.filter((r) => r.status === 200).length, 2, results.map((r) => r.status).join(","));
+  // The slots are free again afterwards.
+  const again = await concurrently(gws, 2, { completion: 5, requestId: "same-id-every-time" });
+  assert.deepEqual(again.map((r) => r.status), [200, 200]);
+});
