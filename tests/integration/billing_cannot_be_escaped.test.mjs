@@ -5,6 +5,7 @@
 // (in process and in a real redis-server).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createOpenAI } from "@ai-sdk/openai";
@@ -370,4 +371,33 @@ test("a client repeating one x-request-id gets no more requests in flight than m
   // The slots are free again afterwards.
   const again = await concurrently(gws, 2, { completion: 5, requestId: "same-id-every-time" });
   assert.deepEqual(again.map((r) => r.status), [200, 200]);
+});
+
+test("what a dead replica reserved in Redis is given back once its lease has passed", async () => {
+  const mock = await startMock();
+  const redis = await startRedis();
+  const prefix = "dead-replica";
+  const state = `  redis: ${redis.url}\n  key_prefix: "${prefix}:"\n`;
+  const { gws } = await gateways(mock, [state], "{tokens_per_day: 1500}");
+  const cli = (...args) => {
+    const r = spawnSync("redis-cli", ["-p", String(redis.port), ...args], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const ask = () => curl([`${gws[0].base}/v1/chat/completions`, "-H", `authorization: Bearer ${KEY}`, "-H", "x-mock-completion-tokens: 5",
+    "-d", JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] })]);
+  // A replica that died holding 1,400 tokens of the quota, its lease still running.
+  const nowUs = Number(cli("TIME").split("\n")[0]) * 1e6;
+  cli("ZADD", `${prefix}:par:key:app`, String(nowUs + 60e6), "dead-1");
+  cli("HSET", `${prefix}:resv:key:app`, "dead-1", "1400 0", "tokens", "1400", "cost", "0");
+  let r = await ask();
+  assert.equal(r.status, 429, "a live reservation counts");
+  assert.equal(json(r.body).error.code, "insufficient_quota");
+  // Its lease ends: the next admission gives the 1,400 tokens back.
+  cli("ZADD", `${prefix}:par:key:app`, String(nowUs - 1e6), "dead-1");
+  r = await ask();
+  assert.equal(r.status, 200, r.body);
+  await ledgerAfter(gws[0], 1);
+  assert.equal(cli("HGET", `${prefix}:resv:key:app`, "tokens"), "0");
+  assert.equal(cli("HEXISTS", `${prefix}:resv:key:app`, "dead-1"), "0");
 });
