@@ -130,14 +130,14 @@ inline std::int64_t estimate_completion_tokens(std::int64_t text_bytes) {
 
 // Fills in, once an answer is over, what its provider did not report, so that every
 // consumer (the ledger, the audit and access lines, metrics) bills the same figures.
-// A request that got no answer (a refusal, a failure before any byte) stays as it is.
-// Otherwise a prompt without reported usage is the prompt estimate, and the completion is
-// at least the estimate from what was relayed when the provider never said, or when a
-// stream was cut (the client hung up, the provider failed mid-stream): usage that came
-// before the cut (Anthropic's message_start) counts only what was known then. Marks
-// `usage.estimated` when a figure was raised. Safe to call more than once.
+// A request no provider answered (a refusal, the gateway's own answer such as the model
+// list, a failure before any byte) stays as it is. Otherwise a prompt without reported usage is the
+// prompt estimate, and the completion is at least the estimate from what was relayed when the
+// provider never said, or when a stream was cut (the client hung up, the provider failed
+// mid-stream): usage that came before the cut (Anthropic's message_start) counts only what was
+// known then. Marks `usage.estimated` when a figure was raised. Safe to call more than once.
 inline void complete_usage(Exchange& exchange) {
-  if (exchange.status < 200 || exchange.status > 299) return;
+  if (exchange.attempts == 0 || exchange.status < 200 || exchange.status > 299) return;
   Usage& usage = exchange.usage;
   if (!usage.reported) {
     usage.prompt_tokens = estimate_prompt_tokens(exchange.json);

@@ -129,6 +129,7 @@ core::Exchange answered(std::int64_t text_bytes, bool streamed, bool ended) {
   core::Exchange exchange;
   exchange.json.prompt_chars = 40;  // 10 tokens
   exchange.status = 200;
+  exchange.attempts = 1;
   exchange.streamed = streamed;
   exchange.stream_ended = ended;
   exchange.answer_text_bytes = text_bytes;
@@ -175,11 +176,20 @@ TEST_CASE("usage the provider never gave is estimated, and only then") {
     REQUIRE(exchange.usage.completion_tokens == 30);
     REQUIRE_FALSE(exchange.usage.estimated);
   }
-  SECTION("no answer, nothing estimated") {
+  SECTION("no answer from a provider, nothing estimated") {
     core::Exchange refused = answered(0, false, false);
     refused.status = 429;
+    refused.attempts = 0;
     core::complete_usage(refused);
     REQUIRE(refused.usage.total() == 0);
     REQUIRE_FALSE(refused.usage.estimated);
+    core::Exchange own = answered(100, false, false);  // the model list, a cache hit
+    own.attempts = 0;
+    core::complete_usage(own);
+    REQUIRE(own.usage.total() == 0);
+    core::Exchange failed = answered(0, false, false);
+    failed.status = 502;
+    core::complete_usage(failed);
+    REQUIRE(failed.usage.total() == 0);
   }
 }
