@@ -91,7 +91,10 @@ std::string audit_record(const core::Exchange& exchange, bool include_bodies,
   o["stream"] = exchange.streamed;
   o["prompt_tokens"] = exchange.usage.prompt_tokens;
   o["completion_tokens"] = exchange.usage.completion_tokens;
+  o["cached_tokens"] = exchange.usage.cached_tokens;
+  o["reasoning_tokens"] = exchange.usage.reasoning_tokens;
   o["usage_reported"] = exchange.usage.reported;
+  o["usage_estimated"] = exchange.usage.estimated;
   o["cost_usd"] = static_cast<double>(exchange.cost_nusd) / 1e9;
   o["cache"] = "none";
   json::array decisions;
@@ -131,12 +134,16 @@ std::string access_fields(const core::Exchange& exchange) {
   o["method"] = exchange.method;
   o["path"] = exchange.path;
   o["status"] = exchange.status;
+  // As in the audit line: what the client asked for, and what served it (null when the
+  // request was refused before routing, a 429 from the limits stage).
+  o["model_requested"] = exchange.json.model ? json::value(*exchange.json.model) : nullptr;
   o["model"] = exchange.model != nullptr ? json::value(exchange.model->name) : nullptr;
   o["provider"] = exchange.provider != nullptr ? json::value(exchange.provider->name) : nullptr;
   o["key_id"] = exchange.principal ? json::value(exchange.principal->key_id) : nullptr;
   o["attempts"] = exchange.attempts;
   o["prompt_tokens"] = exchange.usage.prompt_tokens;
   o["completion_tokens"] = exchange.usage.completion_tokens;
+  o["usage_estimated"] = exchange.usage.estimated;
   auto end = exchange.finished != core::Exchange::Clock::time_point{}
                  ? exchange.finished
                  : core::Exchange::Clock::now();
@@ -169,6 +176,8 @@ void ObserveStage::on_chunk(core::Exchange& exchange, core::Chunk& chunk) {
 void ObserveStage::on_complete(core::Exchange& exchange) {
   exchange.finished = core::Exchange::Clock::now();
   start_trace(exchange);  // requests refused before the stages ran still get ids
+  // The figures the ledger was charged (the limits stage completes them the same way).
+  core::complete_usage(exchange);
   metrics_.record(exchange);
   if (audit_ != nullptr) {
     auto* answer = exchange.find_stage_state<AnswerCopy>(this);

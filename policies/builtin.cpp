@@ -31,7 +31,7 @@ void BuiltinPolicies::flush() {
 }
 
 std::vector<std::string> BuiltinPolicies::config_sections() {
-  return {"keys", "users", "teams", "state"};
+  return {"keys", "users", "teams", "limits", "state"};
 }
 
 }  // namespace tollgate::policies

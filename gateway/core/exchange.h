@@ -3,6 +3,7 @@
 // holds the request as received, what the gateway decided about it, and what happened.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -26,7 +27,12 @@ enum class Operation { chat_completions, completions, embeddings, models, passth
 struct Usage {
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
-  bool reported = false;  // true when the provider said so (not our estimate)
+  bool reported = false;   // true when the provider said so (not our estimate)
+  bool estimated = false;  // some figure is the gateway's estimate (see complete_usage)
+  // Parts of the two counts, when the provider details them (OpenAI's *_tokens_details):
+  // prompt tokens read from its cache, completion tokens spent reasoning.
+  std::int64_t cached_tokens = 0;
+  std::int64_t reasoning_tokens = 0;
   std::int64_t total() const { return prompt_tokens + completion_tokens; }
 };
 
@@ -83,6 +89,12 @@ struct Exchange {
   FailureClass failure = FailureClass::none;
   std::string failure_detail;  // for logs; never a secret
   bool streamed = false;
+  // What the client was sent of the answer's text (content, tool arguments, reasoning),
+  // in bytes, counted where answers pass the stages (gateway/pipeline/stage_sink.cpp),
+  // and whether a stream reached its end: the completion is estimated from them when
+  // the provider's usage never came (see complete_usage).
+  std::int64_t answer_text_bytes = 0;
+  bool stream_ended = false;
   Clock::time_point started = Clock::now();
   Clock::time_point first_byte{};
   Clock::time_point finished{};
@@ -109,5 +121,38 @@ struct Exchange {
  private:
   std::vector<std::pair<const void*, std::unique_ptr<StageState>>> stage_states_;
 };
+
+// Completion tokens guessed from the answer's text, as the prompt's are (request_json.h):
+// about four bytes a token.
+inline std::int64_t estimate_completion_tokens(std::int64_t text_bytes) {
+  return (std::max<std::int64_t>(0, text_bytes) + 3) / 4;
+}
+
+// Fills in, once an answer is over, what its provider did not report, so that every
+// consumer (the ledger, the audit and access lines, metrics) bills the same figures.
+// A request no provider answered (a refusal, the gateway's own answer such as the model
+// list, a failure before any byte) stays as it is. Otherwise a prompt without reported usage is the
+// prompt estimate, and the completion is at least the estimate from what was relayed when the
+// provider never said, or when a stream was cut (the client hung up, the provider failed
+// mid-stream): usage that came before the cut (Anthropic's message_start) counts only what was
+// known then. Marks `usage.estimated` when a figure was raised. Safe to call more than once.
+inline void complete_usage(Exchange& exchange) {
+  if (exchange.attempts == 0 || exchange.status < 200 || exchange.status > 299) return;
+  Usage& usage = exchange.usage;
+  if (!usage.reported) {
+    usage.prompt_tokens = estimate_prompt_tokens(exchange.json);
+    usage.estimated = true;
+  }
+  // A filtered completion (Azure) still ends its stream whole, usage included.
+  bool failed =
+      exchange.failure != FailureClass::none && exchange.failure != FailureClass::content_filter;
+  bool cut = exchange.streamed && (!exchange.stream_ended || failed);
+  if (usage.reported && !cut) return;
+  std::int64_t relayed = estimate_completion_tokens(exchange.answer_text_bytes);
+  if (relayed > usage.completion_tokens) {
+    usage.completion_tokens = relayed;
+    usage.estimated = true;
+  }
+}
 
 }  // namespace tollgate::core

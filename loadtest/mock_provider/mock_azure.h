@@ -31,6 +31,8 @@ struct DialectReply {
   bool stream = false;
   std::vector<std::string> events;  // each written as "data: <event><separator>"
   std::string separator = "\n\n";
+  // When not empty, one per event: written first as "event: <name>\n" (OpenAI's Responses).
+  std::vector<std::string> event_names;
 };
 
 // Azure's addressing: true for /openai/deployments/... paths.
@@ -90,7 +92,13 @@ boost::asio::awaitable<bool> write_dialect_reply(
       timer.expires_after(std::chrono::milliseconds(s.chunk_delay_ms));
       co_await timer.async_wait(tuple_awaitable);
     }
-    event = "data: ";
+    event.clear();
+    if (i < reply.event_names.size()) {
+      event += "event: ";
+      event += reply.event_names[i];
+      event += "\n";
+    }
+    event += "data: ";
     event += reply.events[i];
     event += reply.separator;
     auto framed = http::make_chunk(asio::buffer(event));

@@ -28,6 +28,7 @@
 #include "loadtest/mock_provider/mock_bodies.h"
 #include "loadtest/mock_provider/mock_gemini.h"
 #include "loadtest/mock_provider/mock_request.h"
+#include "loadtest/mock_provider/mock_responses.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -227,6 +228,7 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
     std::string body = error_body(400);
     co_return co_await write_whole(stream, req, http::status::bad_request, body, s, facts);
   }
+  if (is_responses_path(path)) co_return co_await answer_responses(stream, req, facts, s);
   bool chat = path == "/v1/chat/completions";
   if (chat || path == "/v1/completions") {
     if (facts.stream) co_return co_await write_stream(stream, req, s, facts, chat);

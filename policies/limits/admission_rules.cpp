@@ -29,6 +29,10 @@ std::int64_t ns_to_ms_up(std::int64_t ns) {
 
 }  // namespace
 
+std::int64_t budget_in_nusd(double usd) {
+  return static_cast<std::int64_t>(std::llround(usd * 1e9));
+}
+
 std::int64_t ms_until_next_period(bool month) {
   using namespace std::chrono;
   auto now = system_clock::now();
@@ -66,8 +70,9 @@ void roll_periods(ScopeCounters& counters, const std::string& day, const std::st
 }
 
 std::optional<Admission> check_scope(const Scope& scope, const ScopeCounters& counters,
-                                     std::int64_t estimate, std::int64_t now_ns) {
+                                     const AdmitRequest& request, std::int64_t now_ns) {
   const core::LimitSet& l = scope.limits;
+  std::int64_t estimate = request.token_estimate;
   if (l.rpm) {
     std::int64_t tat = counters.rpm_tat_ns;
     GcraResult r = gcra_admit(tat, per_minute(*l.rpm), now_ns, 1);
@@ -91,26 +96,30 @@ std::optional<Admission> check_scope(const Scope& scope, const ScopeCounters& co
     }
   }
   if (l.budget_usd_per_month) {
-    auto budget_nusd = static_cast<std::int64_t>(std::llround(*l.budget_usd_per_month * 1e9));
-    if (counters.month_total.cost_nusd >= budget_nusd) {
-      return limited(scope, LimitKind::budget, ms_until_next_period(true));
+    std::int64_t budget_nusd = budget_in_nusd(*l.budget_usd_per_month);
+    std::int64_t spent = counters.month_total.cost_nusd;
+    std::int64_t cost = request.cost_estimate_nusd;
+    if (spent >= budget_nusd || spent + counters.reserved_cost_nusd + cost > budget_nusd) {
+      return limited(scope, LimitKind::budget, ms_until_next_period(true), cost > budget_nusd);
     }
   }
   return std::nullopt;
 }
 
-void apply_admission(const Scope& scope, ScopeCounters& counters, std::int64_t estimate,
+void apply_admission(const Scope& scope, ScopeCounters& counters, const AdmitRequest& request,
                      std::int64_t now_ns) {
   const core::LimitSet& l = scope.limits;
   if (l.rpm) gcra_admit(counters.rpm_tat_ns, per_minute(*l.rpm), now_ns, 1);
-  if (l.tpm) gcra_admit(counters.tpm_tat_ns, per_minute(*l.tpm), now_ns, estimate);
+  if (l.tpm) gcra_admit(counters.tpm_tat_ns, per_minute(*l.tpm), now_ns, request.token_estimate);
   if (l.max_parallel) ++counters.in_flight;
-  if (l.tokens_per_day) counters.reserved_tokens += estimate;
+  if (l.tokens_per_day) counters.reserved_tokens += request.token_estimate;
+  if (l.budget_usd_per_month) counters.reserved_cost_nusd += request.cost_estimate_nusd;
 }
 
-void apply_settlement(const Scope& scope, ScopeCounters& counters, std::int64_t estimate,
+void apply_settlement(const Scope& scope, ScopeCounters& counters, const AdmitRequest& request,
                       const Settlement& settlement, std::int64_t now_ns) {
   const core::LimitSet& l = scope.limits;
+  std::int64_t estimate = request.token_estimate;
   if (l.tpm) {
     gcra_adjust(counters.tpm_tat_ns, per_minute(*l.tpm), now_ns,
                 settlement.usage.total() - estimate);
@@ -118,6 +127,10 @@ void apply_settlement(const Scope& scope, ScopeCounters& counters, std::int64_t 
   if (l.max_parallel && counters.in_flight > 0) --counters.in_flight;
   if (l.tokens_per_day) {
     counters.reserved_tokens = std::max<std::int64_t>(0, counters.reserved_tokens - estimate);
+  }
+  if (l.budget_usd_per_month) {
+    counters.reserved_cost_nusd =
+        std::max<std::int64_t>(0, counters.reserved_cost_nusd - request.cost_estimate_nusd);
   }
   state::UsageCounters used{1, settlement.usage.prompt_tokens, settlement.usage.completion_tokens,
                             settlement.cost_nusd};

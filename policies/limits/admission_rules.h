@@ -16,10 +16,14 @@ struct ScopeCounters {
   std::int64_t rpm_tat_ns = 0;
   std::int64_t tpm_tat_ns = 0;
   std::int64_t in_flight = 0;
-  std::int64_t reserved_tokens = 0;  // admitted estimates not yet settled (daily quota)
-  std::string day, month;            // the periods the totals below belong to
+  std::int64_t reserved_tokens = 0;     // admitted estimates not yet settled (daily quota)
+  std::int64_t reserved_cost_nusd = 0;  // the same for the monthly budget
+  std::string day, month;               // the periods the totals below belong to
   state::UsageCounters day_total, month_total;
 };
+
+// A budget in USD as the nano-dollars costs are counted in (both stores round the same way).
+std::int64_t budget_in_nusd(double usd);
 
 // Until the next UTC midnight (or first of the month): when a daily quota or a monthly
 // budget comes back.
@@ -30,14 +34,15 @@ void roll_periods(ScopeCounters& counters, const std::string& day, const std::st
 
 // Why `scope` cannot take the request now, or nullopt when it can. Does not change it.
 std::optional<Admission> check_scope(const Scope& scope, const ScopeCounters& counters,
-                                     std::int64_t estimate, std::int64_t now_ns);
+                                     const AdmitRequest& request, std::int64_t now_ns);
 
-// Takes the request into the scope (call only after every scope passed check_scope).
-void apply_admission(const Scope& scope, ScopeCounters& counters, std::int64_t estimate,
+// Takes the request and its reservation into the scope (call only after every scope
+// passed check_scope).
+void apply_admission(const Scope& scope, ScopeCounters& counters, const AdmitRequest& request,
                      std::int64_t now_ns);
 
-// Reconciles and records a finished request in the scope.
-void apply_settlement(const Scope& scope, ScopeCounters& counters, std::int64_t estimate,
+// Gives the reservation back and records what the finished request really used.
+void apply_settlement(const Scope& scope, ScopeCounters& counters, const AdmitRequest& request,
                       const Settlement& settlement, std::int64_t now_ns);
 
 // Keeps the tighter window (fewer remaining) in `into`.

@@ -36,11 +36,19 @@ struct WindowState {
   std::int64_t reset_ms = 0;  // until the window is whole again
 };
 
+// What a request reserves at admission, before anyone knows what it will use: taken from
+// tpm, tokens_per_day and budgets at once, settled to the real figures when it is done,
+// so that requests running at the same time cannot together pass a quota or budget.
 struct AdmitRequest {
   std::vector<Scope> scopes;
-  std::int64_t token_estimate = 0;  // prompt estimate + max_tokens
+  // Prompt estimate + max_tokens, or limits.default_completion_tokens without it.
+  std::int64_t token_estimate = 0;
+  // Unique per admission (not the client's x-request-id, which a client could repeat):
+  // names the request's in-flight slot and reservation in Redis.
   std::string request_id;
   std::chrono::milliseconds lease{0};  // how long an in-flight slot may be held at most
+  // The token estimate priced as the most expensive model that may serve the request.
+  std::int64_t cost_estimate_nusd = 0;
 };
 
 struct Admission {

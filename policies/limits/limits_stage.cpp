@@ -3,6 +3,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "gateway/core/errors.h"
+#include "gateway/core/random_hex.h"
 
 namespace tollgate::policies::limits {
 
@@ -72,7 +73,9 @@ core::Decision refuse(const Admission& admission) {
   std::int64_t retry_ms = std::max<std::int64_t>(1, admission.retry_after_ms);
   if (admission.never) {
     message = "Request too large for " + describe_scope(admission.scope) + ": it needs more than " +
-              describe_limit(admission.limit) + " allows. Reduce the prompt or max_tokens.";
+              describe_limit(admission.limit) +
+              " allows. Reduce the prompt or max_tokens (without max_tokens a request reserves "
+              "limits.default_completion_tokens).";
   } else if (quota) {
     message = "You exceeded " + describe_limit(admission.limit) + " of " +
               describe_scope(admission.scope) + ". It resets in " + format_reset(retry_ms) + ".";
@@ -86,6 +89,17 @@ core::Decision refuse(const Admission& admission) {
   response.headers.set("retry-after-ms", std::to_string(retry_ms));
   add_window_headers(response.headers, admission);
   return core::Decision::respond(std::move(response));
+}
+
+// The client's request id with a suffix of ours: what a client sends in x-request-id may
+// repeat, and two requests in flight under one name would share one slot in Redis.
+std::string admission_id(const std::string& request_id) {
+  std::string id = request_id;
+  id.push_back('~');
+  std::size_t at = id.size();
+  id.resize(at + 12);
+  core::write_random_hex(std::span<char>(id).subspan(at));
+  return id;
 }
 
 }  // namespace
@@ -131,15 +145,34 @@ std::vector<Scope> LimitsStage::scopes_of(const core::Exchange& exchange) const 
   return scopes;
 }
 
+void LimitsStage::reserve(const core::Exchange& exchange, AdmitRequest& request) const {
+  std::int64_t prompt = core::estimate_prompt_tokens(exchange.json);
+  // Bounded so that the sums below cannot overflow whatever a client sends: no model
+  // answers 2^40 tokens. Embeddings answer no completion at all.
+  std::int64_t completion = config_.default_completion_tokens;
+  if (exchange.json.max_tokens) {
+    completion = std::clamp<std::int64_t>(*exchange.json.max_tokens, 0, kMaxTokens);
+  } else if (exchange.operation == core::Operation::embeddings) {
+    completion = 0;
+  }
+  request.token_estimate = prompt + completion;
+  bool any_budget = false;
+  for (const auto& scope : request.scopes) {
+    any_budget = any_budget || scope.limits.budget_usd_per_month.has_value();
+  }
+  if (any_budget && exchange.json.model) {
+    request.cost_estimate_nusd = config_.max_cost_nusd(*exchange.json.model, prompt, completion);
+  }
+}
+
 asio::awaitable<core::Decision> LimitsStage::on_request(core::Exchange& exchange) {
   if (exchange.operation == core::Operation::models) co_return core::Decision::proceed();
   auto& state = exchange.stage_state<RequestLimits>(this);
   state.executor = co_await asio::this_coro::executor;
   state.request.scopes = scopes_of(exchange);
-  state.request.request_id = exchange.request_id;
+  state.request.request_id = admission_id(exchange.request_id);
   state.request.lease = lease_;
-  state.request.token_estimate = core::estimate_prompt_tokens(exchange.json) +
-                                 std::max<long long>(0, exchange.json.max_tokens.value_or(0));
+  reserve(exchange, state.request);
   bool any_limit = false;
   for (const auto& scope : state.request.scopes) any_limit = any_limit || !scope.limits.empty();
   if (!any_limit) {
@@ -168,12 +201,10 @@ void LimitsStage::on_complete(core::Exchange& exchange) {
   if (state == nullptr || !state->admitted) return;
   Settlement settlement;
   settlement.admitted_by_fallback = state->by_fallback;
-  if (exchange.usage.reported) {
-    settlement.usage = exchange.usage;
-  } else if (exchange.status >= 200 && exchange.status < 300) {
-    // The provider did not say: count the prompt as estimated, so a quota still moves.
-    settlement.usage.prompt_tokens = core::estimate_prompt_tokens(exchange.json);
-  }
+  // What the provider did not say is estimated (the prompt, a completion cut short), the
+  // same figures the audit and access lines show.
+  core::complete_usage(exchange);
+  settlement.usage = exchange.usage;
   std::string_view served = exchange.target_model != nullptr
                                 ? std::string_view(exchange.target_model->model)
                                 : std::string_view();

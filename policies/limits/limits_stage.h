@@ -21,6 +21,11 @@ class LimitsStage final : public core::Stage {
 
  private:
   std::vector<Scope> scopes_of(const core::Exchange& exchange) const;
+  // Sets what the request reserves: tokens (prompt estimate + max_tokens, or the default
+  // answer) and, when a scope has a budget, their cost at the highest price that may apply.
+  void reserve(const core::Exchange& exchange, AdmitRequest& request) const;
+
+  static constexpr std::int64_t kMaxTokens = std::int64_t{1} << 40;
 
   LimitsConfig config_;
   CounterStore& store_;

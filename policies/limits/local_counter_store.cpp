@@ -60,7 +60,7 @@ class LocalCounterStore final : public CounterStore {
       std::lock_guard lock(stripe.mutex);
       ScopeCounters& counters = stripe.scopes[scope.id];
       roll_periods(counters, day, month);
-      apply_settlement(scope, counters, request.token_estimate, settlement, now_ns);
+      apply_settlement(scope, counters, request, settlement, now_ns);
       stripe.pending[{scope.id, day}] += used;
       stripe.pending[{scope.id, month}] += used;
     }
@@ -146,15 +146,14 @@ class LocalCounterStore final : public CounterStore {
     }
     Admission admission;
     for (std::size_t i = 0; i < request.scopes.size(); ++i) {
-      if (auto refused =
-              check_scope(request.scopes[i], *counters[i], request.token_estimate, now_ns)) {
+      if (auto refused = check_scope(request.scopes[i], *counters[i], request, now_ns)) {
         admission = std::move(*refused);
         break;
       }
     }
     if (admission.verdict == Admission::Verdict::allowed) {
       for (std::size_t i = 0; i < request.scopes.size(); ++i) {
-        apply_admission(request.scopes[i], *counters[i], request.token_estimate, now_ns);
+        apply_admission(request.scopes[i], *counters[i], request, now_ns);
       }
     }
     for (std::size_t i = 0; i < request.scopes.size(); ++i) {

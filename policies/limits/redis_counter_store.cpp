@@ -3,9 +3,13 @@
 // skewed clocks still agree. The rules are admission_rules.cpp's, line for line:
 //   <prefix>rl:rpm:<scope>, rl:tpm:<scope>   GCRA theoretical arrival time (µs)
 //   <prefix>par:<scope>                      requests in flight: zset id → lease end
+//   <prefix>resv:<scope>                     what they reserved: hash id → "tokens cost",
+//                                            and the sums "tokens" and "cost" (nano-USD)
 //   <prefix>usage:<scope>:<period>           hash: requests, prompt_tokens,
-//                                            completion_tokens, cost_nusd, reserved
+//                                            completion_tokens, cost_nusd
 //   <prefix>usage-index:<period>             set of scopes with usage in the period
+// A reservation lives as long as its in-flight lease: one a dead replica never settled is
+// given back by the next admission on its scope once the lease has passed.
 // When Redis cannot be reached: fail_closed answers 503; fail_open admits on in-process
 // counters meanwhile, and every settlement Redis missed is kept and replayed once it is
 // back, so the shared totals catch up.
@@ -26,7 +30,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr int kKeysPerScope = 5;
+constexpr int kKeysPerScope = 6;
 constexpr int kArgsPerScope = 6;
 
 // Shared by both scripts: reading a scope's limits and the GCRA maths.
@@ -44,25 +48,48 @@ local function limits_of(i, base)
   return ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]),
          tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
 end
+local function add(key, field, x)
+  if x ~= 0 then redis.call('HINCRBY', key, field, fmt(x)) end
+end
+-- Frees an admission's in-flight slot (par) and gives back what it reserved (resv).
+local function release(par, resv, id)
+  redis.call('ZREM', par, id)
+  local held = redis.call('HGET', resv, id)
+  if not held then return end
+  redis.call('HDEL', resv, id)
+  local tokens, cost = string.match(held, '^(%d+) (%d+)$')
+  if tokens then
+    add(resv, 'tokens', -tonumber(tokens))
+    add(resv, 'cost', -tonumber(cost))
+  end
+end
 )lua";
 
-// ARGV: n, estimate, request id, lease ms, then per scope: id, rpm, tpm, max_parallel,
-// tokens_per_day, budget nano-USD (0 = none). KEYS: per scope rpm, tpm, par, day, month.
+// ARGV: n, token estimate, request id, lease ms, cost estimate nano-USD, then per scope:
+// id, rpm, tpm, max_parallel, tokens_per_day, budget nano-USD (0 = none). KEYS: per scope
+// rpm, tpm, par, day, month, resv.
 // Returns {allowed, scope index, limit, retry µs (-1 day, -2 month), never,
 //          requests limit, remaining, reset ms, tokens limit, remaining, reset ms}.
 constexpr std::string_view kAdmitBody = R"lua(
 local n, est, rid, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]) * 1000
+local cest = tonumber(ARGV[5])
 local function gcra_check(tat, limit, cost)
   if cost > limit then return false, 0, true end
   local new = math.max(tat, now) + cost * (MIN / limit)
   if new - now > MIN then return false, new - MIN - now, false end
   return true, 0, false
 end
+local function tracked(par, tpd, budget) return par > 0 or tpd > 0 or budget > 0 end
 local verdict = {1, 0, '', 0, 0}
 for i = 1, n do
-  local k = (i - 1) * 5
-  local _, rpm, tpm, par, tpd, budget = limits_of(i, 4)
+  local k = (i - 1) * 6
+  local _, rpm, tpm, par, tpd, budget = limits_of(i, 5)
   local ok, retry, never = true, 0, false
+  if tracked(par, tpd, budget) then
+    -- Leases past their end (a replica died mid-request): give them back, a few at a time.
+    local expired = redis.call('ZRANGEBYSCORE', KEYS[k + 3], '-inf', fmt(now), 'LIMIT', 0, 64)
+    for _, id in ipairs(expired) do release(KEYS[k + 3], KEYS[k + 6], id) end
+  end
   if rpm > 0 then
     ok, retry = gcra_check(tat_of(KEYS[k + 1]), rpm, 1)
     if not ok then verdict = {0, i, 'rpm', retry, 0} break end
@@ -72,32 +99,39 @@ for i = 1, n do
     if not ok then verdict = {0, i, 'tpm', retry, never and 1 or 0} break end
   end
   if par > 0 then
-    redis.call('ZREMRANGEBYSCORE', KEYS[k + 3], '-inf', now)
-    if redis.call('ZCARD', KEYS[k + 3]) >= par then verdict = {0, i, 'max_parallel', 1000000, 0} break end
+    local live = redis.call('ZCOUNT', KEYS[k + 3], '(' .. fmt(now), '+inf')
+    if live >= par then verdict = {0, i, 'max_parallel', 1000000, 0} break end
   end
   if tpd > 0 then
-    local h = redis.call('HMGET', KEYS[k + 4], 'prompt_tokens', 'completion_tokens', 'reserved')
-    local used = tonumber(h[1] or '0') + tonumber(h[2] or '0') + tonumber(h[3] or '0')
+    local h = redis.call('HMGET', KEYS[k + 4], 'prompt_tokens', 'completion_tokens')
+    local reserved = tonumber(redis.call('HGET', KEYS[k + 6], 'tokens') or '0')
+    local used = tonumber(h[1] or '0') + tonumber(h[2] or '0') + reserved
     if used + est > tpd then verdict = {0, i, 'tokens_per_day', -1, est > tpd and 1 or 0} break end
   end
   if budget > 0 then
-    local cost = tonumber(redis.call('HGET', KEYS[k + 5], 'cost_nusd') or '0')
-    if cost >= budget then verdict = {0, i, 'budget_usd_per_month', -2, 0} break end
+    local spent = tonumber(redis.call('HGET', KEYS[k + 5], 'cost_nusd') or '0')
+    local reserved = tonumber(redis.call('HGET', KEYS[k + 6], 'cost') or '0')
+    if spent >= budget or spent + reserved + cest > budget then
+      verdict = {0, i, 'budget_usd_per_month', -2, cest > budget and 1 or 0} break
+    end
   end
 end
 if verdict[1] == 1 then
   for i = 1, n do
-    local k = (i - 1) * 5
-    local _, rpm, tpm, par, tpd = limits_of(i, 4)
+    local k = (i - 1) * 6
+    local _, rpm, tpm, par, tpd, budget = limits_of(i, 5)
     if rpm > 0 then set_tat(KEYS[k + 1], math.max(tat_of(KEYS[k + 1]), now) + MIN / rpm) end
     if tpm > 0 then set_tat(KEYS[k + 2], math.max(tat_of(KEYS[k + 2]), now) + est * (MIN / tpm)) end
-    if par > 0 then
-      redis.call('ZADD', KEYS[k + 3], now + lease, rid)
-      redis.call('PEXPIRE', KEYS[k + 3], math.ceil(lease / 1000) + 1000)
-    end
-    if tpd > 0 then
-      redis.call('HINCRBY', KEYS[k + 4], 'reserved', est)
-      redis.call('EXPIRE', KEYS[k + 4], 3456000)
+    if tracked(par, tpd, budget) then
+      local ttl = math.ceil(lease / 1000) + 1000
+      redis.call('ZADD', KEYS[k + 3], fmt(now + lease), rid)
+      redis.call('PEXPIRE', KEYS[k + 3], ttl)
+      if tpd > 0 or budget > 0 then
+        redis.call('HSET', KEYS[k + 6], rid, fmt(est) .. ' ' .. fmt(cest))
+        add(KEYS[k + 6], 'tokens', est)
+        add(KEYS[k + 6], 'cost', cest)
+        redis.call('PEXPIRE', KEYS[k + 6], ttl)
+      end
     end
   end
 end
@@ -111,8 +145,8 @@ end
 local rq = {-1, 0, 0}
 local tk = {-1, 0, 0}
 for i = 1, n do
-  local k = (i - 1) * 5
-  local _, rpm, tpm = limits_of(i, 4)
+  local k = (i - 1) * 6
+  local _, rpm, tpm = limits_of(i, 5)
   if rpm > 0 then
     local rem, reset = window(KEYS[k + 1], rpm)
     if rq[1] < 0 or rem < rq[2] or (rem == rq[2] and reset > rq[3]) then rq = {rpm, rem, reset} end
@@ -126,35 +160,32 @@ return {verdict[1], verdict[2], verdict[3], math.ceil(verdict[4]), verdict[5],
         rq[1], rq[2], rq[3], tk[1], tk[2], tk[3]}
 )lua";
 
-// ARGV: n, estimate, request id, prompt, completion, cost nano-USD, then per scope as
-// above. KEYS: per scope rpm, tpm, par, day, month; then usage-index day and month.
+// ARGV: n, token estimate, request id, prompt, completion, cost nano-USD, then per scope
+// as above. KEYS: per scope rpm, tpm, par, day, month, resv; then usage-index day and month.
+// The reservation is given back by request id: a settlement retried after an outage, or
+// one whose lease was already reclaimed, gives nothing back twice.
 constexpr std::string_view kSettleBody = R"lua(
 local n, est, rid = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local prompt, completion, cost = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local prompt, completion = tonumber(ARGV[4]), tonumber(ARGV[5])
 for i = 1, n do
-  local k = (i - 1) * 5
-  local id, _, tpm, par, tpd = limits_of(i, 6)
+  local k = (i - 1) * 6
+  local id, _, tpm = limits_of(i, 6)
   if tpm > 0 then
     local delta = (prompt + completion - est) * (MIN / tpm)
     local tat = tat_of(KEYS[k + 2])
     if delta >= 0 then tat = math.max(tat, now) + delta else tat = math.max(tat + delta, now) end
     set_tat(KEYS[k + 2], tat)
   end
-  if par > 0 then redis.call('ZREM', KEYS[k + 3], rid) end
-  if tpd > 0 then
-    if redis.call('HINCRBY', KEYS[k + 4], 'reserved', -est) < 0 then
-      redis.call('HSET', KEYS[k + 4], 'reserved', 0)
-    end
-  end
+  release(KEYS[k + 3], KEYS[k + 6], rid)
   for j, ttl in ipairs({3456000, 34560000}) do
     local key = KEYS[k + 3 + j]
     redis.call('HINCRBY', key, 'requests', 1)
-    redis.call('HINCRBY', key, 'prompt_tokens', prompt)
-    redis.call('HINCRBY', key, 'completion_tokens', completion)
-    redis.call('HINCRBY', key, 'cost_nusd', cost)
+    redis.call('HINCRBY', key, 'prompt_tokens', ARGV[4])
+    redis.call('HINCRBY', key, 'completion_tokens', ARGV[5])
+    redis.call('HINCRBY', key, 'cost_nusd', ARGV[6])
     redis.call('EXPIRE', key, ttl)
-    redis.call('SADD', KEYS[n * 5 + j], id)
-    redis.call('EXPIRE', KEYS[n * 5 + j], ttl)
+    redis.call('SADD', KEYS[n * 6 + j], id)
+    redis.call('EXPIRE', KEYS[n * 6 + j], ttl)
   end
 end
 return 1
@@ -191,7 +222,8 @@ class RedisCounterStore final : public CounterStore {
     std::vector<std::string> keys, args;
     build_keys(request, keys, false);
     args = {std::to_string(request.scopes.size()), std::to_string(request.token_estimate),
-            request.request_id, std::to_string(request.lease.count())};
+            request.request_id, std::to_string(request.lease.count()),
+            std::to_string(request.cost_estimate_nusd)};
     append_scope_args(request, args);
     state::RedisClient& redis = services_.redis(co_await asio::this_coro::executor);
     state::RedisReply reply;
@@ -221,9 +253,10 @@ class RedisCounterStore final : public CounterStore {
     auto entry = std::make_shared<Pending>(Pending{request, settlement});
     if (settlement.admitted_by_fallback) {
       // Free the local slot now; Redis never reserved anything for this request, so it
-      // gets the usage alone (no estimate to take back).
+      // gets the usage alone (no estimate to take back; no reservation under its id).
       fallback_->settle(request, settlement, executor);
       entry->request.token_estimate = 0;
+      entry->request.cost_estimate_nusd = 0;
     }
     asio::co_spawn(executor, send_settlement(entry), asio::detached);
   }
@@ -275,6 +308,7 @@ class RedisCounterStore final : public CounterStore {
       keys.push_back(services_.redis_key("par:" + scope.id));
       keys.push_back(services_.redis_key("usage:" + scope.id + ":" + day));
       keys.push_back(services_.redis_key("usage:" + scope.id + ":" + month));
+      keys.push_back(services_.redis_key("resv:" + scope.id));
     }
     if (settle) {
       keys.push_back(services_.redis_key("usage-index:" + day));
@@ -290,9 +324,8 @@ class RedisCounterStore final : public CounterStore {
       args.push_back(count_arg(l.tpm));
       args.push_back(count_arg(l.max_parallel));
       args.push_back(count_arg(l.tokens_per_day));
-      args.push_back(l.budget_usd_per_month
-                         ? std::to_string(static_cast<std::int64_t>(*l.budget_usd_per_month * 1e9))
-                         : "0");
+      args.push_back(
+          l.budget_usd_per_month ? std::to_string(budget_in_nusd(*l.budget_usd_per_month)) : "0");
     }
   }
 

@@ -180,8 +180,9 @@ test("tokens_per_day and the monthly budget answer 429 insufficient_quota once u
   const gw = await startGateway(
     limitedConfig({
       keys: `  - {id: day, key: ${dayKey}, limits: {tokens_per_day: 40}}
-  - {id: budget, key: ${budgetKey}, limits: {budget_usd_per_month: 0.01}}`,
-      extra: "pricing:\n  demo: {input: 1000, output: 1000}\n",
+  - {id: budget, key: ${budgetKey}, limits: {budget_usd_per_month: 0.03}}`,
+      // A demo answer here is 3 prompt tokens (estimated) and 22 completion tokens.
+      extra: "pricing:\n  demo: {input: 1000, output: 1000}\nlimits:\n  default_completion_tokens: 22\n",
     }),
   );
   let served = 0;
@@ -195,13 +196,15 @@ test("tokens_per_day and the monthly budget answer 429 insufficient_quota once u
   assert.equal(json(r.body).error.code, "insufficient_quota");
   validate("ErrorResponse", json(r.body));
   assert.ok(served >= 1 && served < 20);
-  // Admission counts the prompt (and max_tokens when given); without max_tokens the last
-  // admitted answer may go past the quota by its own completion, never further.
+  // Admission reserves the prompt estimate and max_tokens, or without it
+  // limits.default_completion_tokens (22 here): a request is refused once its reservation
+  // no longer fits in what is left, so answers that keep to it never pass the quota.
   const [day] = await usageOf(gw, "key:day", today());
   assert.equal(day.requests, served);
-  assert.ok(day.total_tokens >= 40 - 2 && day.total_tokens < 40 + 30, JSON.stringify(day));
+  assert.ok(day.total_tokens <= 40 && day.total_tokens + 25 > 40, JSON.stringify(day));
 
-  // $1000 per million tokens: a demo answer costs about 2-3 cents, over the 1 cent budget.
+  // $1000 per million tokens: a demo answer costs $0.024 and reserves $0.025 of the $0.03
+  // budget; the next one's reservation no longer fits.
   r = await chat(gw, budgetKey);
   assert.equal(r.status, 200);
   r = await chat(gw, budgetKey);
@@ -210,7 +213,7 @@ test("tokens_per_day and the monthly budget answer 429 insufficient_quota once u
   assert.match(json(r.body).error.message, /budget/);
   const month = (await usageOf(gw, "key:budget", today().slice(0, 7)))[0];
   assert.equal(month.requests, 1);
-  assert.ok(month.cost_usd > 0.01, JSON.stringify(month));
+  assert.ok(month.cost_usd > 0.02 && month.cost_usd <= 0.03, JSON.stringify(month));
 });
 
 test("user and team limits hold across all their keys", async () => {

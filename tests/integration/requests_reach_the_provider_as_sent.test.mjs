@@ -48,12 +48,13 @@ test("a request id is generated when the client sends none, and reaches the prov
 
 test("other POST /v1 paths are routed by model and passed through", async () => {
   const body = '{"model":"gpt-test","input":"tell me","metadata":{"k":"v"}}';
-  const r = await curl([`${gw.base}/v1/responses?trace=1`, "--data-binary", body]);
+  // A path the mock does not model (it answers /v1/responses itself): it echoes the request.
+  const r = await curl([`${gw.base}/v1/moderations?trace=1`, "--data-binary", body]);
   assert.equal(r.status, 200, r.body);
   const echo = json(r.body);
-  assert.equal(echo.path, "/v1/responses");
+  assert.equal(echo.path, "/v1/moderations");
   assert.equal(echo.body, body.replace("gpt-test", "mock-model-1"));
-  assert.equal((await lastUpstreamRequest(mock)).target, "/v1/responses?trace=1");
+  assert.equal((await lastUpstreamRequest(mock)).target, "/v1/moderations?trace=1");
 });
 
 test("completions and embeddings go through", async () => {

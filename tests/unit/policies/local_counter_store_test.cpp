@@ -1,5 +1,5 @@
 // The in-process counters: all scopes of a request are taken together or not at all,
-// and settled usage reaches SQLite.
+// reservations in flight count until settled, and settled usage reaches SQLite.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -33,6 +33,21 @@ Scope scope(std::string id, std::optional<std::int64_t> rpm) {
   Scope s{std::move(id), {}};
   s.limits.rpm = rpm;
   return s;
+}
+
+AdmitRequest request_of(core::LimitSet limits, std::int64_t tokens, std::int64_t cost_nusd) {
+  AdmitRequest request{{{"key:a", limits}}, tokens, "r", {}};
+  request.cost_estimate_nusd = cost_nusd;
+  return request;
+}
+
+void settle(CounterStore& store, const AdmitRequest& request, std::int64_t tokens,
+            std::int64_t cost_nusd) {
+  boost::asio::io_context io;
+  Settlement s;
+  s.usage = {0, tokens, true};
+  s.cost_nusd = cost_nusd;
+  store.settle(request, s, io.get_executor());
 }
 
 }  // namespace
@@ -99,4 +114,41 @@ TEST_CASE("quota periods are named by the UTC day and month, zero-padded") {
   REQUIRE(utc_day(day + hours(23) + minutes(59)) == "2026-03-05");
   REQUIRE(utc_day(sys_days{year{2026} / December / 31} + hours(24)) == "2027-01-01");
   REQUIRE(utc_month(sys_days{year{2026} / November / 30}) == "2026-11");
+}
+
+TEST_CASE("reservations in flight count against the monthly budget until settled") {
+  state::SqliteStore db(temp_db());
+  auto store = make_local_counter_store(db, std::chrono::hours(1));
+  core::LimitSet limits;
+  limits.budget_usd_per_month = 0.05;  // 50,000,000 nano-USD
+  AdmitRequest request = request_of(limits, 100, 20'000'000);
+  REQUIRE(admit(*store, request).verdict == Admission::Verdict::allowed);
+  REQUIRE(admit(*store, request).verdict == Admission::Verdict::allowed);
+  // Two in flight reserve $0.04: a third would make $0.06.
+  Admission third = admit(*store, request);
+  REQUIRE(third.verdict == Admission::Verdict::limited);
+  REQUIRE(third.limit == LimitKind::budget);
+  REQUIRE_FALSE(third.never);
+  // One settles for less than it reserved: $0.005 spent, $0.02 still reserved.
+  settle(*store, request, 10, 5'000'000);
+  REQUIRE(admit(*store, request).verdict == Admission::Verdict::allowed);
+  REQUIRE(admit(*store, request).verdict == Admission::Verdict::limited);
+  // A request that alone costs more than the budget can never pass.
+  Admission huge = admit(*store, request_of(limits, 100, 60'000'000));
+  REQUIRE(huge.verdict == Admission::Verdict::limited);
+  REQUIRE(huge.never);
+}
+
+TEST_CASE("reservations in flight count against the daily token quota until settled") {
+  state::SqliteStore db(temp_db());
+  auto store = make_local_counter_store(db, std::chrono::hours(1));
+  core::LimitSet limits;
+  limits.tokens_per_day = 1500;
+  AdmitRequest request = request_of(limits, 1030, 0);  // a prompt and the default answer
+  REQUIRE(admit(*store, request).verdict == Admission::Verdict::allowed);
+  Admission second = admit(*store, request);
+  REQUIRE(second.verdict == Admission::Verdict::limited);
+  REQUIRE(second.limit == LimitKind::tokens_per_day);
+  settle(*store, request, 400, 0);  // used 400 of its 1030: 1100 left, enough again
+  REQUIRE(admit(*store, request).verdict == Admission::Verdict::allowed);
 }
