@@ -211,7 +211,8 @@ JsonParseResult parse_request_json(std::string& body, RequestJson& out, std::siz
         }
       } else if (key == "stream_options") {
         if (auto refusal = read_stream_options(value, body, walker, out)) return *refusal;
-      } else if (key == "max_tokens" || key == "max_completion_tokens") {
+      } else if (key == "max_tokens" || key == "max_completion_tokens" ||
+                 key == "max_output_tokens") {
         if (value.type().value() == od::json_type::number) {
           out.max_tokens = value.get_int64().value();
         } else {
@@ -231,6 +232,9 @@ JsonParseResult parse_request_json(std::string& body, RequestJson& out, std::siz
         walker.walk(value, 2, &out.prompt_chars);
       } else if (key == "input") {
         out.has_input = true;
+        walker.walk(value, 2, &out.prompt_chars);
+      } else if (key == "instructions") {
+        // The Responses API's system prompt: billed as prompt like the input.
         walker.walk(value, 2, &out.prompt_chars);
       } else {
         walker.walk(value, 2, nullptr);

@@ -35,9 +35,9 @@ struct RequestJson {
   ByteRange stream_options_range;
   bool stream_options_has_members = false;
   std::optional<ByteRange> include_usage_range;
-  std::optional<long long> max_tokens;  // max_tokens or max_completion_tokens
+  std::optional<long long> max_tokens;  // max_tokens, max_completion_tokens, max_output_tokens
   long long choices = 1;                // n: completions asked for (each is billed)
-  std::size_t prompt_chars = 0;         // characters of message/prompt/input text, for estimates
+  std::size_t prompt_chars = 0;  // characters of messages/prompt/input/instructions, for estimates
 };
 
 // Prompt tokens guessed before a provider counts them: about four characters a token

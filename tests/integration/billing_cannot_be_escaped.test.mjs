@@ -143,8 +143,8 @@ function dialectConfig(mock, dir) {
     mockUrl: mock.url,
     dir,
     extra: "",
-  }).replace("models:\n", `  - {name: claude, kind: anthropic, base_url: "${root}", api_key: sk-ant-provider-secret, timeout: 5s}
-  - {name: gemini, kind: gemini, base_url: "${root}", api_key: g-provider-secret, timeout: 5s}
+  }).replace("models:\n", `  - {name: claude, kind: anthropic, base_url: "${root}", api_key: sk-ant-provider-secret, timeout: 5s, forward_headers: ["x-mock-*"]}
+  - {name: gemini, kind: gemini, base_url: "${root}", api_key: g-provider-secret, timeout: 5s, forward_headers: ["x-mock-*"]}
 models:
   - name: claude
     targets: [{provider: claude, model: claude-mock-1}]

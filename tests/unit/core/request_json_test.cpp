@@ -159,3 +159,10 @@ TEST_CASE("usage is asked for on every stream, whatever stream_options the clien
   REQUIRE(rejects(R"({"model":"a","stream_options":"off"})"));
   REQUIRE(rejects(R"({"model":"a","stream_options":{"include_usage":0}})"));
 }
+
+TEST_CASE("a Responses request's instructions count as prompt and max_output_tokens is read") {
+  auto json = parse_ok(R"({"model":"m","instructions":"Be brief.","input":"hello",
+    "max_output_tokens":300})");
+  REQUIRE(json.prompt_chars == std::string("Be brief.").size() + std::string("hello").size());
+  REQUIRE(json.max_tokens == 300);
+}
