@@ -10,6 +10,7 @@
 
 #include "gateway/core/abort_signal.h"
 #include "gateway/core/config.h"
+#include "gateway/core/failure.h"
 #include "gateway/core/headers.h"
 
 namespace tollgate::core {
@@ -29,6 +30,21 @@ struct UpstreamResponse {
   Headers headers;   // content-encoding removed when the body was decoded
   std::string body;  // the whole body, decoded; empty when streamed to a receiver
 };
+
+// The most of one provider answer the gateway ever holds whole: a whole answer, or one
+// that came whole (not as events) where a stream was asked for. Past it the attempt fails
+// as a server error: a provider must not grow the gateway without bound.
+inline constexpr std::size_t kMaxWholeAnswerBytes = 64 * 1024 * 1024;
+
+// Adds what arrived to an answer being collected whole, within kMaxWholeAnswerBytes.
+inline void append_answer_bytes(std::string& collected, std::string_view bytes) {
+  if (bytes.size() > kMaxWholeAnswerBytes - collected.size()) {
+    throw UpstreamError(FailureClass::server_error, "the provider's answer is larger than " +
+                                                        std::to_string(kMaxWholeAnswerBytes >> 20) +
+                                                        " MiB");
+  }
+  collected.append(bytes);
+}
 
 // Receives a streamed 2xx body. Each call may wait (it writes to the client); when it
 // throws, the transport abandons the upstream connection at once.

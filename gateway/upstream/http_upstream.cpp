@@ -43,7 +43,7 @@ namespace {
 
 constexpr auto kIdleReuseLimit = std::chrono::seconds(50);  // below common server idle limits
 constexpr std::size_t kMaxIdlePerKey = 256;
-constexpr std::size_t kMaxWholeBody = 64 * 1024 * 1024;
+constexpr std::size_t kMaxWholeBody = core::kMaxWholeAnswerBytes;
 constexpr auto kDnsTtl = std::chrono::seconds(30);
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 // Beast reads at most what the buffer has room for, starting at 512 bytes: a typical

@@ -34,7 +34,19 @@ const hostileAnswers = {
       "12\r\ndata: {\"a\":1}\n\n\r\n41;");
     pump(socket, 64 * MiB, "a");
   },
+  // A stream whose second event never ends (close-delimited, so no chunk bound helps).
+  "endless-event": (socket) => {
+    socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n" +
+      "data: {\"a\":1}\n\ndata: ");
+    endless.event = pump(socket, 64 * MiB, "a");
+  },
+  // A stream asked for, a whole JSON answer that never ends.
+  "endless-whole-answer": (socket) => {
+    socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"a\":\"");
+    endless.whole = pump(socket, 160 * MiB, "a");
+  },
 };
+const endless = {};
 
 // Writes `total` bytes of `fill` as fast as the peer takes them, stopping when it closes;
 // resolves with how many were written. What the peer answers meanwhile is read, as a
@@ -257,6 +269,23 @@ test("a provider answer with Transfer-Encoding beside Content-Length is a 502, n
   const metrics = await curl([`http://127.0.0.1:${gw.adminPort}/metrics`]);
   assert.match(metrics.body, /tollgate_upstream_failures_total\{[^}]*class="server_error"[^}]*\} [1-9]/);
   assert.doesNotMatch(metrics.body, /tollgate_upstream_failures_total\{[^}]*class="connect_error"/);
+});
+
+test("a provider's stream event that never ends fails the stream past 16 MiB; an endless whole answer past 64 MiB", async () => {
+  const before = peakMemory();
+  let r = await curl([`${gw.base}/v1/chat/completions`, "-d", JSON.stringify({ model: "endless-event", stream: true, messages: [] })]);
+  assert.equal(r.status, 200);
+  assert.match(r.body, /"error"/, r.body.slice(0, 300));
+  assert.match(r.body, /data: \[DONE\]/);
+  const sent = await endless.event;
+  assert.ok(sent < 40 * MiB, `the gateway read ${sent} bytes of one event before giving up`);
+  assert.ok(peakMemory() - before < 48 * MiB, "the gateway's memory stayed bounded");
+
+  r = await curl([`${gw.base}/v1/chat/completions`, "-d", JSON.stringify({ model: "endless-whole-answer", stream: true, messages: [] })]);
+  assert.equal(r.status, 502, r.body.slice(0, 300));
+  validate("ErrorResponse", json(r.body));
+  const whole = await endless.whole;
+  assert.ok(whole < 100 * MiB, `the gateway read ${whole} bytes of one answer before giving up`);
 });
 
 test("a provider's endless chunk extension fails the answer at once, without growing the gateway", async () => {

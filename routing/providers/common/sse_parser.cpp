@@ -2,23 +2,46 @@
 // joined by "\n", an optional "event:" name, comments (":") and other fields ignored.
 #include "routing/providers/common/sse_parser.h"
 
+#include "gateway/core/failure.h"
+
 namespace tollgate::routing::providers {
 
 void SseParser::feed(std::string_view bytes, std::vector<core::Chunk>& out) {
   buffer_.append(bytes);
+  // Scans only what it has not scanned before: a provider dribbling one huge event a few
+  // bytes at a time must not make each read rescan the whole event (that was quadratic).
   for (;;) {
-    std::string_view rest(buffer_.data() + consumed_, buffer_.size() - consumed_);
-    std::size_t lf = rest.find("\n\n");
-    std::size_t crlf = rest.find("\r\n\r\n");
-    std::size_t end = std::min(lf, crlf);
-    if (end == std::string_view::npos) break;
-    std::size_t sep = (end == lf) ? 2 : 4;
-    parse_event(rest.substr(0, end), out);
-    consumed_ += end + sep;
+    std::size_t eol = buffer_.find_first_of("\r\n", scan_);
+    if (eol == std::string::npos) {
+      scan_ = buffer_.size();
+      break;
+    }
+    std::size_t length = 1;
+    if (buffer_[eol] == '\r') {
+      if (eol + 1 == buffer_.size()) {  // CR or CRLF: known with the next byte
+        scan_ = eol;
+        break;
+      }
+      if (buffer_[eol + 1] == '\n') length = 2;
+    }
+    // CRLF, LF and a lone CR each end a line; an empty line ends the event.
+    bool blank_line = eol == line_start_;
+    scan_ = line_start_ = eol + length;
+    if (blank_line) {
+      parse_event(std::string_view(buffer_).substr(consumed_, eol - consumed_), out);
+      consumed_ = line_start_;
+    }
+  }
+  if (buffer_.size() - consumed_ > kMaxEventBytes) {
+    throw core::UpstreamError(core::FailureClass::server_error,
+                              "the provider sent a stream event larger than " +
+                                  std::to_string(kMaxEventBytes >> 20) + " MiB");
   }
   // Compact once the consumed prefix dominates, so the buffer does not grow forever.
   if (consumed_ > 0 && consumed_ * 2 >= buffer_.size()) {
     buffer_.erase(0, consumed_);
+    scan_ -= consumed_;
+    line_start_ -= consumed_;
     consumed_ = 0;
   }
 }

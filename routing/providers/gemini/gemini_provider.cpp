@@ -38,7 +38,7 @@ class GeminiStream : public core::StreamReceiver {
 
   asio::awaitable<void> on_data(std::string_view bytes) override {
     if (!is_event_stream_) {
-      collected_.append(bytes);
+      core::append_answer_bytes(collected_, bytes);
       co_return;
     }
     events_.clear();
