@@ -67,6 +67,7 @@ std::optional<std::string> decode_body(Coding coding, std::string_view body,
                                        std::size_t max_bytes) {
   switch (coding) {
     case Coding::identity:
+      if (body.size() > max_bytes) return std::nullopt;
       return std::string(body);
     case Coding::gzip:
       return inflate_body(body, max_bytes, 15 + 16);
