@@ -1043,9 +1043,14 @@ bool read_usage_metadata(const json::object& response, core::Usage& usage, std::
                          std::int64_t& reasoning) {
   const json::value* meta = response.if_contains("usageMetadata");
   if (meta == nullptr || !meta->is_object()) return false;
+  // A count that is no exact int64 (7.5, 1e30) is not one: 0, rather than the exception
+  // to_number throws, which dropped the client's connection mid-answer.
   auto number = [&](std::string_view key) -> std::int64_t {
     const json::value* v = meta->get_object().if_contains(key);
-    return v != nullptr && v->is_number() ? v->to_number<std::int64_t>() : 0;
+    if (v == nullptr || !v->is_number()) return 0;
+    boost::system::error_code ec;
+    std::int64_t n = v->to_number<std::int64_t>(ec);
+    return ec ? 0 : n;
   };
   reasoning = number("thoughtsTokenCount");
   usage.prompt_tokens = number("promptTokenCount") + number("toolUsePromptTokenCount");

@@ -330,6 +330,24 @@ TEST_CASE("stream events become chunks: role, text, tool calls, finish, usage, [
   REQUIRE(t.usage().completion_tokens == 4);
 }
 
+// Found by tests/fuzz/gemini_fuzz.cpp: a count Boost.JSON cannot convert exactly to an
+// int64 (a fraction, a number past INT64_MAX) threw out of the translator, and the client's
+// connection was dropped mid-answer instead of getting it.
+TEST_CASE("token counts that are not exact integers do not throw", "[gemini]") {
+  std::string_view body =
+      R"({"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"},"finishReason":"STOP"}],
+    "usageMetadata":{"promptTokenCount":7.5,"candidatesTokenCount":18446744073709551615,
+    "thoughtsTokenCount":1e30,"totalTokenCount":12}})";
+  gemini::TranslatedAnswer answer;
+  REQUIRE_NOTHROW(answer = gemini::translate_response(body, context()));
+  REQUIRE(answer.ok);
+  REQUIRE(answer.usage.reported);
+  gemini::StreamTranslator t(context(), true);
+  std::vector<std::string> out;
+  REQUIRE_NOTHROW(t.on_event(body, out));
+  REQUIRE_FALSE(out.empty());
+}
+
 TEST_CASE("without include_usage no usage chunk; SAFETY ends with content_filter", "[gemini]") {
   gemini::StreamTranslator t(context(), false);
   std::vector<std::string> out;
