@@ -18,23 +18,18 @@
 namespace {
 
 namespace anthropic = tollgate::routing::providers::anthropic;
+using tollgate::fuzz::check_openai_error;
 using tollgate::fuzz::json_object_or_fail;
 
 anthropic::AnswerContext answer_context() {
   return {"chatcmpl-fuzz", "claude-target", 1700000000};
 }
 
-void check_error_response(const tollgate::core::Response& response, const char* what) {
-  FUZZ_CHECK(response.status >= 400 && response.status <= 599);
-  boost::json::object body = json_object_or_fail(response.body, what);
-  FUZZ_CHECK(body.contains("error") && body.at("error").is_object());
-}
-
 void translate_request(std::string_view bytes) {
   anthropic::TranslatedRequest request = anthropic::translate_request(bytes, "claude-target");
   if (!request.ok) {
     FUZZ_CHECK(!request.message.empty());
-    check_error_response(anthropic::refusal_response(request), "refusal");
+    check_openai_error(anthropic::refusal_response(request), "refusal");
     return;
   }
   boost::json::object body = json_object_or_fail(request.body, "the Messages API request");
@@ -52,8 +47,8 @@ void translate_answer(std::string_view bytes) {
     FUZZ_CHECK(!answer.finish_reason.empty());
   }
   for (int status : {400, 401, 403, 404, 413, 429, 500, 529}) {
-    check_error_response(anthropic::map_error(status, bytes, bytes.substr(0, 16)).response,
-                         "a mapped error");
+    check_openai_error(anthropic::map_error(status, bytes, bytes.substr(0, 16)).response,
+                       "a mapped error");
   }
   (void)anthropic::status_for_error_type(bytes);
   (void)anthropic::map_stop_reason(bytes);
@@ -78,16 +73,8 @@ void translate_stream(std::string_view bytes) {
       sent.insert(sent.end(), chunks.begin(), chunks.end());
     }
   }
-  for (std::size_t i = 0; i < sent.size(); ++i) {
-    if (sent[i] == "[DONE]") {
-      FUZZ_CHECK(i + 1 == sent.size());
-      FUZZ_CHECK(translator.finished());
-      continue;
-    }
-    boost::json::object chunk = json_object_or_fail(sent[i], "a chat.completion.chunk");
-    FUZZ_CHECK(chunk.at("object") == "chat.completion.chunk");
-  }
-  if (translator.error()) check_error_response(translator.error()->response, "a stream error");
+  if (tollgate::fuzz::check_chunk_stream(sent)) FUZZ_CHECK(translator.finished());
+  if (translator.error()) check_openai_error(translator.error()->response, "a stream error");
 }
 
 }  // namespace

@@ -1,15 +1,18 @@
 // JSON checks for the translator harnesses: whatever the gateway sends a client or a
-// provider must parse, with Boost.JSON's own depth limit lifted (the gateway's limits
-// are not what this checks).
+// provider must parse (Boost.JSON's own depth limit lifted: the gateway's limits are not
+// what this checks), and have the shape its reader expects.
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/core/response.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace tollgate::fuzz {
@@ -32,6 +35,27 @@ inline boost::json::object json_object_or_fail(std::string_view text, const char
     FUZZ_CHECK(!"the gateway's JSON output parses");
   }
   return value->as_object();
+}
+
+// An error the gateway answers: a 4xx or 5xx status and OpenAI's {"error":{...}}.
+inline void check_openai_error(const core::Response& response, const char* what) {
+  FUZZ_CHECK(response.status >= 400 && response.status <= 599);
+  boost::json::object body = json_object_or_fail(response.body, what);
+  FUZZ_CHECK(body.contains("error") && body.at("error").is_object());
+}
+
+// The payloads of a translated stream: chat.completion.chunk objects, and "[DONE]" at
+// most once, last. Returns whether "[DONE]" came.
+inline bool check_chunk_stream(const std::vector<std::string>& sent) {
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    if (sent[i] == "[DONE]") {
+      FUZZ_CHECK(i + 1 == sent.size());
+      return true;
+    }
+    boost::json::object chunk = json_object_or_fail(sent[i], "a chat.completion.chunk");
+    FUZZ_CHECK(chunk.at("object") == "chat.completion.chunk");
+  }
+  return false;
 }
 
 }  // namespace tollgate::fuzz

@@ -16,16 +16,11 @@
 namespace {
 
 namespace gemini = tollgate::routing::providers::gemini;
+using tollgate::fuzz::check_openai_error;
 using tollgate::fuzz::json_object_or_fail;
 
 gemini::AnswerContext answer_context() {
   return {"chatcmpl-fuzz", "gemini-target", 1700000000};
-}
-
-void check_error_response(const tollgate::core::Response& response, const char* what) {
-  FUZZ_CHECK(response.status >= 400 && response.status <= 599);
-  boost::json::object body = json_object_or_fail(response.body, what);
-  FUZZ_CHECK(body.contains("error") && body.at("error").is_object());
 }
 
 void translate_requests(std::string_view bytes) {
@@ -35,7 +30,7 @@ void translate_requests(std::string_view bytes) {
     FUZZ_CHECK(body.at("contents").is_array());
   } else {
     FUZZ_CHECK(!request.message.empty());
-    check_error_response(gemini::unsupported_field_response(request), "refusal");
+    check_openai_error(gemini::unsupported_field_response(request), "refusal");
   }
   gemini::TranslatedEmbeddings embeddings = gemini::translate_embeddings_request(bytes, "emb");
   if (embeddings.ok) {
@@ -56,15 +51,15 @@ void translate_answers(std::string_view bytes) {
     FUZZ_CHECK(body.at("choices").is_array());
   } else if (answer.ok) {
     // No candidate: the prompt was blocked, and the client is told so instead.
-    check_error_response(gemini::blocked_prompt_response(answer.blocked), "a blocked prompt");
+    check_openai_error(gemini::blocked_prompt_response(answer.blocked), "a blocked prompt");
   }
   for (bool base64 : {false, true}) {
     std::string embeddings = gemini::translate_embeddings_response(bytes, "emb", base64, 3);
     if (!embeddings.empty()) json_object_or_fail(embeddings, "the embedding list");
   }
   for (int status : {400, 401, 403, 404, 429, 500, 503, 504}) {
-    check_error_response(gemini::map_error(status, bytes, bytes.substr(0, 16)).response,
-                         "a mapped error");
+    check_openai_error(gemini::map_error(status, bytes, bytes.substr(0, 16)).response,
+                       "a mapped error");
   }
   (void)gemini::map_finish_reason(bytes, bytes.size() % 2 == 0);
 }
@@ -89,20 +84,13 @@ void translate_stream(std::string_view bytes) {
     }
   }
   if (translator.error()) {
-    check_error_response(translator.error()->response, "a stream error");
+    check_openai_error(translator.error()->response, "a stream error");
   } else if (!translator.blocked().empty() && sent.empty()) {
-    check_error_response(gemini::blocked_prompt_response(translator.blocked()), "a blocked prompt");
+    check_openai_error(gemini::blocked_prompt_response(translator.blocked()), "a blocked prompt");
   } else {
     translator.finish(sent);
   }
-  for (std::size_t i = 0; i < sent.size(); ++i) {
-    if (sent[i] == "[DONE]") {
-      FUZZ_CHECK(i + 1 == sent.size());
-      continue;
-    }
-    boost::json::object chunk = json_object_or_fail(sent[i], "a chat.completion.chunk");
-    FUZZ_CHECK(chunk.at("object") == "chat.completion.chunk");
-  }
+  tollgate::fuzz::check_chunk_stream(sent);
 }
 
 }  // namespace

@@ -16,22 +16,26 @@ artifacts=$workdir/artifacts
 mkdir -p "$workdir/corpus" "$artifacts"
 log=$workdir/last-run.log
 
-flags=(-timeout=10 -rss_limit_mb=2048 -artifact_prefix="$artifacts/" "$@")
-[ -f "$dict" ] && flags+=(-dict="$dict")
+# The extra flags (-max_len) are for fuzzing only: libFuzzer cuts a replayed file to
+# -max_len, and a regression input may be longer.
+flags=(-timeout=10 -rss_limit_mb=2048 -artifact_prefix="$artifacts/")
+fuzz_flags=("$@")
+[ -f "$dict" ] && fuzz_flags+=(-dict="$dict")
 export ASAN_OPTIONS=${ASAN_OPTIONS:-}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-# What libFuzzer left behind when it failed: the input to replay.
+# Prints why the run failed and the input that makes it fail, then exits 1.
+#   report_failure WHAT [INPUT]   (without INPUT: the newest input libFuzzer saved)
 report_failure() {
-  local what=$1
+  local what=$1 input=${2:-}
   echo "fuzz-$name: FAILED ($what); the end of $log:"
   tail -n 60 "$log"
-  local input
-  input=$(ls -t "$artifacts"/{crash,leak,timeout,oom}-* 2>/dev/null | head -n 1)
+  [ -n "$input" ] || input=$(ls -t "$artifacts"/{crash,leak,timeout,oom}-* 2>/dev/null | head -n 1)
   if [ -n "$input" ]; then
     echo "fuzz-$name: reproducer: $input"
     echo "fuzz-$name: replay it:  $binary $input"
-    echo "fuzz-$name: once fixed, keep it: cp $input $regressions/<what-it-is>"
+    [[ $input == "$regressions"/* ]] ||
+      echo "fuzz-$name: once fixed, keep it: cp $input $regressions/<what-it-is>"
   fi
   exit 1
 }
@@ -43,20 +47,20 @@ shopt -s nullglob
 replay=("$regressions"/*)
 if ((${#replay[@]})); then
   if ! timeout -k 10 "$limit" "$binary" "${flags[@]}" "${replay[@]}" >"$log" 2>&1; then
-    # Files given as arguments are run once each; the failing one is named in the log.
-    echo "fuzz-$name: a regression input fails again:"
-    grep -E "^Running: " "$log" | tail -n 1
-    report_failure "regression"
+    # Files given as arguments are run once each, in order; the log names the last one.
+    failing=$(grep -E "^Running: " "$log" | tail -n 1 | sed 's/^Running: //')
+    report_failure "a regression input fails again" "$failing"
   fi
   echo "fuzz-$name: ${#replay[@]} regression input(s) pass"
 fi
 
-timeout -k 10 "$limit" "$binary" "${flags[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+timeout -k 10 "$limit" "$binary" "${flags[@]}" "${fuzz_flags[@]}" -max_total_time="$seconds" \
+  -print_final_stats=1 \
   "$workdir/corpus" "$seeds" >"$log" 2>&1
 status=$?
 if ((status != 0)); then
   report_failure "exit status $status"
 fi
 runs=$(grep -E "^stat::number_of_executed_units:" "$log" | awk '{print $2}')
-cov=$(grep -E "#[0-9]+ +(DONE|NEW|REDUCE|pulse|INITED)" "$log" | tail -n 1 | grep -oE "cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*")
+cov=$(grep -E "#[0-9]+[[:space:]]+(DONE|NEW|REDUCE|pulse|INITED)" "$log" | tail -n 1 | grep -oE "cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*")
 echo "fuzz-$name: ${runs:-?} inputs in ${seconds}s, no failure (${cov:-no coverage line})"
