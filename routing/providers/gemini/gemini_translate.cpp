@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <random>
 
@@ -942,6 +943,10 @@ std::string translate_embeddings_response(std::string_view gemini_body, std::str
       append_base64(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
       out.push_back('"');
     } else {
+      for (const auto& v : values->get_array()) {
+        // Boost.JSON reads 1e999 as infinity, which serialize writes as `Infinity`: no JSON.
+        if (!v.is_number() || !std::isfinite(v.to_number<double>())) return {};
+      }
       out += json::serialize(*values);
     }
     out.push_back('}');

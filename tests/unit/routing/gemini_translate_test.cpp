@@ -468,3 +468,13 @@ TEST_CASE("embeddings: the answer as floats or base64 float32", "[gemini]") {
   REQUIRE(b64.at("data").at(0).at("embedding") == "AAAAPwAAgL8=");
   REQUIRE(gemini::translate_embeddings_response("{}", "m", false, 1).empty());
 }
+
+// Found by tests/fuzz/gemini_fuzz.cpp: Boost.JSON reads 1e999 as infinity, and the list
+// went to the client with `Infinity` in it, which no JSON parser accepts.
+TEST_CASE("an embedding value JSON cannot carry is not an embedding list", "[gemini]") {
+  std::string body = R"({"embeddings":[{"values":[0.5,1e999]}]})";
+  REQUIRE(gemini::translate_embeddings_response(body, "m", false, 1).empty());
+  REQUIRE(gemini::translate_embeddings_response(R"({"embeddings":[{"values":[0.5,"x"]}]})", "m",
+                                                false, 1)
+              .empty());
+}
