@@ -1,11 +1,14 @@
 # The two commands (README): `make run` and `make test`. Both install what they need.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CXX ?= clang++-14
+FUZZ_SECONDS ?= 300
 JOBS ?= $(shell nproc)
 CONFIG ?= conf/tollgate.yaml
 CMAKE_FLAGS ?=
 
-.PHONY: deps test-deps configure build run test test-fast test-asan bench bench-quick format clean
+.PHONY: deps test-deps configure build run test test-fast test-asan fuzz-build test-fuzz fuzz bench bench-quick format clean
 
 deps:
 	scripts/install-deps.sh
@@ -22,10 +25,12 @@ build: deps $(BUILD)/build.ninja
 run: build
 	$(BUILD)/tollgate --config $(CONFIG)
 
-# Every test: unit and integration on the release build, then again under ASan+UBSan.
+# Every test: unit and integration on the release build, then again under ASan+UBSan,
+# then each fuzz target for a short while.
 test: test-deps build
 	cd $(BUILD) && ctest --output-on-failure
 	$(MAKE) test-asan
+	$(MAKE) test-fuzz
 
 test-fast: test-deps build
 	cd $(BUILD) && ctest --output-on-failure
@@ -35,6 +40,21 @@ test-asan: test-deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  TOLLGATE_SANITIZED=1 ctest --output-on-failure -LE benchmark
+
+# libFuzzer targets (docs/fuzzing.md): clang, ASan+UBSan, a build directory of their own.
+fuzz-build: test-deps
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DTOLLGATE_FUZZ=ON $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+
+# Each target replays its regressions, then fuzzes for 20 s (TOLLGATE_FUZZ_SECONDS).
+test-fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz -j $(JOBS) --timeout 600
+
+# The same, FUZZ_SECONDS each (300 unless given); what they find stays in $(FUZZ_BUILD)/fuzz/.
+fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -L fuzz -j $(JOBS) \
+	  --timeout $$(( $(FUZZ_SECONDS) * 2 + 300 ))
 
 bench:
 	loadtest/bench.sh
@@ -46,4 +66,4 @@ format:
 	find gateway routing loadtest tests -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

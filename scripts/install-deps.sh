@@ -4,7 +4,7 @@
 # `npm ci` from committed lock files. Safe to run again.
 #   scripts/install-deps.sh                    build and run
 #   scripts/install-deps.sh --with-test-tools  + what the tests need (the benchmark's too:
-#                                              CI runs its quick mode)
+#                                              CI runs its quick mode; clang for fuzzing)
 #   scripts/install-deps.sh --with-bench-tools + nginx, gnuplot and the peer gateway
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,9 @@ packages=(
   curl openssl
 )
 ((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3 prometheus)
+# The fuzz targets (make test-fuzz, docs/fuzzing.md): clang 14 and its runtimes, libFuzzer
+# and the sanitizers (libclang-rt-14-dev holds libclang_rt.fuzzer).
+((test_tools)) && packages+=(clang-14 libclang-rt-14-dev)
 ((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux redis-server)
 # Node comes with the machine image (Node 20 with its own npm); Debian's only when absent.
 command -v node >/dev/null || packages+=(nodejs)

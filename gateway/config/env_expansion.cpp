@@ -54,7 +54,30 @@ std::string expand_env(std::string_view text, const EnvLookup& env, const core::
 
 namespace {
 
-void expand_node(const Reader& r, YAML::Node node, const std::string& key) {
+// A YAML alias names a node, even one that contains it (`x: &a {y: *a}`: endless), and
+// aliases of aliases multiply (ten lines of ten aliases each stand for 10^10 values).
+// Configs nest a few levels and hold thousands of values, so both are refused; this is
+// the first walk over a loaded document, and the only one that visits every node.
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxValues = 1'000'000;
+
+struct Walk {
+  const Reader& r;
+  std::size_t values = 0;
+};
+
+void expand_node(Walk& walk, YAML::Node node, const std::string& key, int depth) {
+  const Reader& r = walk.r;
+  if (depth > kMaxDepth) {
+    throw ConfigError(r.mark(node), key,
+                      "nested more than " + std::to_string(kMaxDepth) +
+                          " levels deep (an alias inside the node it names?)");
+  }
+  if (++walk.values > kMaxValues) {
+    throw ConfigError(r.mark(node), key,
+                      "the document holds more than " + std::to_string(kMaxValues) +
+                          " values once its aliases are expanded");
+  }
   if (node.IsScalar()) {
     const std::string& value = node.Scalar();
     if (value.find("${") != std::string::npos) {
@@ -62,11 +85,11 @@ void expand_node(const Reader& r, YAML::Node node, const std::string& key) {
     }
   } else if (node.IsSequence()) {
     for (std::size_t i = 0; i < node.size(); ++i) {
-      expand_node(r, node[i], key + "[" + std::to_string(i) + "]");
+      expand_node(walk, node[i], key + "[" + std::to_string(i) + "]", depth + 1);
     }
   } else if (node.IsMap()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
-      expand_node(r, it->second, join_key(key, it->first.Scalar()));
+      expand_node(walk, it->second, join_key(key, it->first.Scalar()), depth + 1);
     }
   }
 }
@@ -74,7 +97,8 @@ void expand_node(const Reader& r, YAML::Node node, const std::string& key) {
 }  // namespace
 
 void expand_document(const Reader& r, YAML::Node root) {
-  expand_node(r, root, "");
+  Walk walk{r};
+  expand_node(walk, root, "", 0);
 }
 
 }  // namespace tollgate::gateway::config

@@ -50,10 +50,14 @@ void SseParser::parse_event(std::string_view text, std::vector<core::Chunk>& out
   core::Chunk chunk;
   bool has_data = false;
   while (!text.empty()) {
-    std::size_t eol = text.find('\n');
+    // CRLF, LF and a lone CR all end a line: a client splits lines so, and must read the
+    // event the gateway relays as the gateway read it (a CR kept inside a value did not).
+    std::size_t eol = text.find_first_of("\r\n");
     std::string_view line = text.substr(0, eol);
-    text = (eol == std::string_view::npos) ? std::string_view{} : text.substr(eol + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::size_t next = (eol == std::string_view::npos)   ? text.size()
+                       : (text.substr(eol, 2) == "\r\n") ? eol + 2
+                                                         : eol + 1;
+    text.remove_prefix(next);
     if (line.empty() || line.front() == ':') continue;
     std::size_t colon = line.find(':');
     std::string_view field = line.substr(0, colon);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <random>
 
@@ -943,6 +944,10 @@ std::string translate_embeddings_response(std::string_view gemini_body, std::str
       append_base64(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
       out.push_back('"');
     } else {
+      for (const auto& v : values->get_array()) {
+        // Boost.JSON reads 1e999 as infinity, which serialize writes as `Infinity`: no JSON.
+        if (!v.is_number() || !std::isfinite(v.to_number<double>())) return {};
+      }
       out += json::serialize(*values);
     }
     out.push_back('}');
@@ -1044,9 +1049,14 @@ bool read_usage_metadata(const json::object& response, core::Usage& usage, std::
                          std::int64_t& reasoning) {
   const json::value* meta = response.if_contains("usageMetadata");
   if (meta == nullptr || !meta->is_object()) return false;
+  // A count that is no exact int64 (7.5, 1e30) is not one: 0, rather than the exception
+  // to_number throws, which dropped the client's connection mid-answer.
   auto number = [&](std::string_view key) -> std::int64_t {
     const json::value* v = meta->get_object().if_contains(key);
-    return v != nullptr && v->is_number() ? v->to_number<std::int64_t>() : 0;
+    if (v == nullptr || !v->is_number()) return 0;
+    boost::system::error_code ec;
+    std::int64_t n = v->to_number<std::int64_t>(ec);
+    return ec ? 0 : n;
   };
   reasoning = number("thoughtsTokenCount");
   usage.prompt_tokens = number("promptTokenCount") + number("toolUsePromptTokenCount");

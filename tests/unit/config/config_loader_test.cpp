@@ -93,6 +93,39 @@ TEST_CASE("an unset variable without default is an error naming it and its line"
   REQUIRE(message.find("ADMIN_ADDR") != std::string::npos);
 }
 
+// Found by tests/fuzz/config_loader_fuzz.cpp: an alias inside the node it names made
+// expansion recurse until the stack overflowed (tollgate --check crashed), and aliases of
+// aliases multiply: these few lines stand for 10^9 values.
+TEST_CASE("aliases that loop or multiply are errors, not a crash or a hang") {
+  std::string loop = error_of("x: &a\n  y: *a\n");
+  CHECK(loop.find("test.yaml:") == 0);
+  CHECK(loop.find("alias") != std::string::npos);
+
+  std::string laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    laughs += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) laughs += (j ? ", " : "") + prev;
+    laughs += "]\n";
+  }
+  LoadOptions options = with_env({});
+  options.extra_sections = {"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"};
+  std::string many = error_of(laughs, options);
+  CHECK(many.find("test.yaml:") == 0);
+  CHECK(many.find("alias") != std::string::npos);
+
+  // Shared anchors are still fine in moderation.
+  auto config = load_config_text(R"(
+models:
+  - name: m
+    targets: &targets [{provider: demo, model: demo}]
+  - name: n
+    targets: *targets
+)",
+                                 "test.yaml", with_env({}));
+  REQUIRE(config->models.size() == 2);
+}
+
 TEST_CASE("literal dollars stay") {
   std::string out = expand_env(
       "a$b $ c$${X:-y}", [](const std::string&) { return std::nullopt; }, {}, "k");

@@ -330,6 +330,24 @@ TEST_CASE("stream events become chunks: role, text, tool calls, finish, usage, [
   REQUIRE(t.usage().completion_tokens == 4);
 }
 
+// Found by tests/fuzz/gemini_fuzz.cpp: a count Boost.JSON cannot convert exactly to an
+// int64 (a fraction, a number past INT64_MAX) threw out of the translator, and the client's
+// connection was dropped mid-answer instead of getting it.
+TEST_CASE("token counts that are not exact integers do not throw", "[gemini]") {
+  std::string_view body =
+      R"({"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"},"finishReason":"STOP"}],
+    "usageMetadata":{"promptTokenCount":7.5,"candidatesTokenCount":18446744073709551615,
+    "thoughtsTokenCount":1e30,"totalTokenCount":12}})";
+  gemini::TranslatedAnswer answer;
+  REQUIRE_NOTHROW(answer = gemini::translate_response(body, context()));
+  REQUIRE(answer.ok);
+  REQUIRE(answer.usage.reported);
+  gemini::StreamTranslator t(context(), true);
+  std::vector<std::string> out;
+  REQUIRE_NOTHROW(t.on_event(body, out));
+  REQUIRE_FALSE(out.empty());
+}
+
 TEST_CASE("without include_usage no usage chunk; SAFETY ends with content_filter", "[gemini]") {
   gemini::StreamTranslator t(context(), false);
   std::vector<std::string> out;
@@ -449,4 +467,14 @@ TEST_CASE("embeddings: the answer as floats or base64 float32", "[gemini]") {
   // 0.5f = 00 00 00 3f, -1.0f = 00 00 80 bf (little-endian).
   REQUIRE(b64.at("data").at(0).at("embedding") == "AAAAPwAAgL8=");
   REQUIRE(gemini::translate_embeddings_response("{}", "m", false, 1).empty());
+}
+
+// Found by tests/fuzz/gemini_fuzz.cpp: Boost.JSON reads 1e999 as infinity, and the list
+// went to the client with `Infinity` in it, which no JSON parser accepts.
+TEST_CASE("an embedding value JSON cannot carry is not an embedding list", "[gemini]") {
+  std::string body = R"({"embeddings":[{"values":[0.5,1e999]}]})";
+  REQUIRE(gemini::translate_embeddings_response(body, "m", false, 1).empty());
+  REQUIRE(gemini::translate_embeddings_response(R"({"embeddings":[{"values":[0.5,"x"]}]})", "m",
+                                                false, 1)
+              .empty());
 }

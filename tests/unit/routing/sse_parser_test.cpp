@@ -85,3 +85,16 @@ TEST_CASE("events keep coming right after a long one was dribbled in") {
   CHECK(out[1].data == "next");
   CHECK(parser.pending() == 0);
 }
+
+// Found by tests/fuzz/sse_parser_fuzz.cpp: a CR inside what the parser took for one line
+// reached the client as it was, and a client (CR ends a line there too) read another
+// event than the one stages had inspected.
+TEST_CASE("a lone CR ends a line, as the event-stream format says") {
+  SseParser parser;
+  std::vector<core::Chunk> out;
+  parser.feed("event: ping\rdata: injected\n\ndata: a\rdata: b\n\n", out);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].event == "ping");
+  CHECK(out[0].data == "injected");
+  CHECK(out[1].data == "a\nb");
+}
