@@ -96,11 +96,13 @@ void check_against_dom(const std::string& body, const RequestJson& json) {
   if (top.count("stream") == 1 && top.get("stream").is_bool()) {
     FUZZ_CHECK(json.stream == bool(top.get("stream")));
   }
-  std::size_t max_keys = top.count("max_tokens") + top.count("max_completion_tokens");
+  std::size_t max_keys =
+      top.count("max_tokens") + top.count("max_completion_tokens") + top.count("max_output_tokens");
   if (max_keys == 0) FUZZ_CHECK(!json.max_tokens);
   if (max_keys == 1) {
-    dom::element v =
-        top.count("max_tokens") ? top.get("max_tokens") : top.get("max_completion_tokens");
+    dom::element v = top.count("max_tokens")              ? top.get("max_tokens")
+                     : top.count("max_completion_tokens") ? top.get("max_completion_tokens")
+                                                          : top.get("max_output_tokens");
     if (v.is_int64()) FUZZ_CHECK(json.max_tokens && *json.max_tokens == int64_t(v));
     if (!v.is_number()) FUZZ_CHECK(!json.max_tokens);
   }
@@ -108,8 +110,9 @@ void check_against_dom(const std::string& body, const RequestJson& json) {
     FUZZ_CHECK(!json.has_stream_options && !json.include_usage);
   }
   if (top.count("stream_options") == 1) {
-    FUZZ_CHECK(json.has_stream_options);
     dom::element options = top.get("stream_options");
+    // null is accepted as "no options"; anything but an object or null is refused.
+    FUZZ_CHECK(json.has_stream_options == options.is_object());
     if (options.is_object()) {
       TopLevel inner{dom::object(options)};
       if (inner.count("include_usage") == 0) FUZZ_CHECK(!json.include_usage);
@@ -125,17 +128,18 @@ void check_against_dom(const std::string& body, const RequestJson& json) {
   }
   FUZZ_CHECK(json.has_prompt == (top.count("prompt") > 0));
   FUZZ_CHECK(json.has_input == (top.count("input") > 0));
-  if (top.count("messages") <= 1 && top.count("prompt") <= 1 && top.count("input") <= 1) {
+  if (top.count("messages") <= 1 && top.count("prompt") <= 1 && top.count("input") <= 1 &&
+      top.count("instructions") <= 1) {
     std::size_t chars = 0;
-    for (const char* key : {"messages", "prompt", "input"}) {
+    for (const char* key : {"messages", "prompt", "input", "instructions"}) {
       if (top.count(key) == 1) chars += string_chars(top.get(key));
     }
     FUZZ_CHECK(json.prompt_chars == chars);
   }
 }
 
-// What a spliced body reads as: the same request, but for the model (and stream_options
-// when they were added).
+// What a spliced body reads as: the same request, but for the model (and
+// stream_options.include_usage when it was forced).
 void check_splice(const std::string& body, const RequestJson& json, bool add_include_usage) {
   const std::string_view new_model = "fuzz/\"model\"\\\xc3\xa9";
   std::string spliced =
@@ -177,7 +181,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_against_dom(body, json);
   if (json.model) {
     check_splice(body, json, false);
-    if (!json.has_stream_options) check_splice(body, json, true);
+    // Usage is forced on whatever stream_options the client sent.
+    check_splice(body, json, true);
   }
   return 0;
 }

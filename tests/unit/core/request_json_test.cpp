@@ -166,3 +166,11 @@ TEST_CASE("a Responses request's instructions count as prompt and max_output_tok
   REQUIRE(json.prompt_chars == std::string("Be brief.").size() + std::string("hello").size());
   REQUIRE(json.max_tokens == 300);
 }
+
+// Found by tests/fuzz/request_json_fuzz.cpp: a value typed by its first byte ('n') was
+// taken for null without being read, so malformed JSON passed as valid.
+TEST_CASE("a stream_options that only starts like null is malformed") {
+  REQUIRE(rejects(R"({"model":"m","stream_options":nu })"));
+  REQUIRE(rejects(R"({"model":"m","stream_options":nulx})"));
+  parse_ok(R"({"model":"m","stream_options":null})");
+}
