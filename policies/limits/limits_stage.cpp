@@ -155,6 +155,8 @@ void LimitsStage::reserve(const core::Exchange& exchange, AdmitRequest& request)
   } else if (exchange.operation == core::Operation::embeddings) {
     completion = 0;
   }
+  // `n` completions are each billed: n: 8 with max_tokens 1,000 may answer 8,000.
+  completion *= std::clamp<std::int64_t>(exchange.json.choices, 1, 128);
   request.token_estimate = prompt + completion;
   bool any_budget = false;
   for (const auto& scope : request.scopes) {

@@ -143,6 +143,11 @@ test("tpm: tokens are admitted on the estimate (prompt + max_tokens) and reconci
   assert.equal(json(r.body).error.type, "tokens");
   assert.match(json(r.body).error.message, /too large/i);
 
+  // n completions are each reserved: 4 × 30 does not fit in 100, 1 × 30 does.
+  r = await chat(gw, key, { extra: { max_tokens: 30, n: 4 } });
+  assert.equal(r.status, 429, r.body);
+  assert.match(json(r.body).error.message, /too large/i);
+
   // max_tokens 80 is reserved, then only what the demo answered is kept.
   r = await chat(gw, key, { extra: { max_tokens: 80 } });
   assert.equal(r.status, 200, r.body);
