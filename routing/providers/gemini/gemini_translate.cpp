@@ -82,9 +82,10 @@ std::int64_t need_integer(const json::value& v, const std::string& param) {
   if (v.is_uint64() && v.get_uint64() <= 0x7fffffffffffffffULL) {
     return static_cast<std::int64_t>(v.get_uint64());
   }
-  if (v.is_double() &&
-      v.get_double() == static_cast<double>(static_cast<std::int64_t>(v.get_double()))) {
-    return static_cast<std::int64_t>(v.get_double());
+  // A double is cast only inside int64's range: casting 1e300 is undefined behaviour.
+  if (double d = v.is_double() ? v.get_double() : 0.5;
+      d >= -0x1p63 && d < 0x1p63 && d == std::trunc(d)) {
+    return static_cast<std::int64_t>(d);
   }
   refuse(param, "`" + param + "` must be an integer");
 }
@@ -1170,7 +1171,9 @@ std::string retry_seconds(std::string_view duration) {
   duration.remove_suffix(1);
   try {
     double seconds = std::stod(std::string(duration));
-    if (seconds < 0) return {};
+    if (!(seconds >= 0)) return {};  // negative, or NaN
+    // Cast only what long long holds: casting "1e300s" or "infs" is undefined behaviour.
+    seconds = std::min(seconds, 1e9);
     auto whole = static_cast<long long>(seconds);
     if (static_cast<double>(whole) < seconds) ++whole;
     return std::to_string(whole);

@@ -436,6 +436,29 @@ TEST_CASE("a 429's retry delay becomes retry-after", "[gemini]") {
   REQUIRE(header.response.headers.get("retry-after") == "3");
 }
 
+// Found by tests/fuzz/gemini_fuzz.cpp (UBSan, float-cast-overflow): numbers past the
+// integer's range were cast to it. A retry delay of 1e300 seconds came out as
+// "retry-after: -9223372036854775807" on x86; a client's dimensions: 1e300 was the same
+// undefined cast.
+TEST_CASE("numbers past an integer's range are never cast to it", "[gemini]") {
+  auto delay = [](std::string_view value) {
+    std::string body = R"({"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED",
+      "details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":")" +
+                       std::string(value) + R"("}]}})";
+    return std::string(gemini::map_error(429, body).response.headers.get("retry-after"));
+  };
+  CHECK(delay("1e300s") == "1000000000");
+  CHECK(delay("infs") == "1000000000");
+  CHECK(delay("nans").empty());
+  CHECK(delay("-1s").empty());
+  CHECK(delay("100000s") == "100000");
+
+  auto huge = gemini::translate_embeddings_request(R"({"input":"x","dimensions":1e300})", "m");
+  REQUIRE_FALSE(huge.ok);
+  CHECK(huge.param == "dimensions");
+  CHECK(gemini::translate_embeddings_request(R"({"input":"x","dimensions":4.0})", "m").ok);
+}
+
 TEST_CASE("embeddings: inputs become batchEmbedContents requests", "[gemini]") {
   auto t = gemini::translate_embeddings_request(
       R"({"model":"emb","input":["alpha","beta"],"dimensions":4,"encoding_format":"base64","user":"u"})",
