@@ -6,6 +6,7 @@
 
 #include "gateway/core/log.h"
 #include "gateway/core/random_hex.h"
+#include "gateway/core/utf8.h"
 #include "observability/tracing/trace_context.h"
 
 namespace tollgate::observability {
@@ -80,7 +81,7 @@ std::string audit_record(const core::Exchange& exchange, bool include_bodies,
   o["team"] = p != nullptr ? or_null(p->team) : json::value(nullptr);
   o["client"] = exchange.client_address;
   o["method"] = exchange.method;
-  o["path"] = exchange.path;
+  o["path"] = core::valid_utf8(exchange.path);  // the client chose its bytes
   o["model_requested"] = exchange.json.model ? json::value(*exchange.json.model) : nullptr;
   o["model"] = exchange.model != nullptr ? json::value(exchange.model->name) : nullptr;
   o["provider"] = exchange.provider != nullptr ? json::value(exchange.provider->name) : nullptr;
@@ -132,7 +133,7 @@ std::string access_fields(const core::Exchange& exchange) {
   o["trace_id"] = exchange.trace_id.view();
   o["client"] = exchange.client_address;
   o["method"] = exchange.method;
-  o["path"] = exchange.path;
+  o["path"] = core::valid_utf8(exchange.path);  // the client chose its bytes
   o["status"] = exchange.status;
   // As in the audit line: what the client asked for, and what served it (null when the
   // request was refused before routing, a 429 from the limits stage).

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "gateway/core/utf8.h"
+
 namespace tollgate::core {
 
 ErrorInfo error_info(ErrorKind kind) {
@@ -49,8 +51,20 @@ ErrorInfo error_info(ErrorKind kind) {
 
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (char ch : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char ch = s[i];
     auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      // JSON is UTF-8: bytes a client chose that are not (a path, a header) become U+FFFD.
+      std::size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(s.substr(i, n));
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";

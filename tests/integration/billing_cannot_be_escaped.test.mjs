@@ -79,6 +79,17 @@ function accessLines(gw) {
   return gw.proc.stdout.split("\n").filter((l) => l.includes('"type":"access"')).map((l) => JSON.parse(l));
 }
 
+// The access line of one request: written when its answer is out, so it may come a
+// little after the audit line (bounded wait).
+async function accessLineOf(gw, requestId) {
+  for (let i = 0; i < 200; i++) {
+    const line = accessLines(gw).find((l) => l.request_id === requestId);
+    if (line) return line;
+    await sleep(25);
+  }
+  throw new Error(`no access line for ${requestId}`);
+}
+
 test("a Responses API stream from the Vercel AI SDK is billed its real output tokens", async () => {
   const mock = await startMock();
   const dir = tempDir();
@@ -240,8 +251,7 @@ test("a client that hangs up mid-stream is billed what was relayed, and audit, a
     assert.ok(completion >= Math.ceil(seen / 4) && completion < 400, `${dialect}: ${completion} tokens for ${seen} bytes read`);
     assert.equal(line.usage_estimated, true, dialect);
     assert.equal(line.completion_tokens, completion, dialect);
-    const access = accessLines(gw).at(-1);
-    assert.equal(access.request_id, line.request_id);
+    const access = await accessLineOf(gw, line.request_id);
     assert.equal(access.completion_tokens, completion, dialect);
     assert.equal(access.prompt_tokens, line.prompt_tokens, dialect);
     assert.equal(access.usage_estimated, true, dialect);
@@ -269,7 +279,7 @@ test("an answer without usage is billed its estimate, and the audit and access l
   assert.equal(line.completion_tokens, row.completion_tokens);
   assert.equal(line.usage_reported, false);
   assert.equal(line.usage_estimated, true);
-  let access = accessLines(gw).at(-1);
+  let access = await accessLineOf(gw, line.request_id);
   assert.equal(access.prompt_tokens, row.prompt_tokens);
   assert.equal(access.usage_estimated, true);
 
@@ -278,8 +288,7 @@ test("an answer without usage is billed its estimate, and the audit and access l
     "-d", JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] })]);
   assert.equal(r.status, 429);
   const refused = (await auditAfter(dir, 2))[1];
-  access = accessLines(gw).at(-1);
-  assert.equal(access.request_id, refused.request_id);
+  access = await accessLineOf(gw, refused.request_id);
   assert.equal(access.model_requested, "gpt-test");
   assert.equal(refused.model_requested, "gpt-test");
   assert.equal(access.model, null, "nothing served it");

@@ -30,3 +30,16 @@ TEST_CASE("messages are escaped as JSON strings") {
   append_json_string(out, "a\"b\\c\nd\x01");
   REQUIRE(out == R"("a\"b\\c\nd\u0001")");
 }
+
+// Found by probing the binary: GET /v1/\xff\xfe put the raw bytes into JSON the gateway
+// wrote itself, which a strict JSON consumer rejects whole.
+TEST_CASE("bytes that are not UTF-8 become U+FFFD; well-formed UTF-8 passes as it is") {
+  std::string out;
+  append_json_string(out, "/v1/\xff\xfe h\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  REQUIRE(out == "\"/v1/\\ufffd\\ufffd h\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
+  // Overlong, surrogate, past U+10FFFF, cut short: each bad byte replaced.
+  out.clear();
+  append_json_string(out, "\xC0\xAF|\xED\xA0\x80|\xF4\x90\x80\x80|\xE2\x82");
+  REQUIRE(out ==
+          "\"\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\"");
+}
