@@ -136,8 +136,13 @@ inline std::int64_t estimate_completion_tokens(std::int64_t text_bytes) {
 // provider never said, or when a stream was cut (the client hung up, the provider failed
 // mid-stream): usage that came before the cut (Anthropic's message_start) counts only what was
 // known then. Marks `usage.estimated` when a figure was raised. Safe to call more than once.
+// A client that hung up before any answer still pays for its prompt: the provider had
+// it, and a tenant must not be able to send large prompts for free by closing the
+// connection just before the answer comes.
 inline void complete_usage(Exchange& exchange) {
-  if (exchange.attempts == 0 || exchange.status < 200 || exchange.status > 299) return;
+  bool abandoned = exchange.failure == FailureClass::cancelled && exchange.status == 0;
+  bool answered = exchange.status >= 200 && exchange.status <= 299;
+  if (exchange.attempts == 0 || (!answered && !abandoned)) return;
   Usage& usage = exchange.usage;
   if (!usage.reported) {
     usage.prompt_tokens = estimate_prompt_tokens(exchange.json);

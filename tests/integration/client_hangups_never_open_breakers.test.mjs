@@ -40,6 +40,23 @@ test("streams and whole requests abandoned by their clients leave the breaker cl
   assert.ok(access.length >= 13, `${access.length} access lines`);
 });
 
+test("a client that hangs up before the answer is still billed its prompt", async () => {
+  const content = "p".repeat(4000);
+  const r = await curl(["-m", "0.5", `${gw.base}/v1/chat/completions`, "-H", "x-request-id: req-hangup-whole",
+    "-H", "x-mock-latency-ms: 3000", "-d", chat({ messages: [{ role: "user", content }] })]);
+  assert.equal(r.code, 28, "the client gave up");
+  let line;
+  for (let i = 0; i < 200 && !line; i++) {
+    line = gw.proc.stdout.split("\n").find((l) => l.includes('"type":"access"') && l.includes("req-hangup-whole"));
+    await sleep(25);
+  }
+  assert.ok(line, "the abandoned request is logged");
+  const access = JSON.parse(line);
+  assert.ok(access.prompt_tokens >= 1000, `billed ${access.prompt_tokens} prompt tokens for 4,000 characters`);
+  assert.equal(access.usage_estimated, true);
+  assert.equal(access.completion_tokens, 0);
+});
+
 test("real failures still open it", async () => {
   for (let i = 0; i < 2; ++i) {
     const r = await curl([`${gw.base}/v1/chat/completions`, "-H", "x-mock-status: 500", "-d", chat()]);
