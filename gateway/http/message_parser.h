@@ -155,6 +155,15 @@ class MessageParser final : public boost::beast::http::basic_parser<isRequest> {
   int transfer_codings_ = 0;
 };
 
+// True when `ec` says the bytes were not HTTP that could be read (bad framing, a line or
+// head past its bound), as opposed to the peer closing early: the one test both hops make
+// (the session answers 400, the upstream calls it the provider's server error).
+inline bool is_http_parse_error(const boost::beast::error_code& ec) {
+  namespace http = boost::beast::http;
+  return ec.category() == http::make_error_code(http::error::bad_target).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
 using RequestParser = MessageParser<true>;
 using ResponseParser = MessageParser<false>;
 

@@ -379,11 +379,6 @@ std::string read_error_message(const beast::error_code& ec, const RequestParser&
   return message;
 }
 
-bool is_parse_error(const beast::error_code& ec) {
-  return ec.category() == http::make_error_code(http::error::bad_target).category() &&
-         ec != http::error::end_of_stream && ec != http::error::partial_message;
-}
-
 // Answers a request that could not be read, when the client can still be told why.
 // Returns whether it answered.
 template <typename Stream>
@@ -396,7 +391,7 @@ awaitable<bool> answer_read_error(Stream& stream, const beast::error_code& ec,
     co_await write_error(stream, core::ErrorKind::request_too_large, message);
     co_return true;
   }
-  if (is_parse_error(ec)) {
+  if (is_http_parse_error(ec)) {
     co_await write_error(stream, error_for_read(ec), read_error_message(ec, parser));
     co_return true;
   }

@@ -104,10 +104,7 @@ UpstreamError translate(const Connection& conn, const beast::error_code& ec,
   // An answer whose HTTP could not be read (bad framing, a head or chunk line past the
   // bounds) is the provider answering garbage: a server error, as a 5xx would be. A
   // refused connection, a reset or an early end of stream stays a connect error.
-  bool garbage =
-      !refusal.empty() ||
-      (ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category() &&
-       ec != beast::http::error::end_of_stream && ec != beast::http::error::partial_message);
+  bool garbage = !refusal.empty() || is_http_parse_error(ec);
   return UpstreamError(garbage ? FailureClass::server_error : FailureClass::connect_error,
                        std::string(during) + ": " + why);
 }
