@@ -115,3 +115,48 @@ std::string error_body(ErrorKind kind, std::string_view message, std::string_vie
 }
 
 }  // namespace tollgate::core
+
+namespace tollgate::core {
+
+Response error_response(ErrorKind kind, std::string_view message, std::string_view param) {
+  Response response;
+  response.status = error_info(kind).status;
+  response.headers.set("content-type", "application/json");
+  if (kind == ErrorKind::invalid_api_key) {
+    // RFC 9110: a 401 names the scheme the client should use.
+    response.headers.set("www-authenticate", "Bearer realm=\"tollgate\"");
+  }
+  response.body = error_body(kind, message, param);
+  return response;
+}
+
+FailureError error_for(FailureClass failure) {
+  switch (failure) {
+    case FailureClass::timeout:
+      return {ErrorKind::upstream_timeout, "the provider did not answer in time"};
+    case FailureClass::rate_limit:
+      return {ErrorKind::rate_limited, "the provider is rate limiting requests; try again shortly"};
+    case FailureClass::credentials_refused:
+      return {ErrorKind::upstream_credentials_refused,
+              "the provider refused the gateway's credentials for it; your API key is fine, the "
+              "gateway's operator must fix the provider key"};
+    case FailureClass::connect_error:
+      return {ErrorKind::upstream_unreachable, "the provider could not be reached"};
+    case FailureClass::cancelled:
+      return {ErrorKind::upstream_unreachable, "the request was cancelled"};
+    default:
+      return {ErrorKind::upstream_unreachable, "the provider failed to answer"};
+  }
+}
+
+Response failure_response(FailureClass failure) {
+  FailureError error = error_for(failure);
+  return error_response(error.kind, error.message);
+}
+
+std::string stream_error_data(FailureClass failure) {
+  return error_body(error_for(failure).kind,
+                    "the provider's stream ended early: " + std::string(to_string(failure)));
+}
+
+}  // namespace tollgate::core

@@ -7,6 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/core/failure.h"
+#include "gateway/core/response.h"
+
 namespace tollgate::core {
 
 enum class ErrorKind {
@@ -38,7 +41,30 @@ struct ErrorInfo {
 
 ErrorInfo error_info(ErrorKind kind);
 
+// The one way to build a client-facing error: status, content-type and body, from what
+// went wrong. Stages, the handler, the router and the provider driver all use it; a test
+// (tests/unit/core/errors_built_in_one_place_test.cpp) fails when error_body is called
+// anywhere else.
+Response error_response(ErrorKind kind, std::string_view message, std::string_view param = {});
+
+// What a client is told when an upstream attempt failed with `failure` and the provider
+// gave no answer of its own worth passing on (Pingora's fail_to_proxy): the kind of
+// error, and a message that never names a secret.
+struct FailureError {
+  ErrorKind kind;
+  std::string_view message;
+};
+FailureError error_for(FailureClass failure);
+
+// The error response for `failure` (error_for's kind and message).
+Response failure_response(FailureClass failure);
+
+// The data of the error event that ends a stream cut short by `failure`: too late for a
+// status, so the error goes out as an event, then [DONE] (as OpenAI ends streams).
+std::string stream_error_data(FailureClass failure);
+
 // The JSON body for an error. `message` is escaped here; `param` may be empty (null).
+// Only for gateway/core: everything else builds whole answers with error_response.
 std::string error_body(ErrorKind kind, std::string_view message, std::string_view param = {});
 
 // Appends `s` as a JSON string literal (with quotes) to `out`.
