@@ -9,8 +9,10 @@
 #include "gateway/core/log.h"
 #include "gateway/core/registry.h"
 #include "gateway/embedded_config.h"
+#include "gateway/pipeline/proxy_handler.h"
 #include "gateway/pipeline/runtime.h"
 #include "gateway/server/server.h"
+#include "gateway/upstream/http_upstream.h"
 #include "gateway/version.h"
 #include "observability/audit/audit_log.h"
 #include "observability/builtin.h"
@@ -156,7 +158,14 @@ int main(int argc, char** argv) {
     endpoints.push_back(&state_readiness);
     observability->metrics().set_state_source(
         [&state = policies->state()] { return state_sample(state); });
-    int code = tg::gateway::server::run_server(runtime, endpoints);
+    // Each worker thread gets its own proxy handler over its own upstream pool.
+    tg::core::HandlerFactory make_proxy = [runtime](const boost::asio::any_io_executor& executor)
+        -> std::unique_ptr<tg::core::HttpHandler> {
+      return std::make_unique<tg::gateway::pipeline::ProxyHandler>(
+          runtime, tg::gateway::upstream::make_http_upstream(executor));
+    };
+    int code = tg::gateway::server::run_server(runtime->config, make_proxy,
+                                               observability->metrics().live(), endpoints);
     runtime.reset();
     policies->flush();
     observability->flush();

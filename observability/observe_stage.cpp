@@ -62,7 +62,7 @@ void start_trace(core::Exchange& exchange) {
                                format_traceparent(exchange.trace_id, exchange.span_id, flags));
 }
 
-boost::asio::awaitable<core::Decision> ObserveStage::on_request(core::Exchange& exchange) {
+boost::asio::awaitable<core::Decision> ObserveStage::on_request_head(core::Exchange& exchange) {
   start_trace(exchange);
   co_return core::Decision::proceed();
 }
@@ -167,11 +167,13 @@ void ObserveStage::on_response(core::Exchange& exchange, core::Response& respons
   exchange.stage_state<AnswerCopy>(this).body = response.body;
 }
 
-void ObserveStage::on_chunk(core::Exchange& exchange, core::Chunk& chunk) {
+void ObserveStage::on_chunk(core::Exchange& exchange, core::Events& events) {
   if (audit_ == nullptr || !audit_->config().include_bodies) return;
   std::string& body = exchange.stage_state<AnswerCopy>(this).body;
-  if (!body.empty()) body.push_back('\n');
-  body += chunk.data;
+  for (const auto& event : events) {
+    if (!body.empty()) body.push_back('\n');
+    body += event.data;
+  }
 }
 
 void ObserveStage::on_complete(core::Exchange& exchange) {

@@ -1,5 +1,5 @@
 // The `observe` stage: runs first, so its on_complete runs last, once every other stage
-// has said what it decided. On the way in it takes or starts the W3C trace context; on
+// has said what it decided. On the request's head it takes or starts the W3C trace context; on
 // completion it records the request's metrics, queues its audit line, and writes the
 // access log line.
 #pragma once
@@ -16,10 +16,15 @@ class ObserveStage final : public core::Stage {
       : metrics_(metrics), audit_(audit), access_log_(access_log) {}
 
   std::string_view name() const override { return "observe"; }
-  boost::asio::awaitable<core::Decision> on_request(core::Exchange& exchange) override;
+  // The answer's body only when bodies are audited: otherwise events skip the chunk hooks.
+  unsigned hooks() const override {
+    bool bodies = audit_ != nullptr && audit_->config().include_bodies;
+    return core::kRequestHead | core::kComplete | (bodies ? core::kResponse | core::kChunk : 0u);
+  }
+  boost::asio::awaitable<core::Decision> on_request_head(core::Exchange& exchange) override;
   // With audit.include_bodies, keep what the client was answered for the audit line.
   void on_response(core::Exchange& exchange, core::Response& response) override;
-  void on_chunk(core::Exchange& exchange, core::Chunk& chunk) override;
+  void on_chunk(core::Exchange& exchange, core::Events& events) override;
   void on_complete(core::Exchange& exchange) override;
 
  private:

@@ -25,6 +25,8 @@ ErrorInfo error_info(ErrorKind kind) {
       return {404, "invalid_request_error", "model_not_found"};
     case ErrorKind::method_not_allowed:
       return {405, "invalid_request_error", "method_not_allowed"};
+    case ErrorKind::conflict:
+      return {409, "invalid_request_error", "conflict"};
     case ErrorKind::request_too_large:
       return {413, "invalid_request_error", "request_too_large"};
     case ErrorKind::unsupported_media:

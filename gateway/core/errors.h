@@ -21,6 +21,7 @@ enum class ErrorKind {
   not_found,                     // 404 unknown path
   model_not_found,               // 404 unknown model
   method_not_allowed,            // 405
+  conflict,                      // 409 (an id that exists already)
   request_too_large,             // 413
   unsupported_media,             // 415
   rate_limited,                  // 429 requests per minute, requests in flight

@@ -1,5 +1,5 @@
-// The proxy pipeline: path → body checks → stages → route → provider → answer.
-// Errors are chosen here from what went wrong (core/errors.h builds their bodies).
+// The proxy pipeline: path → head stages → body checks → stages → route → provider →
+// answer. Errors are chosen here from what went wrong (core/errors.h builds them).
 #include "gateway/pipeline/proxy_handler.h"
 
 #include "gateway/core/content_coding.h"
@@ -31,44 +31,13 @@ std::optional<PathMatch> match_path(std::string_view method, std::string_view pa
 
 namespace {
 
-core::Response error_response(ErrorKind kind, std::string_view message,
-                              std::string_view param = {}) {
-  core::Response response;
-  response.status = core::error_info(kind).status;
-  response.headers.set("content-type", "application/json");
-  response.body = core::error_body(kind, message, param);
-  return response;
-}
+using core::error_response;
 
 core::Response json_response(std::string body) {
   core::Response response;
   response.headers.set("content-type", "application/json");
   response.body = std::move(body);
   return response;
-}
-
-ErrorKind error_for_failure(core::FailureClass failure) {
-  switch (failure) {
-    case core::FailureClass::timeout:
-      return ErrorKind::upstream_timeout;
-    case core::FailureClass::rate_limit:
-      return ErrorKind::rate_limited;
-    case core::FailureClass::credentials_refused:
-      return ErrorKind::upstream_credentials_refused;
-    default:
-      return ErrorKind::upstream_unreachable;
-  }
-}
-
-std::string failure_message(core::FailureClass failure) {
-  switch (failure) {
-    case core::FailureClass::timeout:
-      return "the provider did not answer in time";
-    case core::FailureClass::connect_error:
-      return "the provider could not be reached";
-    default:
-      return "the provider failed to answer";
-  }
 }
 
 // The field each operation cannot do without, checked before any stage runs.
@@ -133,9 +102,9 @@ std::optional<core::Response> decode_request_body(core::Exchange& exchange) {
   return std::nullopt;
 }
 
-// Path, method, body and required fields: everything decided before any stage runs.
-// Returns the answer when the request stops here.
-std::optional<core::Response> first_checks(core::Exchange& exchange) {
+// Path and method: decided before any stage runs. Returns the answer when the request
+// stops here.
+std::optional<core::Response> check_path(core::Exchange& exchange) {
   // From here on, path and target are what a provider's server would make of them: what
   // is matched below is what is forwarded (`/v1/x/../../internal/admin` is /internal/admin,
   // an unknown path, never a passthrough to the provider with the gateway's key).
@@ -154,6 +123,11 @@ std::optional<core::Response> first_checks(core::Exchange& exchange) {
     return response;
   }
   exchange.operation = match->operation;
+  return std::nullopt;
+}
+
+// The body, once read: decoded, parsed, and the fields its operation needs.
+std::optional<core::Response> check_body(core::Exchange& exchange) {
   if (exchange.operation == Operation::models) return std::nullopt;
   if (auto error = decode_request_body(exchange)) return error;
   auto parsed = core::parse_request_json(exchange.body, exchange.json,
@@ -162,9 +136,15 @@ std::optional<core::Response> first_checks(core::Exchange& exchange) {
   return missing_field(exchange);
 }
 
-// The same, into `answer`: true when the request stops here.
-bool check_request(core::Exchange& exchange, core::Response& answer) {
-  std::optional<core::Response> refusal = first_checks(exchange);
+// The same, into `answer`: true when the request stops here. Plain functions, so that
+// the optional they build never lands on the handler's coroutine frame.
+bool refuse_path(core::Exchange& exchange, core::Response& answer) {
+  std::optional<core::Response> refusal = check_path(exchange);
+  if (refusal) answer = std::move(*refusal);
+  return refusal.has_value();
+}
+bool refuse_body(core::Exchange& exchange, core::Response& answer) {
+  std::optional<core::Response> refusal = check_body(exchange);
   if (refusal) answer = std::move(*refusal);
   return refusal.has_value();
 }
@@ -213,15 +193,26 @@ void failure_answer(const core::Exchange& exchange, core::CallOutcome& outcome,
     // Never the provider's own 401/403: the client would take it for a bad tollgate key,
     // and providers echo part of the key they refused ("sk-proj-****abcd").
     std::string provider = exchange.provider != nullptr ? exchange.provider->name : "";
-    answer = error_response(ErrorKind::upstream_credentials_refused,
+    answer = error_response(core::error_for(outcome.failure).kind,
                             "the provider '" + provider +
                                 "' refused the gateway's credentials for it; your API key is "
                                 "fine, the gateway's operator must fix the provider key");
     return;
   }
   answer = outcome.upstream_error ? std::move(*outcome.upstream_error)
-                                  : error_response(error_for_failure(outcome.failure),
-                                                   failure_message(outcome.failure));
+                                  : core::failure_response(outcome.failure);
+}
+
+// A stage's answer, whole or as a stream, through the response hooks of the stages
+// before it.
+asio::awaitable<void> answer_decision(StageSink& sink, std::size_t stage,
+                                      core::Decision& decision) {
+  sink.answered_by(stage);
+  if (decision.streams()) {
+    co_await sink.replay(decision.stream());
+  } else {
+    co_await sink.send(decision.response());
+  }
 }
 
 }  // namespace
@@ -229,7 +220,8 @@ void failure_answer(const core::Exchange& exchange, core::CallOutcome& outcome,
 // Every answer is built in the one named `answer` before it is co_awaited: see the note
 // on ResponseSink about GCC 12 and temporaries in co_await expressions. One object, not
 // one per kind of answer, because every local of a coroutine lives on its frame.
-asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::ResponseSink& client) {
+asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::RequestBody& body,
+                                           core::ResponseSink& client) {
   RuntimePtr runtime = runtime_;  // this request's snapshot, whatever a reload does meanwhile
   exchange.config = runtime->config;
   StageSink sink(client, runtime->stages, exchange);
@@ -240,21 +232,42 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Respo
     core::Exchange& exchange;
     ~CompleteHooks() {
       for (auto it = runtime.stages.rbegin(); it != runtime.stages.rend(); ++it) {
-        (*it)->on_complete(exchange);
+        if ((*it)->hooks() & core::kComplete) (*it)->on_complete(exchange);
       }
     }
   } complete_hooks{*runtime, exchange};
 
   core::Response answer;
-  if (check_request(exchange, answer)) {
+  if (refuse_path(exchange, answer)) {
     co_await sink.send(answer);
     co_return;
   }
 
-  for (const auto& stage : runtime->stages) {
-    core::Decision decision = co_await stage->on_request(exchange);
+  // The head phase: who is asking decides whether the body is read at all.
+  const auto& stages = runtime->stages;
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    if (!(stages[i]->hooks() & core::kRequestHead)) continue;
+    core::Decision decision = co_await stages[i]->on_request_head(exchange);
     if (decision.responds()) {
-      co_await sink.send(decision.response());
+      co_await answer_decision(sink, i, decision);
+      co_return;
+    }
+  }
+
+  if (!co_await body.read(exchange, answer)) {
+    if (answer.status != 0) co_await sink.send(answer);
+    co_return;
+  }
+  if (refuse_body(exchange, answer)) {
+    co_await sink.send(answer);
+    co_return;
+  }
+
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    if (!(stages[i]->hooks() & core::kRequest)) continue;
+    core::Decision decision = co_await stages[i]->on_request(exchange);
+    if (decision.responds()) {
+      co_await answer_decision(sink, i, decision);
       co_return;
     }
   }
@@ -272,7 +285,7 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Respo
     co_return;
   }
 
-  core::CallContext context{upstream_, sink};
+  core::CallContext context{*upstream_, sink};
   core::CallOutcome outcome;
   co_await runtime->router->serve(exchange, *model, runtime->providers, context, outcome);
   if (outcome.failure == core::FailureClass::none) co_return;

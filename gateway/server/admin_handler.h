@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "gateway/core/admin_endpoint.h"
-#include "gateway/server/http_handler.h"
+#include "gateway/core/http_handler.h"
 
 namespace tollgate::gateway::server {
 
-class AdminHandler final : public HttpHandler {
+class AdminHandler final : public core::HttpHandler {
  public:
   AdminHandler(std::function<core::ConfigPtr()> config, std::function<bool()> draining,
                std::vector<core::AdminEndpoint*> endpoints)
@@ -20,7 +20,8 @@ class AdminHandler final : public HttpHandler {
         endpoints_(std::move(endpoints)) {}
 
   core::ConfigPtr config() const override { return config_(); }
-  boost::asio::awaitable<void> handle(core::Exchange& exchange, core::ResponseSink& sink) override;
+  boost::asio::awaitable<void> handle(core::Exchange& exchange, core::RequestBody& body,
+                                      core::ResponseSink& sink) override;
 
  private:
   std::function<core::ConfigPtr()> config_;

@@ -56,9 +56,11 @@ static std::uint64_t raise_file_limit() {
   return limit.rlim_cur;
 }
 
-int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> admin_endpoints) {
+int run_server(core::ConfigPtr config, const core::HandlerFactory& make_proxy,
+               core::ConnectionObserver& observer,
+               std::vector<core::AdminEndpoint*> admin_endpoints) {
   std::uint64_t file_limit = raise_file_limit();
-  const core::ServerConfig& server = runtime->config->server;
+  const core::ServerConfig& server = config->server;
   const unsigned cores = usable_cores();
   unsigned threads = server.threads != 0 ? server.threads : cores;
 
@@ -75,9 +77,9 @@ int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> a
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < threads; ++i) {
-    workers.push_back(std::make_unique<Worker>(i, runtime));
+    workers.push_back(std::make_unique<Worker>(i, server, observer, make_proxy));
     for (std::size_t l = 0; l < server.listen.size(); ++l) {
-      workers.back()->listen(server.listen[l].address, listener_tls[l], workers.back()->proxy());
+      workers.back()->listen(server.listen[l].address, listener_tls[l], *workers.back()->handler());
     }
   }
   for (std::size_t l = 0; l < server.listen.size(); ++l) {
@@ -92,8 +94,8 @@ int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> a
   std::unique_ptr<Worker> admin_worker;
   std::unique_ptr<AdminHandler> admin;
   if (server.admin) {
-    admin_worker = std::make_unique<Worker>(threads, runtime);
-    admin = std::make_unique<AdminHandler>([runtime] { return runtime->config; },
+    admin_worker = std::make_unique<Worker>(threads, server, observer, core::HandlerFactory{});
+    admin = std::make_unique<AdminHandler>([config] { return config; },
                                            [&draining] { return draining.load(); },
                                            std::move(admin_endpoints));
     admin_worker->listen(*server.admin, nullptr, *admin);
@@ -160,7 +162,7 @@ int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> a
   }
   // Idle polling keeps cores busy; an operator reading the log should see it is on, and
   // that workers polling on shared cores take turns instead of answering.
-  const auto idle_poll = runtime->config->server.idle_poll.count();
+  const auto idle_poll = server.idle_poll.count();
   if (idle_poll != 0 && threads > cores) {
     core::log_warn("idle_poll_us with " + std::to_string(threads) + " worker threads on " +
                    std::to_string(cores) +
@@ -169,7 +171,7 @@ int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> a
   }
   core::log_info("tollgate ready: " + std::to_string(threads) + " worker thread(s)" +
                  (idle_poll != 0 ? " polling " + std::to_string(idle_poll) + " us when idle" : "") +
-                 ", " + std::to_string(runtime->config->models.size()) + " model(s), up to " +
+                 ", " + std::to_string(config->models.size()) + " model(s), up to " +
                  std::to_string(file_limit) + " open files");
   control.run();
   for (auto& t : pool) t.join();

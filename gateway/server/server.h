@@ -6,14 +6,16 @@
 #include <vector>
 
 #include "gateway/core/admin_endpoint.h"
-
-#include "gateway/pipeline/runtime.h"
+#include "gateway/core/http_handler.h"
 
 namespace tollgate::gateway::server {
 
 // Runs until SIGTERM or SIGINT, then drains (up to server.drain_timeout) and returns
 // the process exit code. Throws on startup errors (a port in use, a bad certificate).
-// `admin_endpoints` are served under /admin/ on the admin listener.
-int run_server(pipeline::RuntimePtr runtime, std::vector<core::AdminEndpoint*> admin_endpoints);
+// Each worker gets its own handler from `make_proxy`; `admin_endpoints` are served under
+// /admin/ on the admin listener; `observer` hears of connections and streams.
+int run_server(core::ConfigPtr config, const core::HandlerFactory& make_proxy,
+               core::ConnectionObserver& observer,
+               std::vector<core::AdminEndpoint*> admin_endpoints);
 
 }  // namespace tollgate::gateway::server

@@ -25,13 +25,12 @@
 #include "gateway/core/content_coding.h"
 #include "gateway/core/errors.h"
 #include "gateway/core/exchange.h"
+#include "gateway/core/http_handler.h"
 #include "gateway/core/log.h"
 #include "gateway/core/random_hex.h"
 #include "gateway/core/request_json.h"
 #include "gateway/http/message_parser.h"
-#include "gateway/server/http_handler.h"
 #include "gateway/server/worker.h"
-#include "observability/metrics/gateway_metrics.h"
 
 namespace tollgate::gateway::server {
 
@@ -125,14 +124,19 @@ class WriteDeadline {
 template <typename Stream>
 class ClientSink final : public core::ResponseSink {
  public:
-  ClientSink(Stream& stream, SessionEntry& session, core::Exchange& exchange, bool keep_alive,
-             bool http10, core::Duration write_timeout)
+  ClientSink(Stream& stream, SessionEntry& session, core::ConnectionObserver& observer,
+             core::Exchange& exchange, bool keep_alive, bool http10, core::Duration write_timeout)
       : stream_(stream),
         session_(session),
+        observer_(observer),
         exchange_(exchange),
         keep_alive_(keep_alive),
         http10_(http10),
         write_timeout_(write_timeout) {}
+
+  // Whether the request's body is still unread (or could not be read): an answer then
+  // ends the connection, which cannot take another request after an unread body.
+  void body_pending(bool pending) { body_pending_ = pending; }
 
   awaitable<void> send(core::Response& response) override {
     bool gzip = response.body.size() >= kGzipMinBytes &&
@@ -164,7 +168,7 @@ class ClientSink final : public core::ResponseSink {
     finish_head(std::nullopt);
     mark_committed(status);
     streaming_ = true;
-    observability::live_counts().streams.fetch_add(1, std::memory_order_relaxed);
+    observer_.stream_opened();
     WriteDeadline armed(session_, write_timeout_);
     co_await asio::async_write(stream_, asio::buffer(head_), asio::use_awaitable);
     // Not kept for the minutes a stream may run: the head, and the header lists that only
@@ -242,7 +246,7 @@ class ClientSink final : public core::ResponseSink {
   ClientSink(const ClientSink&) = delete;
   ClientSink& operator=(const ClientSink&) = delete;
   ~ClientSink() override {
-    if (streaming_) observability::live_counts().streams.fetch_sub(1, std::memory_order_relaxed);
+    if (streaming_) observer_.stream_closed();
   }
 
  private:
@@ -295,6 +299,7 @@ class ClientSink final : public core::ResponseSink {
     } else if (!http10_) {
       head_ += "transfer-encoding: chunked\r\n";
     }
+    if (body_pending_) keep_alive_ = false;
     // HTTP/1.0 keeps a connection only when the answer says so (RFC 9112 §9.3).
     if (!keep_alive_) {
       head_ += "connection: close\r\n";
@@ -312,9 +317,11 @@ class ClientSink final : public core::ResponseSink {
 
   Stream& stream_;
   SessionEntry& session_;
+  core::ConnectionObserver& observer_;
   core::Exchange& exchange_;
   bool keep_alive_;
   bool http10_;
+  bool body_pending_ = false;
   core::Duration write_timeout_;
   bool committed_ = false;
   bool finished_ = false;
@@ -348,11 +355,11 @@ void watch_client(tcp::socket& socket, std::shared_ptr<ClientWatchState> state) 
 
 template <typename Stream>
 awaitable<void> write_error(Stream& stream, core::ErrorKind kind, std::string_view message) {
-  http::response<http::string_body> res{static_cast<http::status>(core::error_info(kind).status),
-                                        11};
-  res.set(http::field::content_type, "application/json");
+  core::Response error = core::error_response(kind, message);
+  http::response<http::string_body> res{static_cast<http::status>(error.status), 11};
+  for (const auto& field : error.headers) res.set(field.name, field.value);
   res.set("x-request-id", new_request_id());
-  res.body() = core::error_body(kind, message);
+  res.body() = std::move(error.body);
   res.keep_alive(false);
   res.prepare_payload();
   co_await http::async_write(stream, res, tuple_awaitable);
@@ -426,44 +433,128 @@ awaitable<void> linger(Stream& stream, beast::flat_buffer& buffer, SessionEntry&
   entry.deadline.disarm();
 }
 
-// Reads one request into `parser`: head, the interim answer to Expect: 100-continue,
-// body. Returns false when the connection must close (after answering a malformed or
-// oversized request). A coroutine of its own, so that what reading needs is not kept on
-// serve()'s frame while a stream runs for minutes.
+// Reads one request's head into `parser`. Returns false when the connection must close
+// (after answering a malformed or oversized head).
 template <typename Stream>
-awaitable<bool> read_request(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
-                             SessionEntry& entry, const core::ServerConfig& server) {
+awaitable<bool> read_head(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+                          SessionEntry& entry, const core::ServerConfig& server) {
   parser.header_limit(kHeaderLimit);
   parser.body_limit(server.max_body_bytes);
-  auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, tuple_awaitable);
-  if (hec) {
-    if (co_await answer_read_error(stream, hec, parser, server)) {
-      co_await linger(stream, buffer, entry);
-    }
-    co_return false;
-  }
-  // HTTP/1.0 has no interim answers: its expectation is ignored (RFC 9110 §10.1.1).
-  if (parser.http_version >= 11 && core::iequals(parser.headers.get("expect"), "100-continue")) {
-    http::response<http::empty_body> cont{http::status::continue_, 11};
-    co_await http::async_write(stream, cont, tuple_awaitable);
-  }
-  // The body may be large or slow; give it the idle allowance rather than the header's.
-  entry.deadline.arm(server.idle_timeout);
-  auto [bec, bn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
-  if (bec) {
-    if (co_await answer_read_error(stream, bec, parser, server)) {
-      co_await linger(stream, buffer, entry);
-    }
-    co_return false;
-  }
-  co_return true;
+  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, tuple_awaitable);
+  if (!ec) co_return true;
+  if (co_await answer_read_error(stream, ec, parser, server))
+    co_await linger(stream, buffer, entry);
+  co_return false;
 }
 
+// What a body that could not be read is answered with (status 0: the client is gone).
+core::Response body_read_refusal(const beast::error_code& ec, const RequestParser& parser,
+                                 const core::ServerConfig& server) {
+  if (ec == http::error::body_limit) {
+    return core::error_response(
+        core::ErrorKind::request_too_large,
+        "the request body is larger than " + std::to_string(server.max_body_bytes) + " bytes");
+  }
+  if (is_http_parse_error(ec)) {
+    return core::error_response(error_for_read(ec), read_error_message(ec, parser));
+  }
+  return core::Response{0, {}, {}};
+}
+
+// The body of the request being served, read when the handler asks (after its head-phase
+// stages let the request go on): the interim answer to Expect: 100-continue, then the
+// body. Then, when the handler wants it, the watch for the client hanging up starts (not
+// before: the watch reads the socket, and so does the body).
 template <typename Stream>
-awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
+class SessionBody final : public core::RequestBody {
+ public:
+  SessionBody(Stream& stream, beast::flat_buffer& buffer, std::unique_ptr<RequestParser> parser,
+              SessionEntry& entry, const core::ServerConfig& server, core::HttpHandler& handler,
+              ClientSink<Stream>& sink)
+      : stream_(stream),
+        buffer_(buffer),
+        parser_(std::move(parser)),
+        entry_(entry),
+        server_(server),
+        handler_(handler),
+        sink_(sink),
+        pending_(!parser_->is_done()) {}
+
+  awaitable<bool> read(core::Exchange& exchange, core::Response& refusal) override {
+    if (parser_ == nullptr) co_return !failed_;  // read already
+    if (!pending_) {
+      exchange.body = std::move(parser_->body);
+      parser_.reset();
+      start_watch(exchange);
+      co_return true;
+    }
+    // HTTP/1.0 has no interim answers: its expectation is ignored (RFC 9110 §10.1.1).
+    if (parser_->http_version >= 11 &&
+        core::iequals(exchange.request_headers.get("expect"), "100-continue")) {
+      http::response<http::empty_body> cont{http::status::continue_, 11};
+      co_await http::async_write(stream_, cont, tuple_awaitable);
+    }
+    // The body may be large or slow; give it the idle allowance rather than the header's.
+    entry_.deadline.arm(server_.idle_timeout);
+    auto [ec, n] = co_await http::async_read(stream_, buffer_, *parser_, tuple_awaitable);
+    entry_.deadline.disarm();
+    if (ec) {
+      failed_ = true;
+      refusal = body_read_refusal(ec, *parser_, server_);
+      answered_ = refusal.status != 0;
+      parser_.reset();
+      co_return false;
+    }
+    pending_ = false;
+    sink_.body_pending(false);
+    exchange.body = std::move(parser_->body);
+    // The parser (and its buffers) is not kept while the request is served: a stream may
+    // run for minutes.
+    parser_.reset();
+    start_watch(exchange);
+    co_return true;
+  }
+
+  // True when the body (or part of it) is still on its way: the client must not be kept.
+  bool unread() const { return pending_ || failed_; }
+  // True when the body could not be read and there is no one to tell.
+  bool client_gone() const { return failed_ && !answered_; }
+  // Stops the watch for a hang-up, if one runs.
+  void stop_watch() {
+    if (!watch_) return;
+    watch_->finished = true;
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(stream_).cancel(ignored);
+  }
+  void abandon_watch() {
+    if (watch_) watch_->finished = true;
+  }
+
+ private:
+  void start_watch(core::Exchange& exchange) {
+    if (!handler_.watches_client(exchange)) return;
+    watch_ = std::make_shared<ClientWatchState>();
+    watch_->signal = &exchange.client_gone;
+    watch_client(beast::get_lowest_layer(stream_), watch_);
+  }
+
+  Stream& stream_;
+  beast::flat_buffer& buffer_;
+  std::unique_ptr<RequestParser> parser_;
+  SessionEntry& entry_;
+  const core::ServerConfig& server_;
+  core::HttpHandler& handler_;
+  ClientSink<Stream>& sink_;
+  bool pending_;
+  bool failed_ = false;
+  bool answered_ = false;
+  std::shared_ptr<ClientWatchState> watch_;
+};
+
+template <typename Stream>
+awaitable<void> serve(Stream& stream, core::HttpHandler& handler, Worker& worker,
                       std::list<SessionEntry>::iterator entry, std::string peer) {
   const core::ServerConfig& server = worker.server_config();
-  tcp::socket& tcp = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer(kReadBufferLimit);
   bool first = true;
   for (;;) {
@@ -483,59 +574,52 @@ awaitable<void> serve(Stream& stream, HttpHandler& handler, Worker& worker,
     }
     entry->idle = false;
 
-    // On the heap, not on this coroutine's frame, and freed once the Exchange has taken
-    // what it read: a stream may hold the frame for minutes.
-    auto parser_slot = std::make_unique<RequestParser>(core::kJsonPadding);
-    auto& parser = *parser_slot;
-    if (!co_await read_request(stream, buffer, parser, *entry, server)) co_return;
-    // While the request is served nothing is read from the client (the watch below only
-    // waits for a hang-up); each answer write arms its own deadline.
+    // On the heap, not on this coroutine's frame, and freed once the body is read: a
+    // stream may hold the frame for minutes.
+    auto parser = std::make_unique<RequestParser>(core::kJsonPadding);
+    if (!co_await read_head(stream, buffer, *parser, *entry, server)) co_return;
+    // While the request is served nothing is read from the client but its body (the
+    // watch only waits for a hang-up); each answer write arms its own deadline.
     entry->deadline.disarm();
 
-    // The read buffer is not needed while the request is served (unless the client
-    // pipelined its next one): a stream may run for minutes, and a burst of 10,000
-    // requests waiting for their providers' first byte adds up. The block goes back to
-    // the allocator, which hands it to the upstream read that comes next.
-    if (buffer.size() == 0) buffer.shrink_to_fit();
     core::Exchange exchange;
     exchange.config = handler.config();
     exchange.client_address = peer;
-    exchange.method = std::move(parser.method);
-    exchange.target = std::move(parser.target);
+    exchange.method = std::move(parser->method);
+    exchange.target = std::move(parser->target);
     std::string_view target = exchange.target;
     exchange.path = std::string(target.substr(0, target.find('?')));
-    exchange.request_headers = std::move(parser.headers);
+    exchange.request_headers = std::move(parser->headers);
     exchange.request_id = request_id_from(exchange.request_headers.get("x-request-id"));
-    exchange.body = std::move(parser.body);
 
-    bool keep_alive = parser.keep_alive() && !worker.draining();
-    bool http10 = parser.http_version < 11;
-    parser_slot.reset();
-    ClientSink<Stream> sink(stream, *entry, exchange, keep_alive, http10, server.idle_timeout);
-    std::shared_ptr<ClientWatchState> watch;
-    if (handler.watches_client(exchange)) {
-      watch = std::make_shared<ClientWatchState>();
-      watch->signal = &exchange.client_gone;
-      watch_client(tcp, watch);
-    }
+    bool keep_alive = parser->keep_alive() && !worker.draining();
+    bool http10 = parser->http_version < 11;
+    ClientSink<Stream> sink(stream, *entry, worker.observer(), exchange, keep_alive, http10,
+                            server.idle_timeout);
+    SessionBody<Stream> body(stream, buffer, std::move(parser), *entry, server, handler, sink);
+    // Until the handler reads the body, an answer means the connection closes after it.
+    sink.body_pending(body.unread());
     try {
-      co_await handler.handle(exchange, sink);
+      co_await handler.handle(exchange, body, sink);
     } catch (const std::exception& e) {
-      if (watch) watch->finished = true;
+      body.abandon_watch();
       if (!exchange.client_gone.aborted()) {
         core::log_warn("request " + exchange.request_id + " ended early: " + e.what());
       }
       co_return;  // the client connection is unusable (write failed or client gone)
     }
-    if (watch) {
-      watch->finished = true;
-      boost::system::error_code ignored;
-      tcp.cancel(ignored);
-    }
+    body.stop_watch();
+    if (body.client_gone()) co_return;  // the body never came whole, and nobody is listening
     if (!sink.committed()) {
-      core::Response internal{
-          500, {}, core::error_body(core::ErrorKind::internal, "no answer was produced")};
+      core::Response internal =
+          core::error_response(core::ErrorKind::internal, "no answer was produced");
       co_await sink.send(internal);
+    }
+    if (body.unread()) {
+      // Answered before (or instead of) reading the body: what the client still sends is
+      // read and thrown away for a moment, so that it sees the answer (see linger()).
+      co_await linger(stream, buffer, *entry);
+      co_return;
     }
     if (!sink.keeps_alive() || !sink.finished()) co_return;
     first = false;
@@ -555,10 +639,10 @@ awaitable<void> shutdown(Stream& stream, SessionEntry& session) {
 }
 
 template <typename Stream>
-awaitable<void> run_session(Stream stream, HttpHandler& handler, Worker& worker, std::string peer,
-                            bool handshake) {
+awaitable<void> run_session(Stream stream, core::HttpHandler& handler, Worker& worker,
+                            std::string peer, bool handshake) {
   auto entry = worker.add_session({true, nullptr, {}});
-  observability::live_counts().connections.fetch_add(1, std::memory_order_relaxed);
+  worker.observer().connection_opened();
   entry->close = [&stream] {
     boost::system::error_code ignored;
     beast::get_lowest_layer(stream).cancel(ignored);
@@ -582,12 +666,12 @@ awaitable<void> run_session(Stream stream, HttpHandler& handler, Worker& worker,
     core::log_warn("connection from " + peer + " ended: " + e.what());
   }
   worker.remove_session(entry);
-  observability::live_counts().connections.fetch_sub(1, std::memory_order_relaxed);
+  worker.observer().connection_closed();
 }
 
 }  // namespace
 
-void start_session(tcp::socket socket, asio::ssl::context* tls, HttpHandler& handler,
+void start_session(tcp::socket socket, asio::ssl::context* tls, core::HttpHandler& handler,
                    Worker& worker) {
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);

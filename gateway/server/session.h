@@ -9,14 +9,17 @@ namespace boost::asio::ssl {
 class context;
 }
 
+namespace tollgate::core {
+class HttpHandler;
+}
+
 namespace tollgate::gateway::server {
 
-class HttpHandler;
 class Worker;
 
 // Takes ownership of `socket`; runs on the worker's io_context until the connection
 // ends. `tls` null means plain HTTP.
 void start_session(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context* tls,
-                   HttpHandler& handler, Worker& worker);
+                   core::HttpHandler& handler, Worker& worker);
 
 }  // namespace tollgate::gateway::server

@@ -12,17 +12,16 @@
 #include "gateway/core/log.h"
 #include "gateway/server/idle_poll_window.h"
 #include "gateway/server/session.h"
-#include "gateway/upstream/http_upstream.h"
 
 namespace tollgate::gateway::server {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-Worker::Worker(unsigned index, pipeline::RuntimePtr runtime)
-    : index_(index), server_config_(runtime->config->server) {
-  upstream_ = upstream::make_http_upstream(io_.get_executor());
-  proxy_ = std::make_unique<pipeline::ProxyHandler>(std::move(runtime), *upstream_);
+Worker::Worker(unsigned index, const core::ServerConfig& server, core::ConnectionObserver& observer,
+               const core::HandlerFactory& make_handler)
+    : index_(index), server_config_(server), observer_(observer) {
+  if (make_handler) handler_ = make_handler(io_.get_executor());
   sweep_ = std::make_unique<core::DeadlineSweep>(io_.get_executor(), [this](auto now) {
     for (auto& session : sessions_) {
       if (session.deadline.passed(now)) {
@@ -66,7 +65,7 @@ void Worker::run() {
 namespace {
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context* tls,
-                                  HttpHandler& handler, Worker& worker) {
+                                  core::HttpHandler& handler, Worker& worker) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -84,7 +83,8 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context* t
 
 }  // namespace
 
-void Worker::listen(const core::HostPort& address, asio::ssl::context* tls, HttpHandler& handler) {
+void Worker::listen(const core::HostPort& address, asio::ssl::context* tls,
+                    core::HttpHandler& handler) {
   // Names like "localhost" resolve once, at startup; the first address wins.
   tcp::resolver resolver(io_);
   tcp::endpoint endpoint =

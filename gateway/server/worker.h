@@ -1,6 +1,7 @@
 // One worker: one thread, one io_context, its own listeners (SO_REUSEPORT, so the
-// kernel spreads connections), its own upstream pool and proxy handler, and a list of
-// its open sessions for draining. Nothing here is shared with other workers.
+// kernel spreads connections), its own handler (the proxy pipeline, made by the factory
+// main gives it, with its own upstream pool), and a list of its open sessions for
+// draining. Nothing here is shared with other workers.
 #pragma once
 
 #include <atomic>
@@ -14,9 +15,7 @@
 
 #include "gateway/core/config.h"
 #include "gateway/core/deadline.h"
-#include "gateway/core/upstream.h"
-#include "gateway/pipeline/proxy_handler.h"
-#include "gateway/server/http_handler.h"
+#include "gateway/core/http_handler.h"
 
 namespace boost::asio::ssl {
 class context;
@@ -35,19 +34,25 @@ struct SessionEntry {
 
 class Worker {
  public:
-  Worker(unsigned index, pipeline::RuntimePtr runtime);
+  // `make_handler` may be empty: the admin listener's worker serves only the handler it is
+  // given in listen(), and builds no proxy.
+  Worker(unsigned index, const core::ServerConfig& server, core::ConnectionObserver& observer,
+         const core::HandlerFactory& make_handler);
   ~Worker();
 
   unsigned index() const { return index_; }
   boost::asio::io_context& io() { return io_; }
-  pipeline::ProxyHandler& proxy() { return *proxy_; }
+  // The handler the factory made (null without one).
+  core::HttpHandler* handler() { return handler_.get(); }
   const core::ServerConfig& server_config() const { return server_config_; }
+  core::ConnectionObserver& observer() { return observer_; }
 
   // Runs the event loop on the calling thread until io() is stopped.
   void run();
 
   // Binds and starts accepting. `tls` may be null (plain HTTP). Throws on bind errors.
-  void listen(const core::HostPort& address, boost::asio::ssl::context* tls, HttpHandler& handler);
+  void listen(const core::HostPort& address, boost::asio::ssl::context* tls,
+              core::HttpHandler& handler);
 
   // Called from any thread: posts to this worker. Stops accepting, closes idle
   // keep-alive connections; busy ones close after their current response.
@@ -63,8 +68,8 @@ class Worker {
   unsigned index_;
   boost::asio::io_context io_{1};
   core::ServerConfig server_config_;
-  std::unique_ptr<core::UpstreamTransport> upstream_;
-  std::unique_ptr<pipeline::ProxyHandler> proxy_;
+  core::ConnectionObserver& observer_;
+  std::unique_ptr<core::HttpHandler> handler_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::list<SessionEntry> sessions_;
   // Cancels sessions whose deadline has passed.

@@ -216,11 +216,6 @@ MetricsConfig read_metrics_config(const core::Config& config) {
   return out;
 }
 
-LiveCounts& live_counts() {
-  static LiveCounts counts;
-  return counts;
-}
-
 GatewayMetrics::GatewayMetrics(MetricsConfig config, std::string version, std::string commit)
     : config_(config), version_(std::move(version)), commit_(std::move(commit)) {}
 
@@ -381,13 +376,13 @@ std::string GatewayMetrics::scrape() {
       .Help("Client connections open")
       .Register(now)
       .Add({})
-      .Set(static_cast<double>(live_counts().connections.load(std::memory_order_relaxed)));
+      .Set(static_cast<double>(live_.connections()));
   prometheus::BuildGauge()
       .Name("tollgate_streams_in_flight")
       .Help("Streamed answers being sent")
       .Register(now)
       .Add({})
-      .Set(static_cast<double>(live_counts().streams.load(std::memory_order_relaxed)));
+      .Set(static_cast<double>(live_.streams()));
   auto& breaker = prometheus::BuildGauge()
                       .Name("tollgate_circuit_breaker_state")
                       .Help("Per target: 0 closed, 1 open, 2 half-open")

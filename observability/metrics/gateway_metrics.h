@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gateway/core/exchange.h"
+#include "gateway/core/http_handler.h"
 #include "observability/audit/audit_log.h"
 
 namespace tollgate::observability {
@@ -41,6 +42,22 @@ struct StateWriteSample {
   std::uint64_t dropped_usage_rows = 0;
 };
 
+// Connections and streams open now: counted by the server through the observer
+// interface, read by scrapes.
+class LiveCounts final : public core::ConnectionObserver {
+ public:
+  void connection_opened() override { connections_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_closed() override { connections_.fetch_sub(1, std::memory_order_relaxed); }
+  void stream_opened() override { streams_.fetch_add(1, std::memory_order_relaxed); }
+  void stream_closed() override { streams_.fetch_sub(1, std::memory_order_relaxed); }
+  std::int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  std::int64_t streams() const { return streams_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::int64_t> connections_{0};
+  std::atomic<std::int64_t> streams_{0};
+};
+
 class GatewayMetrics {
  public:
   GatewayMetrics(MetricsConfig config, std::string version, std::string commit);
@@ -60,6 +77,9 @@ class GatewayMetrics {
   // The text exposition of every metric.
   std::string scrape();
 
+  // What the server tells about open connections and streams (tollgate_open_*).
+  core::ConnectionObserver& live() { return live_; }
+
  private:
   struct Shard;
   Shard& shard();
@@ -74,13 +94,7 @@ class GatewayMetrics {
   std::function<AuditHealth()> audit_;
   std::string config_hash_;
   std::atomic<std::uint64_t> reloads_{0};
+  LiveCounts live_;
 };
-
-// Connections and streams open now: kept by the server, read by scrapes.
-struct LiveCounts {
-  std::atomic<std::int64_t> connections{0};
-  std::atomic<std::int64_t> streams{0};
-};
-LiveCounts& live_counts();
 
 }  // namespace tollgate::observability

@@ -34,7 +34,7 @@ void answer(core::Response& response, int status, std::string body) {
 
 void fail(core::Response& response, core::ErrorKind kind, std::string_view message,
           std::string_view param = {}) {
-  answer(response, core::error_info(kind).status, core::error_body(kind, message, param));
+  response = core::error_response(kind, message, param);
 }
 
 std::int64_t unix_now() {
@@ -258,7 +258,7 @@ asio::awaitable<void> AdminApi::create_key(core::Exchange& exchange, core::Respo
   try {
     co_await keys_.create(key);
   } catch (const std::invalid_argument& e) {
-    answer(response, 409, core::error_body(core::ErrorKind::invalid_request, e.what(), "id"));
+    fail(response, core::ErrorKind::conflict, e.what(), "id");
     co_return;
   }
   core::log_info("admin: key '" + key.id + "' created");

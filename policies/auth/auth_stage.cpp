@@ -11,14 +11,7 @@ namespace asio = boost::asio;
 namespace {
 
 core::Decision refuse(core::ErrorKind kind, std::string_view message, std::string_view param = {}) {
-  core::Response response;
-  response.status = core::error_info(kind).status;
-  response.headers.set("content-type", "application/json");
-  if (kind == core::ErrorKind::invalid_api_key) {
-    response.headers.set("www-authenticate", "Bearer realm=\"tollgate\"");
-  }
-  response.body = core::error_body(kind, message, param);
-  return core::Decision::respond(std::move(response));
+  return core::Decision::respond(core::error_response(kind, message, param));
 }
 
 }  // namespace
@@ -38,7 +31,9 @@ asio::awaitable<bool> AuthStage::open_mode(bool& store_down) {
   }
 }
 
-asio::awaitable<core::Decision> AuthStage::on_request(core::Exchange& exchange) {
+// On the head: a caller without a valid key never makes the gateway read, inflate or
+// parse a body, and hears 401 whatever its body holds.
+asio::awaitable<core::Decision> AuthStage::on_request_head(core::Exchange& exchange) {
   std::string_view presented = presented_key(exchange.request_headers);
   core::PrincipalPtr principal;
   bool store_down = false;
@@ -71,8 +66,15 @@ asio::awaitable<core::Decision> AuthStage::on_request(core::Exchange& exchange) 
   }
   exchange.principal = principal;
   exchange.decisions.emplace_back("auth", "key:" + principal->key_id);
+  co_return core::Decision::proceed();
+}
+
+// The model is known once the body is parsed: a key may be limited to some models.
+asio::awaitable<core::Decision> AuthStage::on_request(core::Exchange& exchange) {
+  const core::Principal* principal = exchange.principal.get();
   const auto& model = exchange.json.model;
-  if (exchange.operation != core::Operation::models && model && !principal->allows_model(*model)) {
+  if (principal != nullptr && exchange.operation != core::Operation::models && model &&
+      !principal->allows_model(*model)) {
     co_return refuse(core::ErrorKind::model_not_allowed,
                      "this key may not use the model '" + *model + "'", "model");
   }

@@ -1,5 +1,6 @@
-// The `auth` stage: resolves the caller's API key to a principal (config keys first, then
-// keys made through the admin API), refuses unknown or missing keys with 401 and models
+// The `auth` stage: on the request's head, resolves the caller's API key to a principal
+// (config keys first, then keys made through the admin API) and refuses unknown or
+// missing keys with 401 before the body is read; once the body is parsed, refuses models
 // the key may not use with 403. With no key anywhere, it lets every request through and
 // said so at startup.
 #pragma once
@@ -17,6 +18,8 @@ class AuthStage final : public core::Stage {
   AuthStage(ConfiguredKeys configured, KeyStore& store);
 
   std::string_view name() const override { return "auth"; }
+  unsigned hooks() const override { return core::kRequestHead | core::kRequest; }
+  boost::asio::awaitable<core::Decision> on_request_head(core::Exchange& exchange) override;
   boost::asio::awaitable<core::Decision> on_request(core::Exchange& exchange) override;
 
  private:

@@ -55,20 +55,16 @@ void add_window_headers(core::Headers& headers, const Admission& admission) {
 }
 
 core::Decision refuse(const Admission& admission) {
-  core::Response response;
-  response.headers.set("content-type", "application/json");
   if (admission.verdict == Admission::Verdict::unavailable) {
-    response.status = 503;
+    core::Response response = core::error_response(
+        core::ErrorKind::unavailable, "rate limits cannot be checked right now; try again shortly");
     response.headers.set("retry-after", "1");
-    response.body = core::error_body(core::ErrorKind::unavailable,
-                                     "rate limits cannot be checked right now; try again shortly");
     return core::Decision::respond(std::move(response));
   }
   bool quota = admission.limit == LimitKind::tokens_per_day || admission.limit == LimitKind::budget;
   core::ErrorKind kind = core::ErrorKind::rate_limited;
   if (quota) kind = core::ErrorKind::insufficient_quota;
   if (admission.limit == LimitKind::tpm) kind = core::ErrorKind::token_rate_limited;
-  response.status = 429;
   std::string message;
   std::int64_t retry_ms = std::max<std::int64_t>(1, admission.retry_after_ms);
   if (admission.never) {
@@ -84,7 +80,7 @@ core::Decision refuse(const Admission& admission) {
               describe_scope(admission.scope) + ". Please try again in " + format_reset(retry_ms) +
               ".";
   }
-  response.body = core::error_body(kind, message);
+  core::Response response = core::error_response(kind, message);
   response.headers.set("retry-after", std::to_string((retry_ms + 999) / 1000));
   response.headers.set("retry-after-ms", std::to_string(retry_ms));
   add_window_headers(response.headers, admission);

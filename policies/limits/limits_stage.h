@@ -16,6 +16,7 @@ class LimitsStage final : public core::Stage {
       : config_(std::move(config)), store_(store), lease_(lease) {}
 
   std::string_view name() const override { return "limits"; }
+  unsigned hooks() const override { return core::kRequest | core::kComplete; }
   boost::asio::awaitable<core::Decision> on_request(core::Exchange& exchange) override;
   void on_complete(core::Exchange& exchange) override;
 

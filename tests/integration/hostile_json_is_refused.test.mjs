@@ -1,5 +1,6 @@
 // JSON a client sends is hostile until read: nesting that would exhaust the stack is
-// refused by counting levels (even before the key is checked), and a key given twice —
+// refused by counting levels, a caller without a key never has its body read at all, and
+// a key given twice —
 // which the gateway and a provider could read differently — is refused with 400.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -38,10 +39,14 @@ async function expect400(body, opts, pattern) {
   return error;
 }
 
-test("150,000 '[' without a key: 400, and the gateway keeps serving", async () => {
+test("150,000 '[': 401 without a key (never parsed), 400 with one, and the gateway keeps serving", async () => {
   // This once overflowed the stack of the recursive walk and killed the process.
-  await expect400(`{"model":"gpt-test","messages":${"[".repeat(150000)}`, { key: null });
-  await expect400(`{"model":"gpt-test","x":${"[".repeat(150000)}${"]".repeat(150000)}}`, { key: null }, /deeper than 128 levels/);
+  const unclosed = `{"model":"gpt-test","messages":${"[".repeat(150000)}`;
+  const stranger = await post(unclosed, { key: null });
+  assert.equal(stranger.status, 401, stranger.body.slice(0, 300));
+  validate("ErrorResponse", json(stranger.body));
+  await expect400(unclosed);
+  await expect400(`{"model":"gpt-test","x":${"[".repeat(150000)}${"]".repeat(150000)}}`, {}, /deeper than 128 levels/);
   const objects = `{"model":"gpt-test","x":${'{"a":'.repeat(100000)}1${"}".repeat(100000)}}`;
   await expect400(objects, {}, /deeper than 128 levels/);
   assert.equal(gw.proc.exit, null, "the gateway is still running");
