@@ -1,4 +1,4 @@
-// Names of failure classes, as they appear in logs and (later) metric labels.
+// Names of failure classes, as they appear in logs, audit lines and metric labels.
 #include "gateway/core/failure.h"
 
 namespace tollgate::core {
