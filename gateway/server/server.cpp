@@ -56,127 +56,174 @@ static std::uint64_t raise_file_limit() {
   return limit.rlim_cur;
 }
 
-int run_server(core::ConfigPtr config, const core::HandlerFactory& make_proxy,
-               core::ConnectionObserver& observer,
-               std::vector<core::AdminEndpoint*> admin_endpoints) {
-  std::uint64_t file_limit = raise_file_limit();
-  const core::ServerConfig& server = config->server;
-  const unsigned cores = usable_cores();
-  unsigned threads = server.threads != 0 ? server.threads : cores;
+namespace {
 
-  std::vector<std::unique_ptr<asio::ssl::context>> tls_contexts;
+// One run of the server, from the listeners to the last thread joined. Its parts are
+// members, so each step of the start and of the drain is a method of its own.
+class RunningServer {
+ public:
+  RunningServer(core::ConfigPtr config, core::ConnectionObserver& observer)
+      : config_(std::move(config)),
+        server_(config_->server),
+        observer_(observer),
+        cores_(usable_cores()),
+        threads_(server_.threads != 0 ? server_.threads : cores_) {}
+
+  void start_workers(const core::HandlerFactory& make_proxy);
+  void start_admin(std::vector<core::AdminEndpoint*> endpoints);
+  // SIGHUP caught and logged, SIGTERM and SIGINT drain.
+  void handle_signals();
+  // Runs every worker on its thread until drained; returns the exit code.
+  int run(std::uint64_t file_limit);
+
+ private:
+  void await_hangup();
+  void check_drained();
+  void log_ready(std::uint64_t file_limit) const;
+
+  core::ConfigPtr config_;
+  const core::ServerConfig& server_;
+  core::ConnectionObserver& observer_;
+  const unsigned cores_;
+  const unsigned threads_;
+  std::vector<std::unique_ptr<asio::ssl::context>> tls_contexts_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> draining_{false};
+  asio::io_context control_{1};
+  // The admin listener lives on a thread of its own, so health checks answer even when
+  // every worker is busy.
+  std::unique_ptr<Worker> admin_worker_;
+  std::unique_ptr<AdminHandler> admin_;
+  asio::signal_set hangups_{control_, SIGHUP};
+  asio::signal_set stops_{control_, SIGTERM, SIGINT};
+  asio::steady_timer drain_timer_{control_};
+  std::chrono::steady_clock::time_point drain_deadline_;
+};
+
+void RunningServer::start_workers(const core::HandlerFactory& make_proxy) {
   std::vector<asio::ssl::context*> listener_tls;
-  for (const auto& listen : server.listen) {
+  for (const auto& listen : server_.listen) {
     if (listen.tls) {
-      tls_contexts.push_back(make_server_tls(*listen.tls));
-      listener_tls.push_back(tls_contexts.back().get());
+      tls_contexts_.push_back(make_server_tls(*listen.tls));
+      listener_tls.push_back(tls_contexts_.back().get());
     } else {
       listener_tls.push_back(nullptr);
     }
   }
-
-  std::vector<std::unique_ptr<Worker>> workers;
-  for (unsigned i = 0; i < threads; ++i) {
-    workers.push_back(std::make_unique<Worker>(i, server, observer, make_proxy));
-    for (std::size_t l = 0; l < server.listen.size(); ++l) {
-      workers.back()->listen(server.listen[l].address, listener_tls[l], *workers.back()->handler());
+  for (unsigned i = 0; i < threads_; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, server_, observer_, make_proxy));
+    for (std::size_t l = 0; l < server_.listen.size(); ++l) {
+      workers_.back()->listen(server_.listen[l].address, listener_tls[l],
+                              *workers_.back()->handler());
     }
   }
-  for (std::size_t l = 0; l < server.listen.size(); ++l) {
+  for (std::size_t l = 0; l < server_.listen.size(); ++l) {
     core::log_info("listening on " + std::string(listener_tls[l] ? "https://" : "http://") +
-                   describe(server.listen[l].address));
+                   describe(server_.listen[l].address));
   }
+}
 
-  std::atomic<bool> draining{false};
-  // The admin listener lives on a thread of its own, so health checks answer even when
-  // every worker is busy.
-  asio::io_context control{1};
-  std::unique_ptr<Worker> admin_worker;
-  std::unique_ptr<AdminHandler> admin;
-  if (server.admin) {
-    admin_worker = std::make_unique<Worker>(threads, server, observer, core::HandlerFactory{});
-    admin = std::make_unique<AdminHandler>([config] { return config; },
-                                           [&draining] { return draining.load(); },
-                                           std::move(admin_endpoints));
-    admin_worker->listen(*server.admin, nullptr, *admin);
-    core::log_info("admin listening on http://" + describe(*server.admin));
-  }
+void RunningServer::start_admin(std::vector<core::AdminEndpoint*> endpoints) {
+  if (!server_.admin) return;
+  admin_worker_ = std::make_unique<Worker>(threads_, server_, observer_, core::HandlerFactory{});
+  admin_ =
+      std::make_unique<AdminHandler>([config = config_] { return config; },
+                                     [this] { return draining_.load(); }, std::move(endpoints));
+  admin_worker_->listen(*server_.admin, nullptr, *admin_);
+  core::log_info("admin listening on http://" + describe(*server_.admin));
+}
 
-  // SIGHUP's default action ends the process: `systemctl reload`, `kill -HUP` or a closed
-  // terminal took the gateway down with no drain. Caught and logged until hot reload
-  // exists; the configuration in force keeps serving.
-  asio::signal_set hangups(control, SIGHUP);
-  std::function<void()> await_hangup = [&] {
-    hangups.async_wait([&](boost::system::error_code ec, int) {
-      if (ec) return;
-      core::log_warn(
-          "received SIGHUP: reloading the configuration is not supported yet; the running "
-          "configuration stays in force (restart to apply a change)");
-      await_hangup();
-    });
-  };
+// SIGHUP's default action ends the process: `systemctl reload`, `kill -HUP` or a closed
+// terminal took the gateway down with no drain. Caught and logged until hot reload
+// exists; the configuration in force keeps serving.
+void RunningServer::await_hangup() {
+  hangups_.async_wait([this](boost::system::error_code ec, int) {
+    if (ec) return;
+    core::log_warn(
+        "received SIGHUP: reloading the configuration is not supported yet; the running "
+        "configuration stays in force (restart to apply a change)");
+    await_hangup();
+  });
+}
+
+void RunningServer::handle_signals() {
   await_hangup();
-
-  int exit_code = 0;
-  asio::signal_set signals(control, SIGTERM, SIGINT);
-  asio::steady_timer drain_timer(control);
-  auto drain_deadline = std::chrono::steady_clock::now();
-  std::function<void()> check_drained = [&] {
-    int open = 0;
-    for (auto& w : workers) open += w->open_sessions();
-    // Work requests left running (usage on its way to Redis) counts as open too.
-    open += core::background_work_count().load(std::memory_order_acquire);
-    if (open == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
-      if (open != 0) {
-        core::log_warn("drain timeout: closing " + std::to_string(open) + " connection(s)");
-      }
-      for (auto& w : workers) w->io().stop();
-      if (admin_worker) admin_worker->io().stop();
-      return;
-    }
-    drain_timer.expires_after(std::chrono::milliseconds(20));
-    drain_timer.async_wait([&](boost::system::error_code) { check_drained(); });
-  };
-  signals.async_wait([&](boost::system::error_code ec, int signal) {
+  stops_.async_wait([this](boost::system::error_code ec, int signal) {
     if (ec) return;
     core::log_info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
-                   ": draining (up to " + std::to_string(server.drain_timeout.count()) + " ms)");
-    draining.store(true);
+                   ": draining (up to " + std::to_string(server_.drain_timeout.count()) + " ms)");
+    draining_.store(true);
     // SIGHUP stays caught (a signal_set queues what arrives while no wait is pending),
     // but no longer keeps the control loop alive once drained.
-    hangups.cancel();
-    drain_deadline = std::chrono::steady_clock::now() + server.drain_timeout;
-    for (auto& w : workers) w->begin_drain();
+    hangups_.cancel();
+    drain_deadline_ = std::chrono::steady_clock::now() + server_.drain_timeout;
+    for (auto& w : workers_) w->begin_drain();
     check_drained();
   });
+}
 
-  std::vector<std::thread> pool;
-  for (auto& w : workers) {
-    pool.emplace_back([&w] { w->run(); });
+void RunningServer::check_drained() {
+  int open = 0;
+  for (auto& w : workers_) open += w->open_sessions();
+  // Work requests left running (usage on its way to Redis) counts as open too.
+  open += core::background_work_count().load(std::memory_order_acquire);
+  if (open == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+    if (open != 0) {
+      core::log_warn("drain timeout: closing " + std::to_string(open) + " connection(s)");
+    }
+    for (auto& w : workers_) w->io().stop();
+    if (admin_worker_) admin_worker_->io().stop();
+    return;
   }
-  if (admin_worker) {
-    pool.emplace_back([&admin_worker] {
-      auto guard = asio::make_work_guard(admin_worker->io());
-      admin_worker->io().run();
-    });
-  }
+  drain_timer_.expires_after(std::chrono::milliseconds(20));
+  drain_timer_.async_wait([this](boost::system::error_code) { check_drained(); });
+}
+
+void RunningServer::log_ready(std::uint64_t file_limit) const {
   // Idle polling keeps cores busy; an operator reading the log should see it is on, and
   // that workers polling on shared cores take turns instead of answering.
-  const auto idle_poll = server.idle_poll.count();
-  if (idle_poll != 0 && threads > cores) {
-    core::log_warn("idle_poll_us with " + std::to_string(threads) + " worker threads on " +
-                   std::to_string(cores) +
+  const auto idle_poll = server_.idle_poll.count();
+  if (idle_poll != 0 && threads_ > cores_) {
+    core::log_warn("idle_poll_us with " + std::to_string(threads_) + " worker threads on " +
+                   std::to_string(cores_) +
                    " usable core(s): polling workers take CPU from each other; use no more "
                    "threads than cores");
   }
-  core::log_info("tollgate ready: " + std::to_string(threads) + " worker thread(s)" +
+  core::log_info("tollgate ready: " + std::to_string(threads_) + " worker thread(s)" +
                  (idle_poll != 0 ? " polling " + std::to_string(idle_poll) + " us when idle" : "") +
-                 ", " + std::to_string(config->models.size()) + " model(s), up to " +
+                 ", " + std::to_string(config_->models.size()) + " model(s), up to " +
                  std::to_string(file_limit) + " open files");
-  control.run();
+}
+
+int RunningServer::run(std::uint64_t file_limit) {
+  std::vector<std::thread> pool;
+  for (auto& w : workers_) {
+    pool.emplace_back([&w] { w->run(); });
+  }
+  if (admin_worker_) {
+    pool.emplace_back([this] {
+      auto guard = asio::make_work_guard(admin_worker_->io());
+      admin_worker_->io().run();
+    });
+  }
+  log_ready(file_limit);
+  control_.run();
   for (auto& t : pool) t.join();
   core::log_info("stopped");
-  return exit_code;
+  return 0;
+}
+
+}  // namespace
+
+int run_server(core::ConfigPtr config, const core::HandlerFactory& make_proxy,
+               core::ConnectionObserver& observer,
+               std::vector<core::AdminEndpoint*> admin_endpoints) {
+  std::uint64_t file_limit = raise_file_limit();
+  RunningServer server(std::move(config), observer);
+  server.start_workers(make_proxy);
+  server.start_admin(std::move(admin_endpoints));
+  server.handle_signals();
+  return server.run(file_limit);
 }
 
 }  // namespace tollgate::gateway::server

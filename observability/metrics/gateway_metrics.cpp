@@ -300,6 +300,11 @@ void GatewayMetrics::record(const core::Exchange& exchange) {
     h.completion_tokens->Increment(static_cast<double>(exchange.usage.completion_tokens));
   }
   if (exchange.cost_nusd > 0) h.cost->Increment(static_cast<double>(exchange.cost_nusd) / 1e9);
+  count_outcomes(s, exchange, model);
+}
+
+void GatewayMetrics::count_outcomes(Shard& s, const core::Exchange& exchange,
+                                    std::string_view model) {
   for (const auto& [stage, decision] : exchange.decisions) {
     if (stage != "limits" || decision == "unavailable") continue;
     Labels limit{{"limit", decision.substr(0, decision.find(':'))}};

@@ -83,6 +83,8 @@ class GatewayMetrics {
  private:
   struct Shard;
   Shard& shard();
+  // What one request adds to the rejection, failure, retry and fallback counters.
+  static void count_outcomes(Shard& s, const core::Exchange& exchange, std::string_view model);
 
   MetricsConfig config_;
   std::string version_, commit_;
