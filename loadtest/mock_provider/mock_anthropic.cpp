@@ -65,17 +65,6 @@ void only_keys(dom::object o, std::initializer_list<std::string_view> keys,
   }
 }
 
-std::int64_t count_words(std::string_view s) {
-  std::int64_t words = 0;
-  bool in_word = false;
-  for (char c : s) {
-    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (!space && !in_word) ++words;
-    in_word = !space;
-  }
-  return words;
-}
-
 void cache_control(dom::object block, const std::string& where) {
   if (!has(block, "cache_control")) return;
   dom::object c = need_object(block["cache_control"].value(), path(where, "cache_control"));

@@ -81,17 +81,6 @@ DialectReply invalid(std::string_view message) {
   return whole(400, gemini_error(400, message));
 }
 
-std::int64_t count_words(std::string_view s) {
-  std::int64_t words = 0;
-  bool in_word = false;
-  for (char c : s) {
-    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (!space && !in_word) ++words;
-    in_word = !space;
-  }
-  return words;
-}
-
 bool one_of(std::string_view key, std::initializer_list<std::string_view> keys) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
