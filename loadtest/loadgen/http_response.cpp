@@ -205,46 +205,22 @@ bool ResponseParser::parse_header(std::string_view name, std::string_view value)
   return true;
 }
 
+// The chunked body, byte by byte through the states of RFC 9112 §7.1, so that a chunk's
+// framing may be cut anywhere between reads. Data is handed on a run at a time.
 std::size_t ResponseParser::parse_chunked(const char* data, std::size_t size) {
   std::size_t i = 0;
   while (i < size) {  // bounded: every turn uses at least one byte or returns
     char c = data[i];
     switch (chunk_) {
-      case Chunk::size: {
-        int v = hex_value(c);
-        if (v >= 0) {
-          if (++chunk_digits_ > 15) {
-            fail("chunk size too large");
-            return size;
-          }
-          remaining_ = remaining_ * 16 + static_cast<std::uint64_t>(v);
-          ++i;
-          break;
-        }
-        if (chunk_digits_ == 0) {
-          fail("bad chunk size");
-          return size;
-        }
-        if (c == ';' || c == ' ' || c == '\t') {
-          chunk_ = Chunk::extension;
-        } else if (c == '\r') {
-          chunk_ = Chunk::size_lf;
-        } else if (c == '\n') {
-          chunk_ = remaining_ == 0 ? Chunk::trailer : Chunk::data;
-          trailer_line_empty_ = true;
-        } else {
-          fail("bad chunk size");
-          return size;
-        }
+      case Chunk::size:
+        if (!chunk_size_byte(c)) return size;
         ++i;
         break;
-      }
       case Chunk::extension: {
         const void* nl = std::memchr(data + i, '\n', size - i);
         if (nl == nullptr) return size;
         i = static_cast<std::size_t>(static_cast<const char*>(nl) - data) + 1;
-        chunk_ = remaining_ == 0 ? Chunk::trailer : Chunk::data;
-        trailer_line_empty_ = true;
+        end_size_line();
         break;
       }
       case Chunk::size_lf:
@@ -253,8 +229,7 @@ std::size_t ResponseParser::parse_chunked(const char* data, std::size_t size) {
           return size;
         }
         ++i;
-        chunk_ = remaining_ == 0 ? Chunk::trailer : Chunk::data;
-        trailer_line_empty_ = true;
+        end_size_line();
         break;
       case Chunk::data: {
         std::size_t take = static_cast<std::size_t>(
@@ -269,8 +244,7 @@ std::size_t ResponseParser::parse_chunked(const char* data, std::size_t size) {
         if (c == '\r') {
           chunk_ = Chunk::data_lf;
         } else if (c == '\n') {
-          chunk_ = Chunk::size;
-          chunk_digits_ = 0;
+          next_chunk();
         } else {
           fail("chunk data longer than its size");
           return size;
@@ -283,29 +257,76 @@ std::size_t ResponseParser::parse_chunked(const char* data, std::size_t size) {
           return size;
         }
         ++i;
-        chunk_ = Chunk::size;
-        chunk_digits_ = 0;
+        next_chunk();
         break;
       case Chunk::trailer:
       case Chunk::trailer_lf:
         ++i;
-        if (c == '\r' && chunk_ == Chunk::trailer) {
-          chunk_ = Chunk::trailer_lf;
-        } else if (c == '\n') {
-          if (trailer_line_empty_) {
-            state_ = State::done;
-            return i;
-          }
-          trailer_line_empty_ = true;
-          chunk_ = Chunk::trailer;
-        } else {
-          trailer_line_empty_ = false;
-          chunk_ = Chunk::trailer;
+        if (trailer_byte(c)) {
+          state_ = State::done;
+          return i;
         }
         break;
     }
   }
   return i;
+}
+
+// A byte of a chunk-size line before any extension: a hex digit, or the byte that ends
+// the size. False (after fail) for a byte that cannot stand there.
+bool ResponseParser::chunk_size_byte(char c) {
+  int v = hex_value(c);
+  if (v >= 0) {
+    if (++chunk_digits_ > 15) {
+      fail("chunk size too large");
+      return false;
+    }
+    remaining_ = remaining_ * 16 + static_cast<std::uint64_t>(v);
+    return true;
+  }
+  if (chunk_digits_ == 0) {
+    fail("bad chunk size");
+    return false;
+  }
+  if (c == ';' || c == ' ' || c == '\t') {
+    chunk_ = Chunk::extension;
+  } else if (c == '\r') {
+    chunk_ = Chunk::size_lf;
+  } else if (c == '\n') {
+    end_size_line();
+  } else {
+    fail("bad chunk size");
+    return false;
+  }
+  return true;
+}
+
+// The size line ended: the chunk's data follows, or the trailer after the last (0) chunk.
+void ResponseParser::end_size_line() {
+  chunk_ = remaining_ == 0 ? Chunk::trailer : Chunk::data;
+  trailer_line_empty_ = true;
+}
+
+// A chunk's data and its CRLF ended: the next size line follows.
+void ResponseParser::next_chunk() {
+  chunk_ = Chunk::size;
+  chunk_digits_ = 0;
+}
+
+// A byte of the trailer; true when it ends the empty line that ends the body. Trailer
+// fields are skipped, not read.
+bool ResponseParser::trailer_byte(char c) {
+  if (c == '\r' && chunk_ == Chunk::trailer) {
+    chunk_ = Chunk::trailer_lf;
+  } else if (c == '\n') {
+    if (trailer_line_empty_) return true;
+    trailer_line_empty_ = true;
+    chunk_ = Chunk::trailer;
+  } else {
+    trailer_line_empty_ = false;
+    chunk_ = Chunk::trailer;
+  }
+  return false;
 }
 
 void ResponseParser::body(const char* data, std::size_t size) {

@@ -52,6 +52,10 @@ class ResponseParser {
   std::size_t parse_head(const char* data, std::size_t size);
   bool parse_header(std::string_view name, std::string_view value);
   std::size_t parse_chunked(const char* data, std::size_t size);
+  bool chunk_size_byte(char c);
+  void end_size_line();
+  void next_chunk();
+  bool trailer_byte(char c);
   void body(const char* data, std::size_t size);
   void scan_sse(const char* data, std::size_t size);
   void fail(const char* why) {

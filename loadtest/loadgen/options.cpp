@@ -57,6 +57,120 @@ std::optional<T> parse_number(std::string_view s) {
   return value;
 }
 
+std::string bad_value(std::string_view arg, std::string_view value) {
+  return "bad value for " + std::string(arg) + ": '" + std::string(value) + "'";
+}
+
+// --header 'NAME: VALUE': NAME a token, VALUE on one line; the headers that frame the body
+// are loadgen's own.
+std::optional<std::string> take_header(std::string_view value, Options& out) {
+  auto colon = value.find(':');
+  if (colon == std::string_view::npos || colon == 0) return bad_value("--header", value);
+  std::string_view name = value.substr(0, colon);
+  std::string_view v = value.substr(colon + 1);
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  if (!std::all_of(name.begin(), name.end(), is_token_char)) return bad_value("--header", value);
+  std::string lower(name);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "content-length" || lower == "transfer-encoding")
+    return std::string(lower) + " is set by loadgen itself";
+  if (v.find_first_of("\r\n") != std::string_view::npos) return bad_value("--header", value);
+  out.headers.emplace_back(std::string(name), std::string(v));
+  return std::nullopt;
+}
+
+// --duration, --warmup and --timeout: a duration each, the measured time not zero and a
+// timeout of at least a millisecond.
+std::optional<std::string> take_duration(std::string_view arg, std::string_view value,
+                                         Options& out) {
+  auto d = parse_duration(value);
+  if (!d) return bad_value(arg, value);
+  if (arg == "--duration") {
+    if (d->count() == 0) return bad_value(arg, value);
+    out.duration = *d;
+  } else if (arg == "--warmup") {
+    out.warmup = *d;
+  } else {
+    if (*d < std::chrono::milliseconds(1)) return bad_value(arg, value);
+    out.timeout = *d;
+  }
+  return std::nullopt;
+}
+
+// A count option: a whole number from 1 to `max`.
+std::optional<std::string> take_count(std::string_view arg, std::string_view value, unsigned max,
+                                      unsigned& out) {
+  auto n = parse_number<unsigned>(value);
+  if (!n || *n == 0 || *n > max) return bad_value(arg, value);
+  out = *n;
+  return std::nullopt;
+}
+
+// One option of kValueOptions with its value; the message when the value is refused.
+std::optional<std::string> take_value(std::string_view arg, std::string_view value, Options& out) {
+  auto bad = [&] { return bad_value(arg, value); };
+  if (arg == "--url") {
+    auto url = parse_url(value);
+    if (!url) return bad();
+    out.url_text = std::string(value);
+    out.url = *url;
+  } else if (arg == "--rate") {
+    auto r = parse_number<double>(value);
+    if (!r || !(*r > 0) || *r > 1e8) return bad();
+    out.rate = *r;
+  } else if (arg == "--concurrency") {
+    unsigned c = 0;
+    if (auto e = take_count(arg, value, 1000000, c)) return e;
+    out.concurrency = c;
+  } else if (arg == "--duration" || arg == "--warmup" || arg == "--timeout") {
+    return take_duration(arg, value, out);
+  } else if (arg == "--connections") {
+    return take_count(arg, value, 1000000, out.connections);
+  } else if (arg == "--threads") {
+    return take_count(arg, value, 256, out.threads);
+  } else if (arg == "--mix") {
+    if (std::find(std::begin(kMixes), std::end(kMixes), value) == std::end(kMixes)) return bad();
+    out.mix = std::string(value);
+  } else if (arg == "--body-file") {
+    out.body_file = std::string(value);
+  } else if (arg == "--model") {
+    if (value.empty()) return bad();
+    out.model = std::string(value);
+  } else if (arg == "--header") {
+    return take_header(value, out);
+  } else if (arg == "--key") {
+    if (value.empty() || value.find_first_of("\r\n") != std::string_view::npos) return bad();
+    out.key = std::string(value);
+  } else if (arg == "--cacert") {
+    out.cacert = std::string(value);
+  } else if (arg == "--max-requests") {
+    auto n = parse_number<std::uint64_t>(value);
+    if (!n || *n == 0) return bad();
+    out.max_requests = *n;
+  } else if (arg == "--json") {
+    out.json_path = std::string(value);
+  } else if (arg == "--label") {
+    out.label = std::string(value);
+  } else {
+    return "unknown option '" + std::string(arg) + "'";
+  }
+  return std::nullopt;
+}
+
+// What no single option can check: the options that must, or must not, come together.
+std::optional<std::string> check_together(Options& out, bool mix_given) {
+  if (out.url_text.empty()) return std::string("--url is required");
+  if (out.rate.has_value() == out.concurrency.has_value())
+    return std::string("give exactly one of --rate and --concurrency");
+  if (mix_given && !out.body_file.empty())
+    return std::string("--mix and --body-file exclude each other");
+  if (!out.cacert.empty() && out.insecure)
+    return std::string("--cacert and --insecure exclude each other");
+  out.threads = std::min(out.threads, out.connection_count());
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view usage() {
@@ -145,24 +259,9 @@ std::optional<std::string> parse_options(int argc, const char* const* argv, Opti
         has_inline = true;
       }
     }
-    auto flag = [&]() -> std::optional<std::string> {
-      if (has_inline) return std::string(arg) + " takes no value";
-      return std::nullopt;
-    };
-    auto next = [&]() -> bool {
-      if (has_inline) return true;
-      if (i + 1 >= argc) return false;
-      value = argv[++i];
-      return true;
-    };
-    auto needs = [&]() { return std::string(arg) + " needs a value"; };
-    auto bad = [&]() {
-      return "bad value for " + std::string(arg) + ": '" + std::string(value) + "'";
-    };
-
     if (arg == "--help" || arg == "-h") return std::string();
     if (arg == "--stream" || arg == "--quiet" || arg == "--insecure") {
-      if (auto e = flag()) return e;
+      if (has_inline) return std::string(arg) + " takes no value";
       if (arg == "--stream") out.stream = true;
       if (arg == "--quiet") out.quiet = true;
       if (arg == "--insecure") out.insecure = true;
@@ -172,89 +271,14 @@ std::optional<std::string> parse_options(int argc, const char* const* argv, Opti
     if (std::find(std::begin(kValueOptions), std::end(kValueOptions), arg) ==
         std::end(kValueOptions))
       return "unknown option '" + std::string(arg) + "'";
-    if (!next()) return needs();
-    if (arg == "--url") {
-      auto url = parse_url(value);
-      if (!url) return bad();
-      out.url_text = std::string(value);
-      out.url = *url;
-    } else if (arg == "--rate") {
-      auto r = parse_number<double>(value);
-      if (!r || !(*r > 0) || *r > 1e8) return bad();
-      out.rate = *r;
-    } else if (arg == "--concurrency") {
-      auto c = parse_number<unsigned>(value);
-      if (!c || *c == 0 || *c > 1000000) return bad();
-      out.concurrency = *c;
-    } else if (arg == "--duration" || arg == "--warmup" || arg == "--timeout") {
-      auto d = parse_duration(value);
-      if (!d) return bad();
-      if (arg == "--duration") {
-        if (d->count() == 0) return bad();
-        out.duration = *d;
-      } else if (arg == "--warmup") {
-        out.warmup = *d;
-      } else {
-        if (*d < std::chrono::milliseconds(1)) return bad();
-        out.timeout = *d;
-      }
-    } else if (arg == "--connections") {
-      auto c = parse_number<unsigned>(value);
-      if (!c || *c == 0 || *c > 1000000) return bad();
-      out.connections = *c;
-    } else if (arg == "--threads") {
-      auto t = parse_number<unsigned>(value);
-      if (!t || *t == 0 || *t > 256) return bad();
-      out.threads = *t;
-    } else if (arg == "--mix") {
-      if (std::find(std::begin(kMixes), std::end(kMixes), value) == std::end(kMixes)) return bad();
-      out.mix = std::string(value);
-      mix_given = true;
-    } else if (arg == "--body-file") {
-      out.body_file = std::string(value);
-    } else if (arg == "--model") {
-      if (value.empty()) return bad();
-      out.model = std::string(value);
-    } else if (arg == "--header") {
-      auto colon = value.find(':');
-      if (colon == std::string_view::npos || colon == 0) return bad();
-      std::string_view name = value.substr(0, colon);
-      std::string_view v = value.substr(colon + 1);
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-      if (!std::all_of(name.begin(), name.end(), is_token_char)) return bad();
-      std::string lower(name);
-      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (lower == "content-length" || lower == "transfer-encoding")
-        return std::string(lower) + " is set by loadgen itself";
-      if (v.find_first_of("\r\n") != std::string_view::npos) return bad();
-      out.headers.emplace_back(std::string(name), std::string(v));
-    } else if (arg == "--key") {
-      if (value.empty() || value.find_first_of("\r\n") != std::string_view::npos) return bad();
-      out.key = std::string(value);
-    } else if (arg == "--cacert") {
-      out.cacert = std::string(value);
-    } else if (arg == "--max-requests") {
-      auto n = parse_number<std::uint64_t>(value);
-      if (!n || *n == 0) return bad();
-      out.max_requests = *n;
-    } else if (arg == "--json") {
-      out.json_path = std::string(value);
-    } else if (arg == "--label") {
-      out.label = std::string(value);
-    } else {
-      return "unknown option '" + std::string(arg) + "'";
+    if (!has_inline) {
+      if (i + 1 >= argc) return std::string(arg) + " needs a value";
+      value = argv[++i];
     }
+    if (auto error = take_value(arg, value, out)) return error;
+    if (arg == "--mix") mix_given = true;
   }
-  if (out.url_text.empty()) return std::string("--url is required");
-  if (out.rate.has_value() == out.concurrency.has_value())
-    return std::string("give exactly one of --rate and --concurrency");
-  if (mix_given && !out.body_file.empty())
-    return std::string("--mix and --body-file exclude each other");
-  if (!out.cacert.empty() && out.insecure)
-    return std::string("--cacert and --insecure exclude each other");
-  out.threads = std::min(out.threads, out.connection_count());
-  return std::nullopt;
+  return check_together(out, mix_given);
 }
 
 }  // namespace tollgate::loadgen

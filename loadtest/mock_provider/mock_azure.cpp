@@ -88,10 +88,10 @@ DialectReply azure_reply(std::string_view target, std::string_view api_key,
       reply.headers.emplace_back("retry-after", "1");
       return reply;
     }
-    return whole(s.status, error_body(s.status));
+    return whole(s.status, mock_error_body(s.status));
   }
   RequestFacts facts = read_request_body(body);
-  if (!facts.valid_json) return whole(400, error_body(400));
+  if (!facts.valid_json) return whole(400, mock_error_body(400));
   facts.model = deployment;  // Azure answers with the deployment's model
   if (x_content_filter == "prompt") {
     return whole(

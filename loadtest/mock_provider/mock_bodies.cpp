@@ -144,7 +144,7 @@ std::string model_list() {
          R"({"id":"mock-model-2","object":"model","created":0,"owned_by":"mock"}]})";
 }
 
-std::string error_body(int status) {
+std::string mock_error_body(int status) {
   std::string_view type = status == 429   ? "requests"
                           : status >= 500 ? "server_error"
                                           : "invalid_request_error";

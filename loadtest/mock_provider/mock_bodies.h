@@ -26,7 +26,9 @@ std::string usage_chunk(const RequestFacts& r, std::string_view id, bool chat,
                         int completion_tokens);
 std::string embeddings(const RequestFacts& r);
 std::string model_list();
-std::string error_body(int status);
+// OpenAI's error shape for a status. Named apart from core::error_body: the mock imitates
+// providers and is no part of the product, whose client errors are built in gateway/core.
+std::string mock_error_body(int status);
 std::string echo(std::string_view path, const RequestFacts& r, std::string_view body);
 
 using core::append_json_string;

@@ -1,13 +1,15 @@
-// Gemini answers for the mock: request validation as strict as Google's for the fields
-// the gateway writes, GenerateContentResponse bodies, SSE streams and Google errors.
+// Gemini answers for the mock: GenerateContentResponse bodies, SSE streams, embeddings
+// and Google errors (the request checks are in mock_gemini_request.cpp).
 #include "loadtest/mock_provider/mock_gemini.h"
 
 #include <algorithm>
-#include <initializer_list>
+#include <optional>
+#include <vector>
 
 #include <simdjson.h>
 
 #include "loadtest/mock_provider/mock_bodies.h"
+#include "loadtest/mock_provider/mock_gemini_request.h"
 
 namespace tollgate::mock {
 
@@ -79,248 +81,6 @@ DialectReply whole(int status, std::string body) {
 
 DialectReply invalid(std::string_view message) {
   return whole(400, gemini_error(400, message));
-}
-
-std::int64_t count_words(std::string_view s) {
-  std::int64_t words = 0;
-  bool in_word = false;
-  for (char c : s) {
-    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (!space && !in_word) ++words;
-    in_word = !space;
-  }
-  return words;
-}
-
-bool one_of(std::string_view key, std::initializer_list<std::string_view> keys) {
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
-}
-
-// What the request asked for, and whether it is a request Google would take.
-struct GeminiRequest {
-  std::string error;  // empty when valid
-  std::int64_t prompt_tokens = 0;
-  int candidates = 1;
-  std::int64_t max_output_tokens = -1;
-};
-
-std::string unknown_field(std::string_view where, std::string_view key) {
-  return "Invalid JSON payload received. Unknown name \"" + std::string(key) + "\" at '" +
-         std::string(where) + "': Cannot find field.";
-}
-
-std::string check_content(dom::element content, std::string_view where, bool system,
-                          GeminiRequest& out) {
-  dom::object c;
-  if (content.get(c)) return std::string(where) + " must be an object";
-  bool has_parts = false;
-  for (auto [key, value] : c) {
-    if (key == "role") {
-      std::string_view role;
-      if (value.get(role)) return std::string(where) + ".role must be a string";
-      if (!system && role != "user" && role != "model") {
-        return "Please use a valid role: user, model.";
-      }
-    } else if (key == "parts") {
-      dom::array parts;
-      if (value.get(parts)) return std::string(where) + ".parts must be an array";
-      for (dom::element part_v : parts) {
-        dom::object part;
-        if (part_v.get(part)) return std::string(where) + ".parts[] must be an object";
-        int data_fields = 0;
-        for (auto [pk, pv] : part) {
-          if (pk == "text") {
-            std::string_view text;
-            if (pv.get(text)) return "text must be a string";
-            out.prompt_tokens += count_words(text);
-            ++data_fields;
-          } else if (pk == "inlineData") {
-            dom::object blob;
-            std::string_view mime, data;
-            if (pv.get(blob) || blob["mimeType"].get(mime) || blob["data"].get(data)) {
-              return "inlineData needs mimeType and data";
-            }
-            ++data_fields;
-          } else if (pk == "fileData") {
-            dom::object file;
-            std::string_view uri;
-            if (pv.get(file) || file["fileUri"].get(uri)) return "fileData needs fileUri";
-            ++data_fields;
-          } else if (pk == "functionCall") {
-            dom::object call, args;
-            std::string_view name;
-            if (pv.get(call) || call["name"].get(name)) return "functionCall needs a name";
-            if (auto a = call["args"]; a.error() == simdjson::SUCCESS && a.get(args)) {
-              return "functionCall.args must be an object";
-            }
-            ++data_fields;
-          } else if (pk == "functionResponse") {
-            dom::object response, inner;
-            std::string_view name;
-            if (pv.get(response) || response["name"].get(name) || response["response"].get(inner)) {
-              return "functionResponse needs a name and a response object";
-            }
-            ++data_fields;
-          } else if (!one_of(pk, {"thought", "thoughtSignature", "videoMetadata", "executableCode",
-                                  "codeExecutionResult"})) {
-            return unknown_field("contents.parts", pk);
-          }
-        }
-        if (data_fields != 1) return "Each part must hold exactly one of text, inlineData, ...";
-        has_parts = true;
-      }
-    } else {
-      return unknown_field(where, key);
-    }
-  }
-  if (!has_parts) return "contents.parts must not be empty.";
-  return {};
-}
-
-std::string check_schema_types(dom::element schema) {
-  dom::object o;
-  if (schema.get(o)) return {};
-  for (auto [key, value] : o) {
-    if (key == "type") {
-      std::string_view t;
-      if (value.get(t)) return "schema type must be a string";
-      if (!one_of(t, {"STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL"})) {
-        return "Invalid value at 'type' (type.googleapis.com/google.ai.generativelanguage.v1beta."
-               "Type), \"" +
-               std::string(t) + "\"";
-      }
-    } else if (key == "properties") {
-      dom::object props;
-      if (value.get(props)) return "properties must be an object";
-      for (auto [name, sub] : props) {
-        if (auto e = check_schema_types(sub); !e.empty()) return e;
-      }
-    } else if (key == "items") {
-      if (auto e = check_schema_types(value); !e.empty()) return e;
-    } else if (key == "anyOf") {
-      dom::array any;
-      if (value.get(any)) return "anyOf must be an array";
-      for (dom::element sub : any) {
-        if (auto e = check_schema_types(sub); !e.empty()) return e;
-      }
-    } else if (!one_of(key, {"format", "title", "description", "nullable", "enum", "maxItems",
-                             "minItems", "required", "minProperties", "maxProperties", "minLength",
-                             "maxLength", "pattern", "example", "propertyOrdering", "default",
-                             "minimum", "maximum"})) {
-      return unknown_field("schema", key);
-    }
-  }
-  return {};
-}
-
-GeminiRequest read_gemini_request(std::string& body) {
-  GeminiRequest out;
-  thread_local dom::parser parser;
-  dom::element doc;
-  if (parser.parse(body).get(doc)) {
-    out.error = "Invalid JSON payload received.";
-    return out;
-  }
-  dom::object root;
-  if (doc.get(root)) {
-    out.error = "Invalid JSON payload received. Expected an object.";
-    return out;
-  }
-  bool has_contents = false;
-  for (auto [key, value] : root) {
-    if (key == "contents") {
-      dom::array contents;
-      if (value.get(contents)) {
-        out.error = "contents must be an array";
-        return out;
-      }
-      for (dom::element c : contents) {
-        if (auto e = check_content(c, "contents", false, out); !e.empty()) {
-          out.error = e;
-          return out;
-        }
-        has_contents = true;
-      }
-    } else if (key == "systemInstruction") {
-      if (auto e = check_content(value, "system_instruction", true, out); !e.empty()) {
-        out.error = e;
-        return out;
-      }
-    } else if (key == "generationConfig") {
-      dom::object g;
-      if (value.get(g)) {
-        out.error = "generationConfig must be an object";
-        return out;
-      }
-      for (auto [gk, gv] : g) {
-        if (gk == "candidateCount") {
-          int64_t n = 1;
-          if (gv.get(n) || n < 1 || n > 8) {
-            out.error = "candidateCount must be between 1 and 8";
-            return out;
-          }
-          out.candidates = static_cast<int>(n);
-        } else if (gk == "maxOutputTokens") {
-          int64_t n = 0;
-          if (gv.get(n) || n < 1) {
-            out.error = "maxOutputTokens must be a positive integer";
-            return out;
-          }
-          out.max_output_tokens = n;
-        } else if (gk == "responseSchema") {
-          if (auto e = check_schema_types(gv); !e.empty()) {
-            out.error = e;
-            return out;
-          }
-        } else if (!one_of(gk, {"stopSequences", "responseMimeType", "responseJsonSchema",
-                                "temperature", "topP", "topK", "seed", "presencePenalty",
-                                "frequencyPenalty", "responseLogprobs", "logprobs",
-                                "responseModalities", "thinkingConfig", "mediaResolution",
-                                "speechConfig", "enableEnhancedCivicAnswers"})) {
-          out.error = unknown_field("generation_config", gk);
-          return out;
-        }
-      }
-    } else if (key == "tools") {
-      dom::array tools;
-      if (value.get(tools)) {
-        out.error = "tools must be an array";
-        return out;
-      }
-      for (dom::element tool : tools) {
-        dom::array decls;
-        if (tool["functionDeclarations"].get(decls)) continue;
-        for (dom::element d : decls) {
-          std::string_view name;
-          if (d["name"].get(name) || name.empty()) {
-            out.error =
-                "* GenerateContentRequest.tools[0].function_declarations[0].name: Name "
-                "cannot be empty.";
-            return out;
-          }
-          if (auto p = d["parameters"]; p.error() == simdjson::SUCCESS) {
-            if (auto e = check_schema_types(p.value()); !e.empty()) {
-              out.error = e;
-              return out;
-            }
-          }
-        }
-      }
-    } else if (key == "toolConfig") {
-      std::string_view mode;
-      if (value["functionCallingConfig"]["mode"].get(mode) ||
-          !one_of(mode, {"AUTO", "ANY", "NONE", "VALIDATED"})) {
-        out.error = "toolConfig.functionCallingConfig.mode is invalid";
-        return out;
-      }
-    } else if (!one_of(key, {"safetySettings", "cachedContent"})) {
-      out.error = unknown_field("", key);
-      return out;
-    }
-  }
-  if (!has_contents) out.error = "* GenerateContentRequest.contents: contents is not specified";
-  if (out.prompt_tokens == 0) out.prompt_tokens = 1;
-  return out;
 }
 
 std::string usage_metadata(std::int64_t prompt, std::int64_t candidates) {
@@ -421,6 +181,91 @@ DialectReply embed_reply(const std::string& model, std::string& body) {
   return whole(200, std::move(out));
 }
 
+// A caller Google would turn away before reading the body (no key, a bad key), or the
+// error status x-mock-status asks for.
+std::optional<DialectReply> refuse_caller(const GeminiSteering& g, const Steering& s) {
+  if (g.api_key.empty()) {
+    return whole(403, gemini_error(403,
+                                   "Method doesn't allow unregistered callers (callers without "
+                                   "established identity). Please use API Key or other form of "
+                                   "API consumer identity to call this API."));
+  }
+  if (g.api_key == "invalid") return invalid("API key not valid. Please pass a valid API key.");
+  if (s.status >= 400) return whole(s.status, gemini_error(s.status, g.error_message));
+  return std::nullopt;
+}
+
+// What the answer says, whole or streamed.
+struct Answer {
+  std::string model;
+  std::int64_t prompt_tokens = 0;
+  int candidates = 1;
+  std::string text;
+  std::int64_t completion = 0;  // tokens per candidate
+  std::string finish;
+  std::string function_call;  // the functionCall part, when x-mock-function-call asks for one
+  std::string blocked;        // the whole response, when x-mock-block-reason blocks the prompt
+};
+
+Answer make_answer(const GeminiRequest& req, const std::string& model, const GeminiSteering& g,
+                   const Steering& s) {
+  Answer a;
+  a.model = model;
+  a.prompt_tokens = req.prompt_tokens;
+  a.candidates = req.candidates;
+  int tokens = s.completion_tokens;
+  a.finish = g.finish_reason.empty() ? "STOP" : g.finish_reason;
+  if (req.max_output_tokens > 0 && req.max_output_tokens < tokens) {
+    tokens = static_cast<int>(req.max_output_tokens);
+    if (g.finish_reason.empty()) a.finish = "MAX_TOKENS";
+  }
+  a.text = completion_text(tokens, s.body_bytes);
+  a.completion = g.function_call.empty() ? tokens : 5;
+  if (!g.function_call.empty())
+    a.function_call = function_call_part(g.function_call, g.thought_signature);
+  if (!g.block_reason.empty()) {
+    a.blocked = R"({"promptFeedback":{"blockReason":)";
+    append_json_string(a.blocked, g.block_reason);
+    a.blocked += "}," + usage_metadata(req.prompt_tokens, 0) + tail(model) + "}";
+  }
+  return a;
+}
+
+// One GenerateContentResponse: every candidate with the same parts.
+std::string response(const Answer& a, std::string_view parts, std::string_view finish,
+                     std::int64_t completion) {
+  std::string out = R"({"candidates":[)";
+  for (int i = 0; i < a.candidates; ++i) {
+    if (i > 0) out.push_back(',');
+    out += candidate(i, parts, finish);
+  }
+  out += "]," + usage_metadata(a.prompt_tokens, completion * a.candidates) + tail(a.model) + "}";
+  return out;
+}
+
+std::string whole_response(const Answer& a) {
+  if (!a.blocked.empty()) return a.blocked;
+  std::string parts = a.function_call.empty() ? text_part(a.text) : a.function_call;
+  return response(a, parts, a.finish, a.completion);
+}
+
+// The SSE events: the text in s.chunks pieces (finish and usage on the last), or one
+// event for a blocked prompt or a function call.
+std::vector<std::string> stream_responses(const Answer& a, const Steering& s) {
+  if (!a.blocked.empty()) return {a.blocked};
+  if (!a.function_call.empty()) return {response(a, a.function_call, a.finish, a.completion)};
+  std::vector<std::string> events;
+  std::size_t chunks = static_cast<std::size_t>(s.chunks);
+  std::size_t per_chunk = (a.text.size() + chunks - 1) / chunks;
+  for (std::size_t k = 0; k < chunks; ++k) {
+    bool last = k + 1 == chunks;
+    std::string piece = a.text.substr(std::min(a.text.size(), k * per_chunk), per_chunk);
+    events.push_back(response(a, text_part(piece), last ? std::string_view(a.finish) : "",
+                              last ? a.completion : 0));
+  }
+  return events;
+}
+
 }  // namespace
 
 bool is_gemini_path(std::string_view path) {
@@ -457,91 +302,22 @@ DialectReply gemini_reply(bool is_post, std::string_view target, const GeminiSte
     return whole(404, gemini_error(404, "Method not found."));
   }
   if (!is_post) return whole(404, gemini_error(404, "Method not found."));
-  if (g.api_key.empty()) {
-    return whole(403, gemini_error(403,
-                                   "Method doesn't allow unregistered callers (callers without "
-                                   "established identity). Please use API Key or other form of "
-                                   "API consumer identity to call this API."));
-  }
-  if (g.api_key == "invalid") {
-    return invalid("API key not valid. Please pass a valid API key.");
-  }
-  if (s.status >= 400) {
-    DialectReply reply = whole(s.status, gemini_error(s.status, g.error_message));
-    return reply;
-  }
+  if (auto refused = refuse_caller(g, s)) return *refused;
   if (embedding) return embed_reply(model, body);
   GeminiRequest req = read_gemini_request(body);
   if (!req.error.empty()) return invalid(req.error);
 
-  int tokens = s.completion_tokens;
-  std::string finish = g.finish_reason.empty() ? "STOP" : g.finish_reason;
-  if (req.max_output_tokens > 0 && req.max_output_tokens < tokens) {
-    tokens = static_cast<int>(req.max_output_tokens);
-    if (g.finish_reason.empty()) finish = "MAX_TOKENS";
-  }
-  std::string text = completion_text(tokens, s.body_bytes);
-  std::int64_t completion = g.function_call.empty() ? tokens : 5;
-  std::string blocked;
-  if (!g.block_reason.empty()) {
-    blocked = R"({"promptFeedback":{"blockReason":)";
-    append_json_string(blocked, g.block_reason);
-    blocked += "}," + usage_metadata(req.prompt_tokens, 0) + tail(model) + "}";
-  }
-
+  Answer answer = make_answer(req, model, g, s);
   if (!streaming || query_value(target, "alt") != "sse") {
-    std::string out;
-    if (!blocked.empty()) {
-      out = blocked;
-    } else {
-      out = R"({"candidates":[)";
-      for (int i = 0; i < req.candidates; ++i) {
-        if (i > 0) out.push_back(',');
-        std::string parts = g.function_call.empty()
-                                ? text_part(text)
-                                : function_call_part(g.function_call, g.thought_signature);
-        out += candidate(i, parts, finish);
-      }
-      out +=
-          "]," + usage_metadata(req.prompt_tokens, completion * req.candidates) + tail(model) + "}";
-    }
+    std::string out = whole_response(answer);
     // Without alt=sse, Google streams one JSON array of responses.
     if (streaming) out = "[" + out + "]";
     return whole(200, std::move(out));
   }
-
   DialectReply reply;
   reply.stream = true;
   reply.separator = "\r\n\r\n";
-  if (!blocked.empty()) {
-    reply.events.push_back(std::move(blocked));
-    return reply;
-  }
-  if (!g.function_call.empty()) {
-    std::string event = R"({"candidates":[)";
-    for (int i = 0; i < req.candidates; ++i) {
-      if (i > 0) event.push_back(',');
-      event += candidate(i, function_call_part(g.function_call, g.thought_signature), finish);
-    }
-    event +=
-        "]," + usage_metadata(req.prompt_tokens, completion * req.candidates) + tail(model) + "}";
-    reply.events.push_back(std::move(event));
-    return reply;
-  }
-  std::size_t chunks = static_cast<std::size_t>(s.chunks);
-  std::size_t per_chunk = (text.size() + chunks - 1) / chunks;
-  for (std::size_t k = 0; k < chunks; ++k) {
-    bool last = k + 1 == chunks;
-    std::string piece = text.substr(std::min(text.size(), k * per_chunk), per_chunk);
-    std::string event = R"({"candidates":[)";
-    for (int i = 0; i < req.candidates; ++i) {
-      if (i > 0) event.push_back(',');
-      event += candidate(i, text_part(piece), last ? std::string_view(finish) : "");
-    }
-    event += "]," + usage_metadata(req.prompt_tokens, last ? completion * req.candidates : 0) +
-             tail(model) + "}";
-    reply.events.push_back(std::move(event));
-  }
+  reply.events = stream_responses(answer, s);
   return reply;
 }
 

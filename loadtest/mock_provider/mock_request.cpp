@@ -7,8 +7,6 @@ namespace tollgate::mock {
 
 namespace od = simdjson::ondemand;
 
-namespace {
-
 std::int64_t count_words(std::string_view s) {
   std::int64_t words = 0;
   bool in_word = false;
@@ -19,6 +17,8 @@ std::int64_t count_words(std::string_view s) {
   }
   return words;
 }
+
+namespace {
 
 void count(od::value v, std::int64_t& words) {
   switch (v.type().value()) {

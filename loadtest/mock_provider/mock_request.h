@@ -33,4 +33,7 @@ struct RequestFacts {
 
 RequestFacts read_request_body(std::string& body);
 
+// Words separated by spaces, tabs and line ends: the mock's token count, in every dialect.
+std::int64_t count_words(std::string_view s);
+
 }  // namespace tollgate::mock

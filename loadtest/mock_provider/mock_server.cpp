@@ -203,7 +203,7 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
       body = g_last_request;
     } else {
       status = http::status::not_found;
-      body = error_body(404);
+      body = mock_error_body(404);
     }
     co_return co_await write_whole(stream, req, status, body, s, facts);
   }
@@ -220,12 +220,12 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
   if (is_gemini_path(path)) co_return co_await answer_gemini(stream, req, s);
   if (is_anthropic_path(path)) co_return co_await answer_anthropic(stream, req, s);
   if (s.status >= 400) {
-    std::string body = error_body(s.status);
+    std::string body = mock_error_body(s.status);
     co_return co_await write_whole(stream, req, static_cast<http::status>(s.status), body, s,
                                    facts);
   }
   if (!facts.valid_json) {
-    std::string body = error_body(400);
+    std::string body = mock_error_body(400);
     co_return co_await write_whole(stream, req, http::status::bad_request, body, s, facts);
   }
   if (is_responses_path(path)) co_return co_await answer_responses(stream, req, facts, s);
