@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/json/value.hpp>
 
@@ -58,13 +59,14 @@ void for_each_part(const boost::json::value& content, const std::string& param,
     ContentPart part;
     part.param = param;
     part.text = sv(content.get_string());
-    on_part(static_cast<const ContentPart&>(part));
+    on_part(std::as_const(part));
     return;
   }
   if (!content.is_array()) refuse(param, "`" + param + "` must be a string or an array of parts");
   std::size_t j = 0;
   for (const auto& item : content.get_array()) {
-    on_part(static_cast<const ContentPart&>(read_part(item, at(param, j++), allowed, dialect)));
+    const ContentPart part = read_part(item, at(param, j++), allowed, dialect);
+    on_part(part);
   }
 }
 

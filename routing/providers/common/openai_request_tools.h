@@ -31,7 +31,8 @@ template <class OnTool>
 void for_each_tool(const boost::json::value& tools, const Dialect& dialect, OnTool&& on_tool) {
   std::size_t i = 0;
   for (const auto& item : need_array(tools, "tools")) {
-    on_tool(static_cast<const FunctionTool&>(read_tool(item, at("tools", i++), dialect)));
+    const FunctionTool tool = read_tool(item, at("tools", i++), dialect);
+    on_tool(tool);
   }
 }
 
