@@ -20,7 +20,6 @@ namespace tollgate::routing::providers::anthropic {
 
 namespace json = boost::json;
 using namespace openai_request;
-using anthropic::sv;
 
 namespace {
 
