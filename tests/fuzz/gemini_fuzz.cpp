@@ -1,4 +1,4 @@
-// The Gemini translators (routing/providers/gemini/gemini_translate.cpp): OpenAI chat and
+// The Gemini translators (routing/providers/gemini/gemini_*.cpp): OpenAI chat and
 // embeddings requests become Gemini's; its answers, errors, blocked prompts and stream
 // events become OpenAI's shapes. Every input goes through all of them, the way the
 // provider uses them (gemini_provider.cpp), and whatever comes out must be a JSON object
