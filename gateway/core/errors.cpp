@@ -29,6 +29,8 @@ ErrorInfo error_info(ErrorKind kind) {
       return {409, "invalid_request_error", "conflict"};
     case ErrorKind::request_too_large:
       return {413, "invalid_request_error", "request_too_large"};
+    case ErrorKind::content_filtered:
+      return {400, "invalid_request_error", "content_filter"};
     case ErrorKind::unsupported_media:
       return {415, "invalid_request_error", "unsupported_content_encoding"};
     case ErrorKind::rate_limited:
@@ -96,8 +98,9 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-std::string error_body(ErrorKind kind, std::string_view message, std::string_view param) {
-  ErrorInfo info = error_info(kind);
+namespace {
+
+std::string body_for(const ErrorInfo& info, std::string_view message, std::string_view param) {
   std::string out;
   out.reserve(96 + message.size());
   out += R"({"error":{"message":)";
@@ -116,19 +119,30 @@ std::string error_body(ErrorKind kind, std::string_view message, std::string_vie
   return out;
 }
 
+}  // namespace
+
+std::string error_body(ErrorKind kind, std::string_view message, std::string_view param) {
+  return body_for(error_info(kind), message, param);
+}
+
 }  // namespace tollgate::core
 
 namespace tollgate::core {
 
-Response error_response(ErrorKind kind, std::string_view message, std::string_view param) {
+Response error_response(const ErrorInfo& info, std::string_view message, std::string_view param) {
   Response response;
-  response.status = error_info(kind).status;
+  response.status = info.status;
   response.headers.set("content-type", "application/json");
+  response.body = body_for(info, message, param);
+  return response;
+}
+
+Response error_response(ErrorKind kind, std::string_view message, std::string_view param) {
+  Response response = error_response(error_info(kind), message, param);
   if (kind == ErrorKind::invalid_api_key) {
     // RFC 9110: a 401 names the scheme the client should use.
     response.headers.set("www-authenticate", "Bearer realm=\"tollgate\"");
   }
-  response.body = error_body(kind, message, param);
   return response;
 }
 

@@ -24,6 +24,7 @@ enum class ErrorKind {
   conflict,                      // 409 (an id that exists already)
   request_too_large,             // 413
   unsupported_media,             // 415
+  content_filtered,              // 400 the provider refused the prompt's content
   rate_limited,                  // 429 requests per minute, requests in flight
   token_rate_limited,            // 429 tokens per minute (OpenAI's type "tokens")
   insufficient_quota,            // 429
@@ -47,6 +48,10 @@ ErrorInfo error_info(ErrorKind kind);
 // (tests/unit/core/errors_built_in_one_place_test.cpp) fails when error_body is called
 // anywhere else.
 Response error_response(ErrorKind kind, std::string_view message, std::string_view param = {});
+// The same for an error a provider reported that the gateway passes on in OpenAI's shape
+// with the provider's own status, type and code (context_length_exceeded, ...).
+Response error_response(const ErrorInfo& info, std::string_view message,
+                        std::string_view param = {});
 
 // What a client is told when an upstream attempt failed with `failure` and the provider
 // gave no answer of its own worth passing on (Pingora's fail_to_proxy): the kind of

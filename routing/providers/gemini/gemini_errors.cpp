@@ -171,16 +171,7 @@ MappedError map_error(int status, std::string_view body, std::string_view retry_
 
   MappedError out;
   out.failure = m.failure;
-  out.response.status = out_status;
-  out.response.headers.set("content-type", "application/json");
-  std::string text = R"({"error":{"message":)";
-  core::append_json_string(text, error.message);
-  text += R"(,"type":)";
-  core::append_json_string(text, m.type);
-  text += R"(,"param":null,"code":)";
-  core::append_json_string(text, m.code);
-  text += "}}";
-  out.response.body = std::move(text);
+  out.response = core::error_response(core::ErrorInfo{out_status, m.type, m.code}, error.message);
   std::string_view retry = !retry_after.empty() ? retry_after : std::string_view(error.retry_delay);
   if (!retry.empty() && m.failure == core::FailureClass::rate_limit) {
     out.response.headers.set("retry-after", retry);
@@ -189,15 +180,10 @@ MappedError map_error(int status, std::string_view body, std::string_view retry_
 }
 
 core::Response blocked_prompt_response(std::string_view block_reason) {
-  core::Response out;
-  out.status = 400;
-  out.headers.set("content-type", "application/json");
-  std::string text = R"({"error":{"message":)";
-  core::append_json_string(text, "the provider refused the prompt (Gemini blockReason " +
-                                     std::string(block_reason) + ")");
-  text += R"(,"type":"invalid_request_error","param":"messages","code":"content_filter"}})";
-  out.body = std::move(text);
-  return out;
+  return core::error_response(
+      core::ErrorKind::content_filtered,
+      "the provider refused the prompt (Gemini blockReason " + std::string(block_reason) + ")",
+      "messages");
 }
 
 }  // namespace tollgate::routing::providers::gemini
