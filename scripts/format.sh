@@ -10,5 +10,6 @@ if [ "$1" = "--check" ]; then
 else
   mode="-i"
 fi
+# (A file deleted but not yet committed is still listed by git: skipped.)
 git ls-files -co --exclude-standard -- '*.cpp' '*.h' | grep -v node_modules |
-  xargs "$CLANG_FORMAT" $mode
+  while read -r file; do [ -f "$file" ] && echo "$file"; done | xargs "$CLANG_FORMAT" $mode
