@@ -62,8 +62,9 @@ bench:
 bench-quick:
 	loadtest/bench.sh --quick
 
+# Every source folder, the same files as the `format` ctest.
 format:
-	find gateway routing loadtest tests -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+	scripts/format.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -6,7 +6,9 @@
 
 #include "gateway/cli.h"
 #include "gateway/config/config_loader.h"
+#include "gateway/core/health_sources.h"
 #include "gateway/core/log.h"
+#include "gateway/core/module_registry.h"
 #include "gateway/core/registry.h"
 #include "gateway/embedded_config.h"
 #include "gateway/pipeline/proxy_handler.h"
@@ -15,30 +17,36 @@
 #include "gateway/upstream/http_upstream.h"
 #include "gateway/version.h"
 #include "observability/audit/audit_log.h"
-#include "observability/builtin.h"
 #include "policies/auth/key_material.h"
-#include "policies/builtin.h"
 #include "routing/providers/builtin.h"
-#include "state/state_readiness.h"
 
 namespace tg = tollgate;
 
 namespace {
 
-// Every target's circuit breaker, for tollgate_circuit_breaker_state.
-std::vector<tg::observability::BreakerSample> breaker_samples(
-    const tg::gateway::pipeline::Runtime& runtime) {
-  std::vector<tg::observability::BreakerSample> out;
-  for (const auto& model : runtime.config->models) {
-    for (std::size_t i = 0; i < model.targets.size(); ++i) {
-      const tg::routing::TargetHealth* health = runtime.router->health(model.name, i);
-      if (health == nullptr) continue;
-      out.push_back({model.name, model.targets[i].provider, model.targets[i].model,
-                     static_cast<int>(health->state())});
+// Every target's circuit breaker in the runtime being served, for /metrics. Holds it
+// weakly: what is served is main's to keep.
+class RuntimeBreakers final : public tg::core::BreakerSource {
+ public:
+  void serve(const tg::gateway::pipeline::RuntimePtr& runtime) { runtime_ = runtime; }
+  std::vector<tg::core::BreakerView> breakers() const override {
+    std::vector<tg::core::BreakerView> out;
+    tg::gateway::pipeline::RuntimePtr runtime = runtime_.lock();
+    if (!runtime) return out;
+    for (const auto& model : runtime->config->models) {
+      for (std::size_t i = 0; i < model.targets.size(); ++i) {
+        const tg::routing::TargetHealth* health = runtime->router->health(model.name, i);
+        if (health == nullptr) continue;
+        out.push_back({model.name, model.targets[i].provider, model.targets[i].model,
+                       static_cast<int>(health->state())});
+      }
     }
+    return out;
   }
-  return out;
-}
+
+ private:
+  std::weak_ptr<const tg::gateway::pipeline::Runtime> runtime_;
+};
 
 // `tollgate audit verify`: 0 intact; 1 broken or unreadable; 3 intact, but gap records
 // say that records were lost (a full disk, say): not tampering, but never silent.
@@ -63,21 +71,6 @@ int verify_audit(const std::vector<std::string>& files) {
               << gap.first_lost_at << " and " << gap.last_lost_at << "\n";
   }
   return result.gaps.empty() ? 0 : 3;
-}
-
-// The state file's health, for the tollgate_state_* series.
-tg::observability::StateWriteSample state_sample(const tg::state::StateServices& state) {
-  tg::state::StoreHealth health = state.sqlite_health();
-  tg::observability::StateWriteSample out;
-  for (std::size_t i = 0; i < tg::state::kWriteFailureKinds; ++i) {
-    out.write_errors.emplace_back(
-        std::string(tg::state::to_string(static_cast<tg::state::WriteFailure>(i))),
-        health.write_errors[i]);
-  }
-  out.writable = health.writable;
-  out.unwritten_usage_rows = health.unwritten_usage_rows;
-  out.dropped_usage_rows = health.dropped_usage_rows;
-  return out;
 }
 
 }  // namespace
@@ -115,31 +108,31 @@ int main(int argc, char** argv) {
 
   tg::core::ProviderRegistry providers;
   tg::routing::providers::register_builtin_providers(providers);
-  tg::core::StageRegistry stages;
+  const tg::core::ModuleRegistry& registry = tg::core::module_registry();
 
   tg::gateway::config::LoadOptions options;
   options.provider_kinds = providers.names();
-  options.extra_sections = tg::policies::BuiltinPolicies::config_sections();
-  for (const auto& s : tg::observability::Observability::config_sections()) {
-    options.extra_sections.push_back(s);
-  }
-  options.extra_sections.push_back("pipeline");
+
+  // What every module may find: the build, and the circuit breakers of the runtime served.
+  tg::core::Services services;
+  tg::core::BuildInfo build{std::string(tg::gateway::kVersion), std::string(tg::gateway::kCommit)};
+  services.provide(build);
+  RuntimeBreakers breakers;
+  services.provide<tg::core::BreakerSource>(breakers);
 
   std::string source = cl.config_path.value_or("<embedded conf/tollgate.yaml>");
-  tg::gateway::pipeline::RuntimePtr runtime;
-  std::unique_ptr<tg::policies::BuiltinPolicies> policies;
-  std::unique_ptr<tg::observability::Observability> observability;
+  std::vector<std::unique_ptr<tg::core::Module>> modules;  // by position; flushed in reverse
+  tg::gateway::pipeline::RuntimePtr runtime;               // its stages use the modules' services
   try {
     tg::core::ConfigPtr config =
         cl.config_path ? tg::gateway::config::load_config_file(*cl.config_path, options)
                        : tg::gateway::config::load_config_text(
                              tg::gateway::embedded_default_config(), source, options);
-    observability = std::make_unique<tg::observability::Observability>(
-        *config, std::string(tg::gateway::kVersion), std::string(tg::gateway::kCommit));
-    observability->register_stages(stages);  // first: its on_complete sees every decision
-    policies = std::make_unique<tg::policies::BuiltinPolicies>(*config);
-    policies->register_stages(stages);
-    runtime = tg::gateway::pipeline::build_runtime(config, providers, stages);
+    tg::core::ConfigReader reader(config->source);
+    std::vector<tg::core::ModuleBuilder> builders;
+    for (const auto& module : registry.modules()) builders.push_back(module.read(reader, *config));
+    for (const auto& build_module : builders) modules.push_back(build_module(services));
+    runtime = tg::gateway::pipeline::build_runtime(config, providers, registry, services);
   } catch (const std::exception& e) {
     std::cerr << "tollgate: invalid configuration: " << e.what() << "\n";
     return 1;
@@ -151,24 +144,24 @@ int main(int argc, char** argv) {
   }
   tg::core::log_info("tollgate " + std::string(tg::gateway::kVersion) + " starting with " + source);
   try {
-    std::vector<tg::core::AdminEndpoint*> endpoints = policies->admin_endpoints();
-    for (auto* e : observability->admin_endpoints()) endpoints.push_back(e);
-    observability->metrics().set_breaker_source([runtime] { return breaker_samples(*runtime); });
-    tg::state::StateReadiness state_readiness(policies->state());
-    endpoints.push_back(&state_readiness);
-    observability->metrics().set_state_source(
-        [&state = policies->state()] { return state_sample(state); });
+    std::vector<tg::core::AdminEndpoint*> endpoints;
+    for (const auto& module : modules) {
+      for (auto* endpoint : module->admin_endpoints()) endpoints.push_back(endpoint);
+    }
+    breakers.serve(runtime);
     // Each worker thread gets its own proxy handler over its own upstream pool.
     tg::core::HandlerFactory make_proxy = [runtime](const boost::asio::any_io_executor& executor)
         -> std::unique_ptr<tg::core::HttpHandler> {
       return std::make_unique<tg::gateway::pipeline::ProxyHandler>(
           runtime, tg::gateway::upstream::make_http_upstream(executor));
     };
+    // Whoever counts open connections and streams (the metrics), else nobody.
+    tg::core::ConnectionObserver nobody;
+    tg::core::ConnectionObserver* observer = services.find<tg::core::ConnectionObserver>();
     int code = tg::gateway::server::run_server(runtime->config, make_proxy,
-                                               observability->metrics().live(), endpoints);
+                                               observer != nullptr ? *observer : nobody, endpoints);
     runtime.reset();
-    policies->flush();
-    observability->flush();
+    for (auto it = modules.rbegin(); it != modules.rend(); ++it) (*it)->flush();
     return code;
   } catch (const std::exception& e) {
     tg::core::log_error(std::string("cannot start: ") + e.what());

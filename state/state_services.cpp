@@ -12,10 +12,7 @@ StateConfig read_state_config(const core::Config& config) {
   const YAML::Node section = config.root["state"];
   if (!core::ConfigReader::has(section)) return out;
   core::ConfigReader r(config.source);
-  r.require_map(section, "state");
-  r.check_keys(section, "state",
-               {"sqlite", "redis", "on_redis_error", "flush_interval", "key_prefix",
-                "fail_readiness_on_write_error"});
+  r.require_map(section, "state");  // its keys: the state module's registration
   if (r.has(section["sqlite"])) out.sqlite_path = r.string_of(section["sqlite"], "state.sqlite");
   if (r.has(section["redis"])) {
     std::string url = r.string_of(section["redis"], "state.redis");

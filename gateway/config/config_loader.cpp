@@ -15,6 +15,7 @@
 #include "gateway/config/routing_sections.h"
 #include "gateway/config/yaml_reader.h"
 #include "gateway/core/json_limits.h"
+#include "gateway/core/module_registry.h"
 
 namespace tollgate::gateway::config {
 
@@ -175,6 +176,33 @@ std::string line_of(const core::SourceMark& m) {
   return m.file + ":" + std::to_string(m.line);
 }
 
+// The shape and keys of every section a stage or module owns, as registered; what is
+// inside a key is its reader's to check.
+void check_owned_sections(const Reader& r, const YAML::Node& root,
+                          const core::ModuleRegistry& modules) {
+  for (const core::ConfigSection* section : modules.sections()) {
+    const YAML::Node node = root[section->name];
+    if (!Reader::has(node)) continue;
+    if (section->shape == core::ConfigSection::Shape::map) {
+      r.require_map(node, section->name);
+      if (!section->keys.empty()) r.check_keys(node, section->name, {}, section->keys);
+      continue;
+    }
+    r.each(node, section->name, [&](const YAML::Node& item, const std::string& key) {
+      r.require_map(item, key);
+      if (!section->keys.empty()) r.check_keys(item, key, {}, section->keys);
+    });
+  }
+}
+
+std::vector<std::string> owned_section_names(const core::ModuleRegistry* modules) {
+  std::vector<std::string> names;
+  if (modules == nullptr) return names;
+  names.push_back("pipeline");
+  for (const core::ConfigSection* section : modules->sections()) names.push_back(section->name);
+  return names;
+}
+
 }  // namespace
 
 core::ConfigPtr load_config_text(std::string_view yaml, const std::string& source,
@@ -193,7 +221,7 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   expand_document(r, root);
   r.check_keys(root, "", {"server", "providers", "models", "routes", "circuit_breaker", "pricing"},
-               options.extra_sections);
+               owned_section_names(options.modules));
   config->root = root;
 
   try {
@@ -221,6 +249,10 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
       config->circuit_breaker = read_breaker(r, b, "circuit_breaker");
     }
     read_pricing(r, root["pricing"], *config);
+    if (options.modules != nullptr) {
+      check_owned_sections(r, root, *options.modules);
+      read_pipeline(r, root, *options.modules);
+    }
   } catch (const YAML::Exception& e) {
     core::SourceMark where{source, e.mark.is_null() ? 0 : e.mark.line + 1,
                            e.mark.is_null() ? 0 : e.mark.column + 1};
@@ -240,6 +272,34 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
   }
   check_routing_references(*config);
   return config;
+}
+
+std::vector<std::string> read_pipeline(const core::ConfigReader& r, const YAML::Node& root,
+                                       const core::ModuleRegistry& modules) {
+  const YAML::Node node = root["pipeline"];
+  if (!Reader::has(node)) return modules.default_pipeline();
+  if (!node.IsSequence()) r.fail(node, "pipeline", "must be a list of stage names");
+  std::vector<std::string> order;
+  r.each(node, "pipeline", [&](const YAML::Node& item, const std::string& key) {
+    std::string name = r.string_of(item, key);
+    if (modules.find_stage(name) == nullptr) {
+      std::string known;
+      for (const auto& s : modules.stages()) known += (known.empty() ? "" : ", ") + s.name;
+      r.fail(item, key, "unknown stage '" + name + "' (known: " + known + ")");
+    }
+    if (std::find(order.begin(), order.end(), name) != order.end()) {
+      r.fail(item, key, "stage '" + name + "' is listed twice");
+    }
+    order.push_back(std::move(name));
+  });
+  for (const auto& stage : modules.stages()) {
+    if (stage.required_because.empty() ||
+        std::find(order.begin(), order.end(), stage.name) != order.end()) {
+      continue;
+    }
+    r.fail(node, "pipeline", "leaves out '" + stage.name + "': " + stage.required_because);
+  }
+  return order;
 }
 
 core::ConfigPtr load_config_file(const std::string& path, const LoadOptions& options) {

@@ -13,6 +13,11 @@
 #include "gateway/core/config.h"
 #include "gateway/core/config_reader.h"
 
+namespace tollgate::core {
+class ModuleRegistry;
+ModuleRegistry& module_registry();
+}  // namespace tollgate::core
+
 namespace tollgate::gateway::config {
 
 using ConfigError = core::ConfigError;
@@ -25,9 +30,9 @@ struct LoadOptions {
   EnvLookup env = process_env;
   // Provider kinds the build knows ("openai", "demo", ...); empty skips the check.
   std::vector<std::string> provider_kinds;
-  // Top-level sections owned by stages or later features; accepted and left in
-  // Config::root for their own factories to validate.
-  std::vector<std::string> extra_sections;
+  // Which top-level sections the stages and modules own, with their keys, and which
+  // stages `pipeline:` may name; null accepts only the core sections.
+  const core::ModuleRegistry* modules = &core::module_registry();
 };
 
 // Expands ${VAR} and ${VAR:-default} in `text`. An unset ${VAR} with no default is an
@@ -39,6 +44,12 @@ std::string expand_env(std::string_view text, const EnvLookup& env, const core::
 core::ConfigPtr load_config_text(std::string_view yaml, const std::string& source,
                                  const LoadOptions& options = {});
 core::ConfigPtr load_config_file(const std::string& path, const LoadOptions& options = {});
+
+// The stages of a snapshot in order: `pipeline:` read through ConfigReader (an unknown
+// or repeated stage, or one a pipeline must keep, fails with file:line and
+// `pipeline[i]`), or every registered stage by position when the config has none.
+std::vector<std::string> read_pipeline(const core::ConfigReader& r, const YAML::Node& root,
+                                       const core::ModuleRegistry& modules);
 
 // Parsers shared with the command line and tests.
 using core::parse_duration;

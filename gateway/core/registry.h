@@ -1,6 +1,6 @@
-// Name → factory tables for the two extension points. Filled once at startup by
-// routing/providers/builtin.cpp and policies/builtin.cpp: adding a provider or a
-// stage is one folder and one line there.
+// Name → factory table for providers, filled once at startup by
+// routing/providers/builtin.cpp: adding a provider is one folder and one line there.
+// Stages and modules register in gateway/core/module_registry.h.
 #pragma once
 
 #include <string>
@@ -8,11 +8,10 @@
 #include <vector>
 
 #include "gateway/core/provider.h"
-#include "gateway/core/stage.h"
 
 namespace tollgate::core {
 
-// Keeps registration order: for stages it is the default pipeline order.
+// Keeps registration order.
 template <typename Factory>
 class Registry {
  public:
@@ -42,6 +41,5 @@ class Registry {
 };
 
 using ProviderRegistry = Registry<ProviderFactory>;
-using StageRegistry = Registry<StageFactory>;
 
 }  // namespace tollgate::core

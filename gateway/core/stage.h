@@ -114,9 +114,4 @@ class Stage {
   virtual void on_complete(Exchange&) {}
 };
 
-// Builds a stage from its config section (the YAML node under the stage's name) and
-// the whole config. Throws ConfigError-like std::runtime_error on bad settings.
-using StageFactory =
-    std::function<std::unique_ptr<Stage>(const YAML::Node& section, const Config& config)>;
-
 }  // namespace tollgate::core

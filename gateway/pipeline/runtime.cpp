@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "gateway/config/config_loader.h"
 #include "gateway/core/errors.h"
 
 namespace tollgate::gateway::pipeline {
@@ -34,7 +35,7 @@ std::string models_list_json(const core::Config& config,
 }
 
 RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& providers,
-                         const core::StageRegistry& stages) {
+                         const core::ModuleRegistry& modules, const core::Services& services) {
   auto runtime = std::make_shared<Runtime>();
   runtime->config = config;
   for (const auto& p : config->providers) {
@@ -44,20 +45,15 @@ RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& p
     }
     runtime->providers.emplace(p.name, (*factory)(p));
   }
-  // Stages run in the order of the config's `pipeline` list when there is one, else every
-  // registered stage in its registration order (auth, limits, ...).
-  std::vector<std::string> order;
-  if (auto pipeline = config->root["pipeline"]; pipeline && pipeline.IsSequence()) {
-    for (const auto& entry : pipeline) order.push_back(entry.as<std::string>());
-  } else {
-    order = stages.names();
+  // Every stage's sections are read before any stage is built: a bad one refuses the
+  // snapshot before anything was made from it.
+  core::ConfigReader reader(config->source);
+  std::vector<core::StageBuilder> builders;
+  for (const auto& name : config::read_pipeline(reader, config->root, modules)) {
+    builders.push_back(modules.find_stage(name)->read(reader, *config));
   }
-  for (const auto& name : order) {
-    const core::StageFactory* factory = stages.find(name);
-    if (factory == nullptr) throw std::runtime_error("pipeline: unknown stage '" + name + "'");
-    if (auto stage = (*factory)(config->root[name], *config)) {
-      runtime->stages.push_back(std::move(stage));
-    }
+  for (const auto& build : builders) {
+    if (auto stage = build(services)) runtime->stages.push_back(std::move(stage));
   }
   runtime->router = std::make_unique<routing::Router>(*config);
   runtime->models_list_body = models_list_json(*config);

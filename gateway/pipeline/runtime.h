@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "gateway/core/config.h"
+#include "gateway/core/module_registry.h"
 #include "gateway/core/registry.h"
+#include "gateway/core/services.h"
 #include "routing/router.h"
 
 namespace tollgate::gateway::pipeline {
@@ -27,9 +29,12 @@ struct Runtime {
 
 using RuntimePtr = std::shared_ptr<const Runtime>;
 
-// Throws std::runtime_error naming the provider when its kind is unknown.
+// Reads each stage's sections and builds the stages of `config`'s pipeline from them and
+// the modules' `services`. Throws core::ConfigError on a bad section, std::runtime_error
+// naming the provider when its kind is unknown.
 RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& providers,
-                         const core::StageRegistry& stages);
+                         const core::ModuleRegistry& modules,
+                         const core::Services& services = core::Services());
 
 // The body of GET /v1/models for `config` (OpenAI's ListModelsResponse), with the models
 // `include` accepts (all when absent).

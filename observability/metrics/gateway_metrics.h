@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gateway/core/exchange.h"
+#include "gateway/core/health_sources.h"
 #include "gateway/core/http_handler.h"
 #include "observability/audit/audit_log.h"
 
@@ -27,20 +28,10 @@ struct MetricsConfig {
 // Reads `metrics:` (absent: defaults). Throws core::ConfigError.
 MetricsConfig read_metrics_config(const core::Config& config);
 
-// One circuit breaker's state at scrape time: 0 closed, 1 open, 2 half-open.
-struct BreakerSample {
-  std::string model, provider, target;
-  int state = 0;
-};
-
-// The state file's writes at scrape time (main converts the state's own health: this
-// folder does not depend on state/).
-struct StateWriteSample {
-  std::vector<std::pair<std::string, std::uint64_t>> write_errors;  // by reason, all listed
-  bool writable = true;
-  std::uint64_t unwritten_usage_rows = 0;
-  std::uint64_t dropped_usage_rows = 0;
-};
+// One circuit breaker's state at scrape time, and the state file's writes: the views the
+// gateway and the state module publish (this folder does not depend on routing or state).
+using BreakerSample = core::BreakerView;
+using StateWriteSample = core::StoreWriteView;
 
 // Connections and streams open now: counted by the server through the observer
 // interface, read by scrapes.

@@ -2,6 +2,7 @@
 
 #include "gateway/core/errors.h"
 #include "gateway/core/log.h"
+#include "gateway/core/module_registry.h"
 #include "policies/auth/key_material.h"
 
 namespace tollgate::policies::auth {
@@ -81,18 +82,32 @@ asio::awaitable<core::Decision> AuthStage::on_request(core::Exchange& exchange) 
   co_return core::Decision::proceed();
 }
 
-core::StageFactory auth_stage_factory(KeyStore& store) {
-  return [&store](const YAML::Node&, const core::Config& config) -> std::unique_ptr<core::Stage> {
-    ConfiguredKeys configured = ConfiguredKeys::read(config);
-    if (configured.empty()) {
-      core::log_warn(
-          "AUTHENTICATION IS OFF: the config has no `keys` section, so every request is "
-          "served without an API key, unless keys were made through POST /admin/keys");
-    } else {
-      core::log_info("auth: " + std::to_string(configured.size()) + " configured key(s)");
-    }
-    return std::make_unique<AuthStage>(std::move(configured), store);
-  };
+namespace {
+
+std::unique_ptr<core::Stage> make_auth_stage(const ConfiguredKeys& configured,
+                                             const core::Services& services) {
+  if (configured.empty()) {
+    core::log_warn(
+        "AUTHENTICATION IS OFF: the config has no `keys` section, so every request is "
+        "served without an API key, unless keys were made through POST /admin/keys");
+  } else {
+    core::log_info("auth: " + std::to_string(configured.size()) + " configured key(s)");
+  }
+  return std::make_unique<AuthStage>(configured, services.get<KeyStore>());
 }
+
+// `keys:`, one entry per key (configured_keys.cpp); the admin-made ones come from the
+// KeyStore the policies module provides.
+const core::Registration kRegistration{core::StageSpec<ConfiguredKeys>{
+    .name = "auth",
+    .position = 100,
+    .sections = {{.name = "keys",
+                  .shape = core::ConfigSection::Shape::list,
+                  .keys = {"id", "hash", "key", "user", "team", "tags", "models", "limits"}}},
+    .read = [](const core::ConfigReader&,
+               const core::Config& config) { return ConfiguredKeys::read(config); },
+    .make = make_auth_stage}};
+
+}  // namespace
 
 }  // namespace tollgate::policies::auth

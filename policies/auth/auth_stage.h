@@ -32,7 +32,4 @@ class AuthStage final : public core::Stage {
   KeyStore& store_;
 };
 
-// Registered as "auth"; reads the `keys` section.
-core::StageFactory auth_stage_factory(KeyStore& store);
-
 }  // namespace tollgate::policies::auth

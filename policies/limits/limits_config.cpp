@@ -19,8 +19,7 @@ constexpr double kMaxCostNusd = 1e18;
 void read_named_limits(const core::ConfigReader& r, const YAML::Node& list, const char* section,
                        std::map<std::string, core::LimitSet, std::less<>>& out) {
   r.each(list, section, [&](const YAML::Node& entry, const std::string& key) {
-    r.require_map(entry, key);
-    r.check_keys(entry, key, {"name", "limits"});
+    r.require_map(entry, key);  // its keys: the limits stage's registration
     std::string name = r.required_string(entry, "name", key);
     if (out.contains(name)) r.fail(entry["name"], key + ".name", "duplicate name '" + name + "'");
     out.emplace(std::move(name), read_limit_set(r, entry["limits"], key + ".limits"));
@@ -103,7 +102,6 @@ LimitsConfig read_limits_config(const core::Config& config) {
   read_named_limits(r, config.root["teams"], "teams", out.teams);
   if (const YAML::Node section = config.root["limits"]; r.has(section)) {
     r.require_map(section, "limits");
-    r.check_keys(section, "limits", {"default_completion_tokens"});
     if (const YAML::Node tokens = section["default_completion_tokens"]; r.has(tokens)) {
       out.default_completion_tokens = static_cast<std::int64_t>(
           r.unsigned_of(tokens, "limits.default_completion_tokens", 0, 10'000'000));

@@ -3,6 +3,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "gateway/core/errors.h"
+#include "gateway/core/module_registry.h"
 #include "gateway/core/random_hex.h"
 
 namespace tollgate::policies::limits {
@@ -216,14 +217,37 @@ void LimitsStage::on_complete(core::Exchange& exchange) {
   store_.settle(state->request, settlement, state->executor);
 }
 
-core::StageFactory limits_stage_factory(CounterStore& store) {
-  return [&store](const YAML::Node&, const core::Config& config) -> std::unique_ptr<core::Stage> {
-    // A slot is held no longer than the longest provider timeout (plus a margin): a
-    // replica that dies with requests in flight does not hold them forever in Redis.
-    auto lease = std::chrono::milliseconds(std::chrono::minutes(10));
-    for (const auto& p : config.providers) lease = std::max(lease, p.timeout * 2);
-    return std::make_unique<LimitsStage>(read_limits_config(config), store, lease);
-  };
+namespace {
+
+struct LimitsSettings {
+  LimitsConfig config;
+  std::chrono::milliseconds lease{0};
+};
+
+LimitsSettings read_limits_settings(const core::ConfigReader&, const core::Config& config) {
+  // A slot is held no longer than the longest provider timeout (plus a margin): a
+  // replica that dies with requests in flight does not hold them forever in Redis.
+  auto lease = std::chrono::milliseconds(std::chrono::minutes(10));
+  for (const auto& p : config.providers) lease = std::max(lease, p.timeout * 2);
+  return {read_limits_config(config), lease};
 }
+
+// `users:`, `teams:` and `limits:` (limits_config.cpp); `pricing:` is the config's own.
+// The counters come from the CounterStore the policies module provides.
+const core::Registration kRegistration{core::StageSpec<LimitsSettings>{
+    .name = "limits",
+    .position = 500,
+    .sections =
+        {{.name = "users", .shape = core::ConfigSection::Shape::list, .keys = {"name", "limits"}},
+         {.name = "teams", .shape = core::ConfigSection::Shape::list, .keys = {"name", "limits"}},
+         {.name = "limits", .keys = {"default_completion_tokens"}}},
+    .read = read_limits_settings,
+    .make = [](const LimitsSettings& settings,
+               const core::Services& services) -> std::unique_ptr<core::Stage> {
+      return std::make_unique<LimitsStage>(settings.config, services.get<CounterStore>(),
+                                           settings.lease);
+    }}};
+
+}  // namespace
 
 }  // namespace tollgate::policies::limits

@@ -33,9 +33,6 @@ class LimitsStage final : public core::Stage {
   std::chrono::milliseconds lease_;  // longest a request may hold a max_parallel slot
 };
 
-// Registered as "limits"; reads `users`, `teams` and `pricing`.
-core::StageFactory limits_stage_factory(CounterStore& store);
-
 // OpenAI's duration form for x-ratelimit-reset-*: "20ms", "1.5s", "6m0s".
 std::string format_reset(std::int64_t ms);
 

@@ -30,10 +30,9 @@ std::optional<std::string> fake_env(const std::string& name) {
 config::LoadOptions main_options() {
   config::LoadOptions options;
   options.env = fake_env;
-  // As gateway/main.cpp builds them (the registries' names, the stages' sections).
+  // As gateway/main.cpp builds them: the providers' kinds; the stages' and modules'
+  // sections come from the registry (every module is linked in).
   options.provider_kinds = {"anthropic", "azure", "demo", "gemini", "openai"};
-  options.extra_sections = {"keys",    "users", "teams",   "state",
-                            "metrics", "audit", "logging", "pipeline"};
   return options;
 }
 

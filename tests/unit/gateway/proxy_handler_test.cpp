@@ -12,6 +12,7 @@
 #include "gateway/pipeline/proxy_handler.h"
 #include "gateway/pipeline/stage_sink.h"
 #include "routing/providers/builtin.h"
+#include "tests/unit/gateway/pipeline_test_support.h"
 
 using namespace tollgate;
 namespace pipeline = tollgate::gateway::pipeline;
@@ -19,60 +20,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-class RecordingSink final : public core::ResponseSink {
- public:
-  asio::awaitable<void> send(core::Response& r) override {
-    committed_ = true;
-    whole = std::move(r);
-    co_return;
-  }
-  asio::awaitable<void> begin_stream(int status, const core::Headers&) override {
-    committed_ = true;
-    stream_status = status;
-    co_return;
-  }
-  asio::awaitable<void> send_chunk(core::Chunk& c) override {
-    chunks.push_back(c);
-    co_return;
-  }
-  asio::awaitable<void> end_stream() override {
-    ended = true;
-    co_return;
-  }
-  bool committed() const override { return committed_; }
-
-  std::optional<core::Response> whole;
-  int stream_status = 0;
-  std::vector<core::Chunk> chunks;
-  bool ended = false;
-
- private:
-  bool committed_ = false;
-};
-
-class NoUpstream final : public core::UpstreamTransport {
- public:
-  asio::awaitable<core::UpstreamResponse> send(const core::ProviderConfig&, core::UpstreamRequest&,
-                                               core::StreamReceiver*) override {
-    throw core::UpstreamError(core::FailureClass::connect_error, "no network in unit tests");
-    co_return core::UpstreamResponse{};
-  }
-};
-
-// The request body as the session gives it: read only when the handler asks.
-class GivenBody final : public core::RequestBody {
- public:
-  explicit GivenBody(std::string body) : body_(std::move(body)) {}
-  asio::awaitable<bool> read(core::Exchange& ex, core::Response&) override {
-    ++reads;
-    ex.body = std::move(body_);
-    co_return true;
-  }
-  int reads = 0;
-
- private:
-  std::string body_;
-};
+using testing::GivenBody;
+using testing::NoUpstream;
+using testing::RecordingSink;
 
 struct Trace {
   std::vector<std::string> events;

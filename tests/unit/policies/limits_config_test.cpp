@@ -13,7 +13,6 @@ namespace {
 LimitsConfig limits_config(const std::string& yaml) {
   gateway::config::LoadOptions options;
   options.env = [](const std::string&) { return std::nullopt; };
-  options.extra_sections = {"limits"};
   return read_limits_config(*gateway::config::load_config_text(yaml, "test.yaml", options));
 }
 
