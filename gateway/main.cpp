@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "gateway/cli.h"
 #include "gateway/config/config_loader.h"
@@ -73,11 +74,22 @@ int verify_audit(const std::vector<std::string>& files) {
   return result.gaps.empty() ? 0 : 3;
 }
 
-}  // namespace
+// `tollgate --key-hash`: the key comes on stdin, never as an argument (it would show in
+// `ps` and the shell's history).
+int print_key_hash() {
+  std::string key;
+  std::getline(std::cin, key);
+  while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
+  if (key.empty()) {
+    std::cerr << "tollgate: key hash: no key on stdin\n";
+    return 2;
+  }
+  std::cout << "hash: sha256:" << tg::policies::auth::sha256_hex(key) << "\n";
+  return 0;
+}
 
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  tg::gateway::CommandLine cl = tg::gateway::parse_command_line(args);
+// The command lines that do something other than serve; nullopt: serve.
+std::optional<int> run_command(const tg::gateway::CommandLine& cl) {
   if (!cl.error.empty()) {
     std::cerr << "tollgate: " << cl.error << "\n" << tg::gateway::usage_text();
     return 2;
@@ -90,19 +102,17 @@ int main(int argc, char** argv) {
     std::cout << "tollgate " << tg::gateway::kVersion << "\n";
     return 0;
   }
-  if (cl.key_hash) {
-    // The key comes on stdin, never as an argument (it would show in `ps` and history).
-    std::string key;
-    std::getline(std::cin, key);
-    while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
-    if (key.empty()) {
-      std::cerr << "tollgate: key hash: no key on stdin\n";
-      return 2;
-    }
-    std::cout << "hash: sha256:" << tg::policies::auth::sha256_hex(key) << "\n";
-    return 0;
-  }
+  if (cl.key_hash) return print_key_hash();
   if (!cl.audit_verify.empty()) return verify_audit(cl.audit_verify);
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  tg::gateway::CommandLine cl = tg::gateway::parse_command_line(args);
+  if (std::optional<int> code = run_command(cl)) return *code;
   // A client that hangs up must not kill the process through SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
 
