@@ -85,14 +85,10 @@ core::CallOutcome no_target(const std::string& model) {
   core::CallOutcome outcome;
   outcome.failure = FailureClass::server_error;
   outcome.detail = "every target of '" + model + "' is unavailable (circuit breakers open)";
-  core::Response response;
-  response.status = 503;
-  response.headers.set("content-type", "application/json");
-  response.body = core::error_body(
+  outcome.upstream_error = core::error_response(
       core::ErrorKind::unavailable,
       "no provider for model '" + model + "' is available right now; try again shortly");
-  response.headers.set("retry-after", "1");
-  outcome.upstream_error = std::move(response);
+  outcome.upstream_error->headers.set("retry-after", "1");
   return outcome;
 }
 
