@@ -10,7 +10,7 @@
 #include "gateway/core/health_sources.h"
 #include "gateway/core/log.h"
 #include "gateway/core/module_registry.h"
-#include "gateway/core/registry.h"
+#include "gateway/core/provider_registry.h"
 #include "gateway/embedded_config.h"
 #include "gateway/pipeline/proxy_handler.h"
 #include "gateway/pipeline/runtime.h"
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   const tg::core::ModuleRegistry& registry = tg::core::module_registry();
 
   tg::gateway::config::LoadOptions options;
-  options.provider_kinds = providers.names();
+  options.providers = &providers;
 
   // What every module may find: the build, and the circuit breakers of the runtime served.
   tg::core::Services services;

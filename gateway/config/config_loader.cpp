@@ -127,21 +127,29 @@ std::vector<std::string> read_forward_headers(const Reader& r, const YAML::Node&
 
 core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
                                    const std::string& key) {
+  // The kind decides which keys the section may hold beyond the common ones.
+  const core::ProviderKind* kind = nullptr;
+  if (r.options().providers != nullptr && node.IsMap() && node["kind"] && node["kind"].IsScalar()) {
+    kind = r.options().providers->kind(node["kind"].Scalar());
+  }
+  static const std::vector<std::string> kNoKeys;
   r.check_keys(node, key,
                {"name", "kind", "base_url", "api_key", "timeout", "connect_timeout", "tls_verify",
-                "ca_file", "headers", "forward_headers", "api_version", "circuit_breaker"});
+                "ca_file", "headers", "forward_headers", "circuit_breaker"},
+               kind != nullptr ? kind->keys : kNoKeys);
   core::ProviderConfig p;
   p.where = r.mark(node);
-  p.raw = node;
   p.name = r.required_string(node, "name", key);
   p.kind = r.required_string(node, "kind", key);
-  const auto& kinds = r.options().provider_kinds;
+  const std::vector<std::string> kinds = r.options().providers != nullptr
+                                             ? r.options().providers->names()
+                                             : r.options().provider_kinds;
   if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), p.kind) == kinds.end()) {
     std::string list;
     for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
     r.fail(node["kind"], key + ".kind", "unknown kind '" + p.kind + "' (known: " + list + ")");
   }
-  if (p.kind != "demo") {
+  if (kind != nullptr ? kind->needs_base_url : p.kind != "demo") {
     if (!Reader::has(node["base_url"])) r.fail(node, join_key(key, "base_url"), "is required");
     p.base_url = r.url_of(node["base_url"], join_key(key, "base_url"));
   }
@@ -169,6 +177,7 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
   if (YAML::Node n = node["forward_headers"]; Reader::has(n)) {
     p.forward_headers = read_forward_headers(r, n, key + ".forward_headers");
   }
+  if (kind != nullptr && kind->read) p.settings = kind->read(r, node, key);
   return p;
 }
 

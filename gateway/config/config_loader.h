@@ -12,6 +12,7 @@
 
 #include "gateway/core/config.h"
 #include "gateway/core/config_reader.h"
+#include "gateway/core/provider_registry.h"
 
 namespace tollgate::core {
 class ModuleRegistry;
@@ -33,6 +34,9 @@ struct LoadOptions {
   // Which top-level sections the stages and modules own, with their keys, and which
   // stages `pipeline:` may name; null accepts only the core sections.
   const core::ModuleRegistry* modules = &core::module_registry();
+  // The registered provider kinds: which keys each provider section may hold beyond the
+  // common ones, and the reader of its typed settings. Null: common keys only.
+  const core::ProviderRegistry* providers = nullptr;
 };
 
 // Expands ${VAR} and ${VAR:-default} in `text`. An unset ${VAR} with no default is an

@@ -76,9 +76,15 @@ struct BreakerConfig {
   Duration open_for = std::chrono::seconds(30);
 };
 
+// What a provider kind reads from its own config keys (Azure's api_version, ...): each
+// kind derives its typed settings from this (gateway/core/provider_registry.h).
+struct ProviderSettings {
+  virtual ~ProviderSettings() = default;
+};
+
 struct ProviderConfig {
   std::string name;
-  std::string kind;  // "openai", "demo", later "anthropic", "azure", "gemini"
+  std::string kind;  // "openai", "azure", "anthropic", "gemini", "demo"
   Url base_url;
   std::string api_key;  // a secret: never logged, never in an error or a metric
   Duration timeout = std::chrono::seconds(120);  // whole request; streams: between events
@@ -90,7 +96,9 @@ struct ProviderConfig {
   // a trailing '*' matches a prefix). Never credentials or hop-by-hop fields.
   std::vector<std::string> forward_headers;
   std::optional<BreakerConfig> circuit_breaker;  // overrides the config-wide default
-  YAML::Node raw;                                // the whole section, for dialect-specific keys
+  // The kind's own settings, as its registered reader made them; null when the provider
+  // was not read from a file (its factory then takes the kind's defaults).
+  std::shared_ptr<const ProviderSettings> settings;
   SourceMark where;
 };
 

@@ -1,11 +1,9 @@
-// Provider: one API dialect (OpenAI-compatible, demo, later Anthropic, Azure, Gemini),
-// the second extension point. It builds the upstream request from the Exchange, maps
-// the answer, stream events and errors back to OpenAI's shape, fills in usage, and
-// classifies failures. The router never knows which dialect it drives.
+// Provider: the second extension point, one attempt against one target. Every provider
+// that calls upstream (OpenAI-compatible, Azure OpenAI, Anthropic, Gemini) is a pure
+// dialect run by the one attempt driver (routing/providers/common/attempt_driver.h); the
+// demo provider answers by itself. The router never knows which dialect it drives.
 #pragma once
 
-#include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 
@@ -47,7 +45,5 @@ class Provider {
   virtual boost::asio::awaitable<void> call(Exchange& exchange, const TargetConfig& target,
                                             CallContext context, CallOutcome& outcome) = 0;
 };
-
-using ProviderFactory = std::function<std::unique_ptr<Provider>(const ProviderConfig&)>;
 
 }  // namespace tollgate::core

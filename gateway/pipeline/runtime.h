@@ -11,7 +11,7 @@
 
 #include "gateway/core/config.h"
 #include "gateway/core/module_registry.h"
-#include "gateway/core/registry.h"
+#include "gateway/core/provider_registry.h"
 #include "gateway/core/services.h"
 #include "routing/router.h"
 

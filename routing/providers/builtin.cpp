@@ -1,4 +1,5 @@
-// One registration line per dialect.
+// One registration line per provider kind: its name, config keys, settings reader and
+// factory are declared in its own folder.
 #include "routing/providers/builtin.h"
 
 #include "routing/providers/anthropic/anthropic_provider.h"
@@ -10,11 +11,11 @@
 namespace tollgate::routing::providers {
 
 void register_builtin_providers(core::ProviderRegistry& registry) {
-  registry.add("openai", make_openai_provider);
-  registry.add("demo", make_demo_provider);
-  registry.add("anthropic", make_anthropic_provider);
-  registry.add("azure", make_azure_provider);
-  registry.add("gemini", make_gemini_provider);
+  registry.add(openai_provider_kind());
+  registry.add(demo_provider_kind());
+  registry.add(anthropic_provider_kind());
+  registry.add(azure_provider_kind());
+  registry.add(gemini_provider_kind());
 }
 
 }  // namespace tollgate::routing::providers

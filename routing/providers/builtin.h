@@ -2,7 +2,7 @@
 // and one line in builtin.cpp.
 #pragma once
 
-#include "gateway/core/registry.h"
+#include "gateway/core/provider_registry.h"
 
 namespace tollgate::routing::providers {
 

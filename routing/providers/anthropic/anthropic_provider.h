@@ -4,22 +4,22 @@
 // operations get a clear 400.
 #pragma once
 
-#include <memory>
 #include <string>
+#include <string_view>
 
-#include "gateway/core/provider.h"
+#include "gateway/core/provider_registry.h"
 
 namespace tollgate::routing::providers {
 
-std::unique_ptr<core::Provider> make_anthropic_provider(const core::ProviderConfig& config);
-
 namespace anthropic {
-
 inline constexpr std::string_view kDefaultApiVersion = "2023-06-01";
-
-// The provider's `api_version`, else kDefaultApiVersion.
-std::string api_version(const core::ProviderConfig& config);
-
 }  // namespace anthropic
+
+struct AnthropicSettings : core::ProviderSettings {
+  std::string api_version{anthropic::kDefaultApiVersion};  // the anthropic-version header
+};
+
+// kind: anthropic, with an optional `api_version`.
+core::ProviderKind anthropic_provider_kind();
 
 }  // namespace tollgate::routing::providers

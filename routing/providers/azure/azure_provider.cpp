@@ -1,5 +1,5 @@
-// Azure OpenAI: the OpenAI relay (common/openai_relay.h) with Azure's addressing and
-// auth. Content-filter answers (a 400 whose code is content_filter, or a completion
+// Azure OpenAI: the OpenAI-shaped dialect (common/openai_dialect.h) with Azure's
+// addressing and auth. Content-filter answers (a 400 whose code is content_filter, or a completion
 // whose finish_reason is content_filter) are reported as the content_filter class.
 #include "routing/providers/azure/azure_provider.h"
 
@@ -9,13 +9,13 @@
 
 #include "gateway/core/errors.h"
 #include "gateway/core/json_limits.h"
-#include "routing/providers/common/openai_relay.h"
+#include "routing/providers/common/attempt_driver.h"
+#include "routing/providers/common/openai_dialect.h"
 #include "routing/providers/common/upstream_headers.h"
 
 namespace tollgate::routing::providers {
 
-namespace asio = boost::asio;
-using core::CallOutcome;
+using core::join_key;
 
 namespace {
 
@@ -39,67 +39,71 @@ void append_encoded(std::string& out, std::string_view s) {
   }
 }
 
-class AzureProvider final : public core::Provider {
+class AzureDialect final : public OpenAiShapedDialect {
  public:
-  AzureProvider(const core::ProviderConfig& config, std::string api_version)
-      : config_(config), api_version_(std::move(api_version)) {}
-  const core::ProviderConfig& config() const override { return config_; }
+  AzureDialect(const core::ProviderConfig& config, std::string api_version)
+      : OpenAiShapedDialect(config), api_version_(std::move(api_version)) {}
 
-  asio::awaitable<void> call(core::Exchange& exchange, const core::TargetConfig& target,
-                             core::CallContext context, CallOutcome& outcome) override {
-    std::string path =
-        azure_target(config_.base_url.path, exchange.operation, target.model, api_version_);
-    if (path.empty()) {
-      outcome.failure = core::FailureClass::client_error;
-      outcome.detail = "operation not supported by azure";
-      core::Response error;
-      error.status = 404;
-      error.headers.set("content-type", "application/json");
-      error.body = core::error_body(core::ErrorKind::not_found,
-                                    "the Azure OpenAI provider '" + config_.name +
-                                        "' serves /v1/chat/completions, /v1/completions and "
-                                        "/v1/embeddings only, not " +
-                                        exchange.path);
-      outcome.upstream_error = std::move(error);
-      co_return;
+  std::optional<DialectFailure> build(Attempt& attempt,
+                                      core::UpstreamRequest& request) const override {
+    const core::Exchange& exchange = attempt.exchange;
+    request.target =
+        azure_target(config_.base_url.path, exchange.operation, attempt.target.model, api_version_);
+    if (request.target.empty()) {
+      return DialectFailure{core::FailureClass::client_error, "operation not supported by azure",
+                            core::error_response(core::ErrorKind::not_found,
+                                                 "the Azure OpenAI provider '" + config_.name +
+                                                     "' serves /v1/chat/completions, "
+                                                     "/v1/completions and /v1/embeddings only, "
+                                                     "not " +
+                                                     exchange.path)};
     }
-    bool counts_tokens = exchange.operation == core::Operation::chat_completions ||
-                         exchange.operation == core::Operation::completions;
-    // Usage is always asked for on a stream, whatever the client's stream_options say:
-    // billing must not be something a client can switch off.
-    bool add_usage = exchange.json.stream && counts_tokens;
-
-    core::UpstreamRequest request;
-    request.method = exchange.method;
-    request.target = std::move(path);
     request.headers =
         forwardable_request_headers(exchange.request_headers, config_, kOpenAiDialectHeaders);
     if (!config_.api_key.empty()) request.headers.set("api-key", config_.api_key);
-    for (const auto& field : config_.headers) request.headers.set(field.name, field.value);
-    request.headers.set("x-request-id", exchange.request_id);
-    if (!exchange.body.empty()) {
-      request.headers.set("content-type", "application/json");
-      request.body =
-          core::splice_request_body(exchange.body, exchange.json, target.model, add_usage);
-    }
-    request.stream = exchange.json.stream;
-    request.timeout = exchange.attempt_timeout;
-    request.abort = &exchange.client_gone;
-
-    OpenAiRelayOptions options;
-    options.hide_usage_chunk = add_usage && !exchange.json.include_usage;
-    options.report_content_filter = true;
-    co_await relay_openai_call(exchange, config_, request, options, context, outcome);
-    if (outcome.upstream_error) {
-      outcome.upstream_error->body =
-          normalize_azure_error(outcome.upstream_error->status, outcome.upstream_error->body);
-    }
+    add_gateway_headers(request.headers, config_, exchange.request_id);
+    add_openai_body(attempt, request);
+    return std::nullopt;
   }
 
+  DialectFailure map_error(const core::UpstreamResponse& upstream) const override {
+    DialectFailure failure = OpenAiShapedDialect::map_error(upstream);
+    failure.response->body = normalize_azure_error(upstream.status, failure.response->body);
+    return failure;
+  }
+
+ protected:
+  bool reports_content_filter() const override { return true; }
+
  private:
-  const core::ProviderConfig& config_;
   std::string api_version_;
 };
+
+AzureSettings read_azure_settings(const core::ConfigReader& reader, const YAML::Node& section,
+                                  const std::string& key) {
+  AzureSettings settings;
+  YAML::Node node = section["api_version"];
+  if (!core::ConfigReader::has(node)) {
+    reader.fail(section, key,
+                "provider '" + section["name"].Scalar() +
+                    "': kind azure needs `api_version` (for example 2024-10-21)");
+  }
+  settings.api_version = reader.string_of(node, join_key(key, "api_version"));
+  if (settings.api_version.empty()) {
+    reader.fail(node, join_key(key, "api_version"), "must not be empty (for example 2024-10-21)");
+  }
+  return settings;
+}
+
+std::unique_ptr<core::Provider> make_azure_provider(const core::ProviderConfig& config,
+                                                    const AzureSettings& settings) {
+  if (settings.api_version.empty()) {
+    throw std::invalid_argument("provider '" + config.name +
+                                "': kind azure needs `api_version` (for example 2024-10-21)");
+  }
+  return std::make_unique<DialectProvider>(
+      std::make_unique<AzureDialect>(config, settings.api_version));
+}
 
 }  // namespace
 
@@ -132,13 +136,6 @@ std::string normalize_azure_error(int status, std::string_view body) {
   return boost::json::serialize(doc);
 }
 
-std::string azure_api_version(const core::ProviderConfig& config) {
-  if (!config.raw || !config.raw.IsMap()) return {};
-  YAML::Node node = config.raw["api_version"];
-  if (!node || !node.IsScalar()) return {};
-  return node.as<std::string>();
-}
-
 std::string azure_target(std::string_view base_path, core::Operation operation,
                          std::string_view deployment, std::string_view api_version) {
   std::string_view op;
@@ -164,13 +161,9 @@ std::string azure_target(std::string_view base_path, core::Operation operation,
   return out;
 }
 
-std::unique_ptr<core::Provider> make_azure_provider(const core::ProviderConfig& config) {
-  std::string api_version = azure_api_version(config);
-  if (api_version.empty()) {
-    throw std::invalid_argument("provider '" + config.name +
-                                "': kind azure needs `api_version` (for example 2024-10-21)");
-  }
-  return std::make_unique<AzureProvider>(config, std::move(api_version));
+core::ProviderKind azure_provider_kind() {
+  return core::provider_kind<AzureSettings>("azure", {"api_version"}, true, read_azure_settings,
+                                            make_azure_provider);
 }
 
 }  // namespace tollgate::routing::providers

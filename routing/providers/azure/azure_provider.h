@@ -8,12 +8,16 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/core/provider.h"
+#include "gateway/core/provider_registry.h"
 
 namespace tollgate::routing::providers {
 
-// Throws std::invalid_argument naming the provider when `api_version` is missing.
-std::unique_ptr<core::Provider> make_azure_provider(const core::ProviderConfig& config);
+struct AzureSettings : core::ProviderSettings {
+  std::string api_version;  // required: the api-version query parameter
+};
+
+// kind: azure, with its required `api_version`.
+core::ProviderKind azure_provider_kind();
 
 // The upstream path and query for one operation ("" when Azure has no such operation
 // for a deployment). `base_path` is the base URL's path (no trailing slash).
@@ -25,8 +29,5 @@ std::string azure_target(std::string_view base_path, core::Operation operation,
 // Other fields (innererror, status) stay. Bodies that are no JSON object come back as
 // they are.
 std::string normalize_azure_error(int status, std::string_view body);
-
-// The config's api_version, or "" when absent or not a scalar.
-std::string azure_api_version(const core::ProviderConfig& config);
 
 }  // namespace tollgate::routing::providers

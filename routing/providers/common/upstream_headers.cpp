@@ -81,4 +81,10 @@ core::Headers forwardable_request_headers(const core::Headers& client_headers,
   return out;
 }
 
+void add_gateway_headers(core::Headers& headers, const core::ProviderConfig& provider,
+                         std::string_view request_id) {
+  for (const auto& field : provider.headers) headers.set(field.name, field.value);
+  headers.set("x-request-id", request_id);
+}
+
 }  // namespace tollgate::routing::providers

@@ -23,4 +23,8 @@ core::Headers forwardable_request_headers(const core::Headers& client_headers,
                                           const core::ProviderConfig& provider,
                                           std::span<const std::string_view> dialect_headers = {});
 
+// After the dialect's credentials: the provider's configured `headers`, then x-request-id.
+void add_gateway_headers(core::Headers& headers, const core::ProviderConfig& provider,
+                         std::string_view request_id);
+
 }  // namespace tollgate::routing::providers

@@ -1,5 +1,8 @@
 // Demo answers in OpenAI's exact shapes (CreateChatCompletionResponse, ...StreamResponse,
 // CreateCompletionResponse, CreateEmbeddingResponse), with usage counted in words.
+// A core::Provider of its own, not a dialect: it makes no upstream call, so the attempt
+// driver (send, relay, stream endings) would have nothing to drive, and its stream is
+// paced by a timer rather than by a provider's events.
 #include "routing/providers/demo/demo_provider.h"
 
 #include <chrono>
@@ -139,12 +142,10 @@ class DemoProvider final : public core::Provider {
         }
         break;
       default: {
-        core::Response response;
-        response.status = 404;
-        response.headers.set("content-type", "application/json");
-        response.body = core::error_body(core::ErrorKind::not_found,
-                                         "the demo provider answers chat completions, "
-                                         "completions and embeddings only");
+        core::Response response = core::error_response(core::ErrorKind::not_found,
+                                                       "the demo provider answers chat "
+                                                       "completions, completions and embeddings "
+                                                       "only");
         co_await context.sink.send(response);
       }
     }
@@ -281,10 +282,16 @@ class DemoProvider final : public core::Provider {
   const core::ProviderConfig& config_;
 };
 
+std::unique_ptr<core::Provider> make_demo_provider(const core::ProviderConfig& config,
+                                                   const core::NoProviderSettings&) {
+  return std::make_unique<DemoProvider>(config);
+}
+
 }  // namespace
 
-std::unique_ptr<core::Provider> make_demo_provider(const core::ProviderConfig& config) {
-  return std::make_unique<DemoProvider>(config);
+core::ProviderKind demo_provider_kind() {
+  return core::provider_kind<core::NoProviderSettings>("demo", {}, false, nullptr,
+                                                       make_demo_provider);
 }
 
 }  // namespace tollgate::routing::providers

@@ -3,12 +3,11 @@
 // by word when streamed), embeddings get deterministic vectors.
 #pragma once
 
-#include <memory>
-
-#include "gateway/core/provider.h"
+#include "gateway/core/provider_registry.h"
 
 namespace tollgate::routing::providers {
 
-std::unique_ptr<core::Provider> make_demo_provider(const core::ProviderConfig& config);
+// kind: demo (no keys of its own, no base_url).
+core::ProviderKind demo_provider_kind();
 
 }  // namespace tollgate::routing::providers

@@ -4,12 +4,11 @@
 // clear 400.
 #pragma once
 
-#include <memory>
-
-#include "gateway/core/provider.h"
+#include "gateway/core/provider_registry.h"
 
 namespace tollgate::routing::providers {
 
-std::unique_ptr<core::Provider> make_gemini_provider(const core::ProviderConfig& config);
+// kind: gemini (no keys of its own; base_url required).
+core::ProviderKind gemini_provider_kind();
 
 }  // namespace tollgate::routing::providers

@@ -3,16 +3,11 @@
 // but for the model name; streams are relayed event by event.
 #pragma once
 
-#include <memory>
-
-#include "gateway/core/provider.h"
+#include "gateway/core/provider_registry.h"
 
 namespace tollgate::routing::providers {
 
-std::unique_ptr<core::Provider> make_openai_provider(const core::ProviderConfig& config);
-
-// Maps a provider's non-2xx status and body to a failure class (shared with dialects
-// that return OpenAI-shaped errors).
-core::FailureClass classify_openai_error(int status, std::string_view body);
+// kind: openai (no keys of its own; base_url required).
+core::ProviderKind openai_provider_kind();
 
 }  // namespace tollgate::routing::providers

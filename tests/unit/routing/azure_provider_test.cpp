@@ -1,11 +1,11 @@
-// Azure OpenAI: addressing, the required api_version, error bodies filled out to OpenAI's
+// Azure OpenAI: addressing, error bodies filled out to OpenAI's
 // shape, and content-filter answers classified.
 #include <catch2/catch.hpp>
 
 #include <boost/json.hpp>
 
 #include "routing/providers/azure/azure_provider.h"
-#include "routing/providers/common/openai_relay.h"
+#include "routing/providers/common/openai_dialect.h"
 
 using namespace tollgate;
 namespace providers = routing::providers;
@@ -21,18 +21,6 @@ TEST_CASE("Azure paths name the deployment and the api-version", "[azure]") {
           "/openai/deployments/my%20emb/embeddings?api-version=2024-02-01");
   REQUIRE(providers::azure_target("", core::Operation::passthrough, "d", "v").empty());
   REQUIRE(providers::azure_target("", core::Operation::models, "d", "v").empty());
-}
-
-TEST_CASE("an azure provider without api_version is refused by name", "[azure]") {
-  core::ProviderConfig config;
-  config.name = "azure-east";
-  config.kind = "azure";
-  config.raw = YAML::Load("{name: azure-east, kind: azure}");
-  REQUIRE_THROWS_WITH(providers::make_azure_provider(config),
-                      Catch::Contains("azure-east") && Catch::Contains("api_version"));
-  config.raw = YAML::Load("{name: azure-east, kind: azure, api_version: 2024-10-21}");
-  REQUIRE(providers::azure_api_version(config) == "2024-10-21");
-  REQUIRE(providers::make_azure_provider(config) != nullptr);
 }
 
 TEST_CASE("Azure's terse errors are filled out to OpenAI's shape", "[azure]") {
