@@ -125,9 +125,7 @@ class AnthropicDialect final : public Dialect {
   }
 
   DialectFailure map_error(const core::UpstreamResponse& upstream) const override {
-    anthropic::MappedError mapped =
-        anthropic::map_error(upstream.status, upstream.body, upstream.headers.get("retry-after"));
-    return upstream_failure(std::move(mapped), upstream.status);
+    return upstream_failure(anthropic::map_error, upstream);
   }
 
  private:

@@ -26,11 +26,12 @@ struct DialectFailure {
   std::optional<core::Response> response;
 };
 
-// A non-2xx answer as a translating dialect's error mapper gave it (anything with the
-// `failure` class and the OpenAI-shaped `response`).
-template <typename Mapped>
-DialectFailure upstream_failure(Mapped&& mapped, int status) {
-  return DialectFailure{mapped.failure, "provider answered HTTP " + std::to_string(status),
+// A non-2xx answer through a translating dialect's error mapper: `map_error(status, body,
+// retry_after)` gives the failure class and the OpenAI-shaped response.
+template <typename MapError>
+DialectFailure upstream_failure(MapError map_error, const core::UpstreamResponse& upstream) {
+  auto mapped = map_error(upstream.status, upstream.body, upstream.headers.get("retry-after"));
+  return DialectFailure{mapped.failure, "provider answered HTTP " + std::to_string(upstream.status),
                         std::move(mapped.response)};
 }
 

@@ -143,9 +143,7 @@ class GeminiDialect final : public Dialect {
   }
 
   DialectFailure map_error(const core::UpstreamResponse& upstream) const override {
-    gemini::MappedError mapped =
-        gemini::map_error(upstream.status, upstream.body, upstream.headers.get("retry-after"));
-    return upstream_failure(std::move(mapped), upstream.status);
+    return upstream_failure(gemini::map_error, upstream);
   }
 
  private:
