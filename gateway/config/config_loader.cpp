@@ -16,6 +16,7 @@
 #include "gateway/config/yaml_reader.h"
 #include "gateway/core/json_limits.h"
 #include "gateway/core/module_registry.h"
+#include "gateway/core/provider_registry.h"
 
 namespace tollgate::gateway::config {
 

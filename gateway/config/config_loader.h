@@ -12,9 +12,9 @@
 
 #include "gateway/core/config.h"
 #include "gateway/core/config_reader.h"
-#include "gateway/core/provider_registry.h"
 
 namespace tollgate::core {
+class ProviderRegistry;  // gateway/core/provider_registry.h
 class ModuleRegistry;
 ModuleRegistry& module_registry();
 }  // namespace tollgate::core
