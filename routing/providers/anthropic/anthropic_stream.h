@@ -44,8 +44,21 @@ class StreamTranslator {
     std::string start_input;  // a tool_use block's input at start, when not empty
   };
 
+  // One handler per event type.
+  void on_message_start(const boost::json::object& payload);
+  void on_block_start(const boost::json::object& payload, std::vector<std::string>& out);
+  void on_block_delta(const boost::json::object& payload, std::vector<std::string>& out);
+  void on_block_stop(const boost::json::object& payload, std::vector<std::string>& out);
+  void on_message_delta(const boost::json::object& payload, std::vector<std::string>& out);
+  void on_message_stop(std::vector<std::string>& out);
+  void on_error(const boost::json::object& payload, std::string_view data);
+
   std::string chunk(std::string_view delta_json, std::string_view finish_reason) const;
+  // The role chunk, once, before the first chunk that says something.
+  void ensure_role(std::vector<std::string>& out);
   void emit(std::string_view delta_json, std::vector<std::string>& out);
+  void emit_text(std::string_view text, std::vector<std::string>& out);
+  void emit_arguments(int tool_index, std::string_view arguments, std::vector<std::string>& out);
 
   AnswerContext context_;
   bool include_usage_;
