@@ -155,8 +155,8 @@ asio::awaitable<void> pause_for(core::Duration wait) {
 
 }  // namespace
 
-// One coroutine for the whole chain, models and retries alike: a stream keeps its frame
-// for minutes, and a coroutine per model was another frame.
+// One coroutine for the whole chain, models and retries alike, and so a long one: a
+// stream keeps its frame for minutes, and a coroutine per model was another frame.
 asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelConfig& first,
                                     const ProviderMap& providers, core::CallContext& context,
                                     core::CallOutcome& last) {

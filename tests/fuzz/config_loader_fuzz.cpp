@@ -11,6 +11,8 @@
 #include <string_view>
 
 #include "gateway/config/config_loader.h"
+#include "gateway/core/provider_registry.h"
+#include "routing/providers/builtin.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {
@@ -30,9 +32,15 @@ std::optional<std::string> fake_env(const std::string& name) {
 config::LoadOptions main_options() {
   config::LoadOptions options;
   options.env = fake_env;
-  // As gateway/main.cpp builds them: the providers' kinds; the stages' and modules'
-  // sections come from the registry (every module is linked in).
-  options.provider_kinds = {"anthropic", "azure", "demo", "gemini", "openai"};
+  // As gateway/main.cpp builds them: the registered provider kinds with their typed
+  // settings; the stages' and modules' sections come from the registry (every module is
+  // linked in).
+  static tollgate::core::ProviderRegistry providers = [] {
+    tollgate::core::ProviderRegistry registry;
+    tollgate::routing::providers::register_builtin_providers(registry);
+    return registry;
+  }();
+  options.providers = &providers;
   return options;
 }
 

@@ -262,16 +262,7 @@ MappedError map_error(int status, std::string_view body, std::string_view retry_
 
   MappedError out;
   out.failure = m.failure;
-  out.response.status = m.status;
-  out.response.headers.set("content-type", "application/json");
-  std::string text = R"({"error":{"message":)";
-  core::append_json_string(text, message);
-  text += R"(,"type":)";
-  core::append_json_string(text, m.type);
-  text += R"(,"param":null,"code":)";
-  core::append_json_string(text, m.code);
-  text += "}}";
-  out.response.body = std::move(text);
+  out.response = core::error_response(core::ErrorInfo{m.status, m.type, m.code}, message);
   if (!retry_after.empty() && (m.failure == core::FailureClass::rate_limit ||
                                m.failure == core::FailureClass::server_error)) {
     out.response.headers.set("retry-after", retry_after);

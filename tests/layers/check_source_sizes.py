@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Checks that sources stay readable: no file over 600 lines, no function over 80 lines
 unless a comment just above it says why it is long (the word "long" in it). The
-`source-sizes` ctest runs it on every source folder; by hand:
-    scripts/long_functions.py [--max 80] FILES...
+`source-sizes` ctest runs it on every C++ file git knows; by hand:
+    tests/layers/check_source_sizes.py [--max 80] FILES...
 Functions are found by a rough brace scanner (a '{' after a ')' outside any function),
 good enough for this code base's style; a false find is fixed by a reason comment."""
 import re
