@@ -3,6 +3,8 @@
 // that the Anthropic and Gemini translations, both built on it, agree on the same input.
 #include <catch2/catch.hpp>
 
+#include <deque>
+
 #include <boost/json.hpp>
 
 #include "routing/providers/anthropic/anthropic_request.h"
@@ -17,6 +19,13 @@ namespace gemini = tollgate::routing::providers::gemini;
 namespace json = boost::json;
 
 namespace {
+
+// The readers return views into the document they read (the translators keep theirs for
+// the whole request): a test keeps every document it reads until the program ends.
+const json::value& keep(std::string_view text) {
+  static std::deque<json::value> documents;
+  return documents.emplace_back(json::parse(text));
+}
 
 constexpr Dialect kTest{"Test", false};
 
@@ -117,7 +126,7 @@ TEST_CASE("content parts are read and checked against what the role takes", "[op
   CHECK(read[3].param == "messages[0].content[3]");
 
   auto refused = [](std::string_view item, PartsAllowed allowed) {
-    return refusal_of([&] { read_part(json::parse(item), "c[0]", allowed, kTest); });
+    return refusal_of([&] { read_part(keep(item), "c[0]", allowed, kTest); });
   };
   CHECK(refused(R"({"type":"image_url","image_url":{"url":"x"}})", PartsAllowed::text_only).param ==
         "c[0].type");
@@ -132,7 +141,7 @@ TEST_CASE("content parts are read and checked against what the role takes", "[op
 
 TEST_CASE("messages: roles, the keys each takes, content where needed", "[openai_request]") {
   auto read = [](std::string_view message, const Dialect& dialect = kTest) {
-    return read_message(json::parse(message), 2, dialect);
+    return read_message(keep(message), 2, dialect);
   };
   Message m = read(R"({"role":"developer","content":"be brief"})");
   CHECK(m.role == Role::system);
@@ -154,7 +163,7 @@ TEST_CASE("messages: roles, the keys each takes, content where needed", "[openai
 
 TEST_CASE("tool calls: arguments become an object; blank is {}", "[openai_request]") {
   auto call = [](std::string_view item) {
-    return read_tool_call(json::parse(item), "messages[1].tool_calls[0]", kTest);
+    return read_tool_call(keep(item), "messages[1].tool_calls[0]", kTest);
   };
   ToolCall c = call(R"({"id":"call_1","type":"function",
     "function":{"name":"f","arguments":"{\"a\":1}"}})");
@@ -168,7 +177,7 @@ TEST_CASE("tool calls: arguments become an object; blank is {}", "[openai_reques
 
 TEST_CASE("tools, tool_choice and response_format in a neutral form", "[openai_request]") {
   std::vector<FunctionTool> tools;
-  for_each_tool(json::parse(R"([{"type":"function","function":{"name":"f","description":"d",
+  for_each_tool(keep(R"([{"type":"function","function":{"name":"f","description":"d",
     "parameters":{"type":"object"},"strict":true}},{"function":{"name":"g"}}])"),
                 kTest, [&](const FunctionTool& t) { tools.push_back(t); });
   REQUIRE(tools.size() == 2);
@@ -176,29 +185,28 @@ TEST_CASE("tools, tool_choice and response_format in a neutral form", "[openai_r
   CHECK(tools[0].strict);
   CHECK(tools[1].parameters == nullptr);
   CHECK(refusal_of([] {
-          for_each_tool(json::parse(R"([{"function":{"name":"f","colour":"red"}}])"), kTest,
+          for_each_tool(keep(R"([{"function":{"name":"f","colour":"red"}}])"), kTest,
                         [](const FunctionTool&) {});
         }).param == "tools[0].function.colour");
 
   using Mode = ToolChoice::Mode;
-  CHECK(read_tool_choice(json::parse(R"("required")"), kTest).mode == Mode::required);
+  CHECK(read_tool_choice(keep(R"("required")"), kTest).mode == Mode::required);
   ToolChoice named =
-      read_tool_choice(json::parse(R"({"type":"function","function":{"name":"f"}})"), kTest);
+      read_tool_choice(keep(R"({"type":"function","function":{"name":"f"}})"), kTest);
   CHECK(named.mode == Mode::function);
   CHECK(named.name == "f");
-  ToolChoice allowed = read_tool_choice(json::parse(R"({"type":"allowed_tools","allowed_tools":{
+  ToolChoice allowed = read_tool_choice(keep(R"({"type":"allowed_tools","allowed_tools":{
     "mode":"required","tools":[{"type":"function","function":{"name":"a"}}]}})"),
                                         kTest);
   CHECK(allowed.mode == Mode::allowed_required);
   CHECK(allowed.allowed == std::vector<std::string_view>{"a"});
-  CHECK(refusal_of([] { read_tool_choice(json::parse(R"("sometimes")"), kTest); }).param ==
-        "tool_choice");
+  CHECK(refusal_of([] { read_tool_choice(keep(R"("sometimes")"), kTest); }).param == "tool_choice");
 
-  ResponseFormat format = read_response_format(json::parse(
-      R"({"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object"}}})"));
+  ResponseFormat format = read_response_format(
+      keep(R"({"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object"}}})"));
   CHECK(format.type == ResponseFormat::Type::json_schema);
   REQUIRE(format.schema != nullptr);
-  CHECK(refusal_of([] { read_response_format(json::parse(R"({"type":"yaml"})")); }).param ==
+  CHECK(refusal_of([] { read_response_format(keep(R"({"type":"yaml"})")); }).param ==
         "response_format.type");
 }
 
