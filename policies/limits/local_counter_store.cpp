@@ -75,8 +75,10 @@ class LocalCounterStore final : public CounterStore {
       for (const auto& [where, counters] : stripe.pending) {
         if (!scope.empty() && where.first != scope) continue;
         if (std::find(periods.begin(), periods.end(), where.second) == periods.end()) continue;
-        auto it = std::find_if(rows.begin(), rows.end(), [&](const state::UsageRow& row) {
-          return row.scope == where.first && row.period == where.second;
+        // Named, not captured: C++20 lambdas may not capture a structured binding (clang).
+        const auto& key = where;
+        auto it = std::find_if(rows.begin(), rows.end(), [&key](const state::UsageRow& row) {
+          return row.scope == key.first && row.period == key.second;
         });
         if (it == rows.end()) {
           rows.push_back({where.first, where.second, counters});

@@ -31,7 +31,6 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr int kKeysPerScope = 6;
-constexpr int kArgsPerScope = 6;
 
 // Shared by both scripts: reading a scope's limits and the GCRA maths.
 constexpr std::string_view kLuaCommon = R"lua(
