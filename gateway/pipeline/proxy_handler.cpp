@@ -243,11 +243,13 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Reque
     co_return;
   }
 
-  // The head phase: who is asking decides whether the body is read at all.
+  // The head phase: who is asking decides whether the body is read at all. One Decision
+  // for both phases: every local of a coroutine lives on its frame for the whole stream.
   const auto& stages = runtime->stages;
+  core::Decision decision = core::Decision::proceed();
   for (std::size_t i = 0; i < stages.size(); ++i) {
     if (!(stages[i]->hooks() & core::kRequestHead)) continue;
-    core::Decision decision = co_await stages[i]->on_request_head(exchange);
+    decision = co_await stages[i]->on_request_head(exchange);
     if (decision.responds()) {
       co_await answer_decision(sink, i, decision);
       co_return;
@@ -265,7 +267,7 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Reque
 
   for (std::size_t i = 0; i < stages.size(); ++i) {
     if (!(stages[i]->hooks() & core::kRequest)) continue;
-    core::Decision decision = co_await stages[i]->on_request(exchange);
+    decision = co_await stages[i]->on_request(exchange);
     if (decision.responds()) {
       co_await answer_decision(sink, i, decision);
       co_return;

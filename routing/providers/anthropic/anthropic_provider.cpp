@@ -45,8 +45,8 @@ class AnthropicTranslator final : public StreamTranslator {
     state_.finished = translator_.finished();
     if (translator_.refused() && state_.filtered.empty()) state_.filtered = kRefused;
     if (const auto& error = translator_.error(); error && !state_.error) {
-      state_.error = DialectFailure{error->failure, "anthropic stream carried an error event",
-                                    error->response};
+      state_.error = std::make_unique<DialectFailure>(DialectFailure{
+          error->failure, "anthropic stream carried an error event", error->response});
     }
   }
 

@@ -124,7 +124,7 @@ class StreamPump final : public core::StreamReceiver {
  private:
   bool stopped() const {
     const StreamTranslator::State& state = translator_->state();
-    return ended_ || state.finished || state.error.has_value();
+    return ended_ || state.finished || state.error != nullptr;
   }
 
   asio::awaitable<void> begin(int status) {

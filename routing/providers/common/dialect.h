@@ -100,8 +100,9 @@ class StreamTranslator {
     // An error the provider sent as an event (or a prompt it refused before any output):
     // nothing more is translated. When no chunk has reached the client, the attempt fails
     // with it (a status, a fallback); else the client gets its response's body as the
-    // last event, then [DONE].
-    std::optional<DialectFailure> error;
+    // last event, then [DONE]. On the heap: every stream holds its State for minutes, and
+    // a failure with its response is most of the size of one.
+    std::unique_ptr<DialectFailure> error;
     // Non-empty: the provider filtered the answer; the attempt reports content_filter
     // (with this detail) once the stream ended.
     std::string filtered;

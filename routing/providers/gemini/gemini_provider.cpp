@@ -45,13 +45,14 @@ class GeminiTranslator final : public StreamTranslator {
     for (auto& data : chunks_) out.push(std::move(data));
     if (translator_.usage().reported) state_.usage = translator_.usage();
     if (const auto& error = translator_.error(); error && !state_.error) {
-      state_.error =
-          DialectFailure{error->failure, "gemini stream carried an error event", error->response};
+      state_.error = std::make_unique<DialectFailure>(
+          DialectFailure{error->failure, "gemini stream carried an error event", error->response});
     } else if (!translator_.blocked().empty()) {
       stopped_ = true;
       if (!emitted_) {
-        state_.error = DialectFailure{FailureClass::content_filter, "gemini blocked the prompt",
-                                      gemini::blocked_prompt_response(translator_.blocked())};
+        state_.error = std::make_unique<DialectFailure>(
+            DialectFailure{FailureClass::content_filter, "gemini blocked the prompt",
+                           gemini::blocked_prompt_response(translator_.blocked())});
       }
     }
   }

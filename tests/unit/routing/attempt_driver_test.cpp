@@ -85,9 +85,9 @@ class ToyTranslator final : public providers::StreamTranslator {
       out.push(std::string("[DONE]"));
       state_.finished = true;
     } else if (event.data == "fail") {
-      state_.error = providers::DialectFailure{
+      state_.error = std::make_unique<providers::DialectFailure>(providers::DialectFailure{
           core::FailureClass::server_error, "toy error event",
-          core::error_response(core::ErrorKind::upstream_unreachable, "toy overloaded")};
+          core::error_response(core::ErrorKind::upstream_unreachable, "toy overloaded")});
     } else if (event.data != "ping") {
       out.push("T:" + event.data);
     }
