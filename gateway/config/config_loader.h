@@ -29,8 +29,6 @@ std::optional<std::string> process_env(const std::string& name);
 
 struct LoadOptions {
   EnvLookup env = process_env;
-  // Provider kinds the build knows ("openai", "demo", ...); empty skips the check.
-  std::vector<std::string> provider_kinds;
   // Which top-level sections the stages and modules own, with their keys, and which
   // stages `pipeline:` may name; null accepts only the core sections.
   const core::ModuleRegistry* modules = &core::module_registry();

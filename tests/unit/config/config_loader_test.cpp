@@ -5,6 +5,8 @@
 #include <map>
 
 #include "gateway/config/config_loader.h"
+#include "gateway/core/provider_registry.h"
+#include "routing/providers/builtin.h"
 
 using namespace tollgate;
 using namespace tollgate::gateway::config;
@@ -18,7 +20,12 @@ LoadOptions with_env(std::map<std::string, std::string> vars) {
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
-  options.provider_kinds = {"openai", "demo"};
+  static const core::ProviderRegistry providers = [] {
+    core::ProviderRegistry registry;
+    tollgate::routing::providers::register_builtin_providers(registry);
+    return registry;
+  }();
+  options.providers = &providers;
   return options;
 }
 
