@@ -45,6 +45,38 @@ char32_t decode(std::string_view s, std::size_t at, std::size_t& length) {
   }
 }
 
+// Whether `text` may hold an invisible character: their UTF-8 forms start C2 AD, D8 9C,
+// E1 A0 8E, E2 80, E2 81, EF BB BF or F3 A0. A byte scan, so that text without one
+// (nearly all) skips decoding code points with their neighbours.
+bool may_hold_invisible(std::string_view text) {
+  auto b = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    switch (b(i)) {
+      case 0xC2:
+        if (b(i + 1) == 0xAD) return true;
+        break;
+      case 0xD8:
+        if (b(i + 1) == 0x9C) return true;
+        break;
+      case 0xE1:
+        if (b(i + 1) == 0xA0) return true;
+        break;
+      case 0xE2:
+        if (b(i + 1) == 0x80 || b(i + 1) == 0x81) return true;
+        break;
+      case 0xEF:
+        if (b(i + 1) == 0xBB) return true;
+        break;
+      case 0xF3:
+        if (b(i + 1) == 0xA0) return true;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
 // Removes the invisible characters of the classes in `strip` into `out`; counts all.
 // Returns whether anything was removed.
 bool strip_invisible(std::string_view text, unsigned strip, std::string& out,
@@ -71,6 +103,13 @@ bool strip_invisible(std::string_view text, unsigned strip, std::string& out,
     length = next_length;
   }
   return removed;
+}
+
+bool all_nfkc_inert(std::string_view text) {
+  for (std::size_t at = 0, length = 0; at < text.size(); at += length) {
+    if (!nfkc_inert(decode(text, at, length))) return false;
+  }
+  return true;
 }
 
 // NFKC of `text` into `out` through a per-thread code point buffer (utf8proc decomposes
@@ -128,6 +167,24 @@ unsigned invisible_class(char32_t cp, char32_t before, char32_t after) {
   return 0;
 }
 
+bool nfkc_inert(char32_t cp) {
+  if (cp < 0xA0) return true;
+  const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
+  if (p->combining_class != 0 || p->comp_exclusion) return false;
+  if (p->category == UTF8PROC_CATEGORY_MN || p->category == UTF8PROC_CATEGORY_MC ||
+      p->category == UTF8PROC_CATEGORY_ME) {
+    return false;
+  }
+  if (cp >= 0x1100 && cp <= 0x11FF) return false;  // jamo compose into syllables
+  if (p->decomp_seqindex == UINT16_MAX) return true;
+  // Latin-1 and Latin Extended-A/B letters and kana with a canonical decomposition are
+  // NFC's own compositions of letters and marks NFKC keeps. (Elsewhere some are not:
+  // U+1E9B decomposes into a long s, which NFKC folds.) A test checks every code point.
+  bool latin = cp >= 0xC0 && cp <= 0x24F;
+  bool kana = cp >= 0x3040 && cp <= 0x30FF;
+  return (latin || kana) && p->decomp_type == 0;
+}
+
 NormalizeResult normalize_text(std::string_view text, const NormalizeOptions& options,
                                std::string& out) {
   NormalizeResult result;
@@ -135,11 +192,12 @@ NormalizeResult normalize_text(std::string_view text, const NormalizeOptions& op
   if (all_ascii(text)) return result;
   thread_local std::string stripped;
   std::string_view current = text;
-  if (strip_invisible(text, options.strip, stripped, result.invisible)) {
+  if (may_hold_invisible(text) &&
+      strip_invisible(text, options.strip, stripped, result.invisible)) {
     current = stripped;
     result.changed = true;
   }
-  if (options.nfkc && !all_ascii(current) && nfkc(current, out)) {
+  if (options.nfkc && !all_ascii(current) && !all_nfkc_inert(current) && nfkc(current, out)) {
     result.changed = true;
   } else if (result.changed) {
     out.assign(current);

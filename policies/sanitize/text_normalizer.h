@@ -38,4 +38,10 @@ NormalizeResult normalize_text(std::string_view text, const NormalizeOptions& op
 // join emoji sequences and Persian or Indic letters, and removing them changes the text.
 unsigned invisible_class(char32_t cp, char32_t before, char32_t after);
 
+// Whether NFKC leaves `cp` as it is among other such code points: no decomposition (or
+// the canonical one of a precomposed Latin letter, which NFC composes back), not a mark
+// or Hangul jamo (what composes onto a previous character). A text made only of these is
+// its own NFKC, so utf8proc is not run on it (75 MB/s for German prose otherwise).
+bool nfkc_inert(char32_t cp);
+
 }  // namespace tollgate::policies::sanitize

@@ -2,6 +2,11 @@
 // non-Latin words kept), NFKC in, and plain ASCII left alone without a copy.
 #include <catch2/catch.hpp>
 
+#include <utf8proc.h>
+
+#include <cstdlib>
+#include <string>
+
 #include "policies/sanitize/text_normalizer.h"
 
 using namespace tollgate::policies::sanitize;
@@ -72,4 +77,24 @@ TEST_CASE("stripping and NFKC together, on a long text") {
   std::string text;
   for (int i = 0; i < 5000; ++i) text += "\uFF41\u200B";
   REQUIRE(cleaned(text) == std::string(5000, 'a'));
+}
+
+TEST_CASE("every code point called NFKC-inert is left as it is by utf8proc's NFKC") {
+  // The shortcut that skips utf8proc must never skip a change: checked for all of Unicode,
+  // alone and between ASCII letters.
+  std::size_t inert = 0;
+  for (char32_t cp = 0xA0; cp <= 0x10FFFF; ++cp) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    if (!nfkc_inert(cp)) continue;
+    ++inert;
+    utf8proc_uint8_t encoded[8] = {};
+    utf8proc_ssize_t n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), encoded);
+    std::string text = "a" + std::string(reinterpret_cast<char*>(encoded), n) + "b";
+    utf8proc_uint8_t* folded =
+        utf8proc_NFKC(reinterpret_cast<const utf8proc_uint8_t*>(text.c_str()));
+    bool same = folded != nullptr && text == reinterpret_cast<char*>(folded);
+    std::free(folded);
+    if (!same) FAIL("U+" << std::hex << static_cast<unsigned>(cp) << " changes under NFKC");
+  }
+  REQUIRE(inert > 200000);
 }
