@@ -31,6 +31,10 @@ ErrorInfo error_info(ErrorKind kind) {
       return {413, "invalid_request_error", "request_too_large"};
     case ErrorKind::content_filtered:
       return {400, "invalid_request_error", "content_filter"};
+    case ErrorKind::prompt_blocked:
+      return {400, "invalid_request_error", "prompt_blocked"};
+    case ErrorKind::context_length_exceeded:
+      return {400, "invalid_request_error", "context_length_exceeded"};
     case ErrorKind::unsupported_media:
       return {415, "invalid_request_error", "unsupported_content_encoding"};
     case ErrorKind::rate_limited:

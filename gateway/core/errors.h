@@ -25,6 +25,8 @@ enum class ErrorKind {
   request_too_large,             // 413
   unsupported_media,             // 415
   content_filtered,              // 400 the provider refused the prompt's content
+  prompt_blocked,                // 400 the gateway's own content policy refused the prompt
+  context_length_exceeded,       // 400 the prompt is longer than the gateway allows
   rate_limited,                  // 429 requests per minute, requests in flight
   token_rate_limited,            // 429 tokens per minute (OpenAI's type "tokens")
   insufficient_quota,            // 429
