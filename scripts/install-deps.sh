@@ -25,6 +25,7 @@ packages=(
   zlib1g-dev libbrotli-dev catch2 libhiredis-dev libsqlite3-dev prometheus-cpp-dev
   curl openssl
   libutf8proc-dev
+  libvectorscan-dev
 )
 ((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3 prometheus)
 # The fuzz targets (make test-fuzz, docs/fuzzing.md): clang 14 and its runtimes, libFuzzer
