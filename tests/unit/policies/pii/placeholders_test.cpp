@@ -1,0 +1,183 @@
+// Placeholders for pseudonymized values, and their restoration in whole and streamed
+// answers: split across two or three events at every byte, a placeholder comes out whole.
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include "policies/pii/chunk_restorer.h"
+#include "policies/pii/placeholders.h"
+
+using namespace tollgate::policies::pii;
+namespace json = boost::json;
+
+namespace {
+
+PlaceholderMap sample_map() {
+  PlaceholderMap map;
+  map.placeholder_for("EMAIL", "ann@example.com");
+  map.placeholder_for("PHONE", "+44 20 7946 0958");
+  map.placeholder_for("EMAIL", "bob@example.org");
+  map.placeholder_for("EMPLOYEE_ID", "EMP-123456");
+  return map;
+}
+
+constexpr std::string_view kAnswer =
+    "Write to [EMAIL_1] or [EMAIL_2], call [PHONE_1]; ask [EMPLOYEE_ID_1] (not [EMAIL_9], "
+    "not [lower_1], not [5]).";
+constexpr std::string_view kRestored =
+    "Write to ann@example.com or bob@example.org, call +44 20 7946 0958; ask EMP-123456 (not "
+    "[EMAIL_9], not [lower_1], not [5]).";
+
+std::string stream_through(const std::vector<std::string_view>& pieces, const PlaceholderMap& map) {
+  StreamRestorer restorer;
+  std::string out;
+  for (auto piece : pieces) restorer.feed(piece, map, out);
+  restorer.flush(out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the same value gets the same placeholder, a new value the next number", "[pii]") {
+  PlaceholderMap map;
+  CHECK(map.placeholder_for("EMAIL", "a@x.io") == "[EMAIL_1]");
+  CHECK(map.placeholder_for("PHONE", "+1 555 0100") == "[PHONE_1]");
+  CHECK(map.placeholder_for("EMAIL", "b@x.io") == "[EMAIL_2]");
+  CHECK(map.placeholder_for("EMAIL", "a@x.io") == "[EMAIL_1]");
+  REQUIRE(map.value_of("[EMAIL_2]") != nullptr);
+  CHECK(*map.value_of("[EMAIL_2]") == "b@x.io");
+  CHECK(map.value_of("[EMAIL_3]") == nullptr);
+}
+
+TEST_CASE("placeholders in a whole answer are restored, others left alone", "[pii]") {
+  PlaceholderMap map = sample_map();
+  std::string out;
+  CHECK(restore_placeholders(kAnswer, map, out));
+  CHECK(out == kRestored);
+  out.clear();
+  CHECK_FALSE(restore_placeholders("nothing [HERE_x] to do", map, out));
+  CHECK(out == "nothing [HERE_x] to do");
+}
+
+TEST_CASE("only what may still be a placeholder is held back", "[pii]") {
+  PlaceholderMap map = sample_map();
+  StreamRestorer restorer;
+  std::string out;
+  restorer.feed("prices [5] and [lower] and [EMA", map, out);
+  CHECK(out == "prices [5] and [lower] and ");
+  CHECK(restorer.holds());
+  restorer.feed("IL_1] done", map, out);
+  CHECK(out == "prices [5] and [lower] and ann@example.com done");
+  CHECK_FALSE(restorer.holds());
+  // Never more than a placeholder's length: a long run of capitals is released.
+  restorer.feed("[" + std::string(kMaxPlaceholderBytes, 'A'), map, out);
+  CHECK_FALSE(restorer.holds());
+}
+
+TEST_CASE("a placeholder split across two events at every byte comes out whole", "[pii]") {
+  PlaceholderMap map = sample_map();
+  for (std::size_t cut = 0; cut <= kAnswer.size(); ++cut) {
+    INFO("cut at " << cut);
+    CHECK(stream_through({kAnswer.substr(0, cut), kAnswer.substr(cut)}, map) == kRestored);
+  }
+}
+
+TEST_CASE("and across three events, at every pair of cuts", "[pii]") {
+  PlaceholderMap map = sample_map();
+  for (std::size_t a = 0; a <= kAnswer.size(); ++a) {
+    for (std::size_t b = a; b <= kAnswer.size(); ++b) {
+      std::string got =
+          stream_through({kAnswer.substr(0, a), kAnswer.substr(a, b - a), kAnswer.substr(b)}, map);
+      if (got != kRestored) FAIL("cuts at " << a << " and " << b << ": " << got);
+    }
+  }
+}
+
+namespace {
+
+std::string chat_chunk(std::string_view content, bool finish) {
+  json::object delta{{"content", content}};
+  json::object chunk{
+      {"id", "chatcmpl-1"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "m"}};
+  chunk["choices"] = json::array{json::object{
+      {"index", 0}, {"delta", delta}, {"finish_reason", finish ? json::value("stop") : nullptr}}};
+  return json::serialize(chunk);
+}
+
+std::string contents(const std::vector<std::string>& chunks) {
+  std::string out;
+  for (const auto& data : chunks) {
+    json::value doc = json::parse(data);
+    const json::value& content = doc.at("choices").at(0).at("delta").at("content");
+    if (content.is_string()) out += std::string(content.get_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("stream chunks: split at every byte, restored, released when the choice ends", "[pii]") {
+  PlaceholderMap map = sample_map();
+  for (std::size_t cut = 0; cut <= kAnswer.size(); ++cut) {
+    ChunkRestorer restorer(map);
+    std::vector<std::string> chunks{
+        chat_chunk(kAnswer.substr(0, cut), false), chat_chunk(kAnswer.substr(cut, 3), false),
+        chat_chunk(kAnswer.substr(std::min(kAnswer.size(), cut + 3)), false), chat_chunk("", true)};
+    if (cut + 3 > kAnswer.size()) chunks[1] = chat_chunk(kAnswer.substr(cut), false);
+    if (cut + 3 > kAnswer.size()) chunks[2] = chat_chunk("", false);
+    for (auto& data : chunks) restorer.on_chunk(data);
+    std::vector<std::string> tail;
+    restorer.flush(tail);
+    CHECK(tail.empty());
+    INFO("cut at " << cut);
+    CHECK(contents(chunks) == kRestored);
+  }
+}
+
+TEST_CASE("a stream cut short releases what it held as a chunk of its own", "[pii]") {
+  PlaceholderMap map = sample_map();
+  ChunkRestorer restorer(map);
+  std::string data = chat_chunk("ends with [EMAIL_", false);
+  restorer.on_chunk(data);
+  CHECK(contents({data}) == "ends with ");
+  std::vector<std::string> tail;
+  restorer.flush(tail);
+  REQUIRE(tail.size() == 1);
+  CHECK(contents(tail) == "[EMAIL_");
+  json::value doc = json::parse(tail[0]);
+  CHECK(doc.at("id") == "chatcmpl-1");
+  CHECK(doc.at("object") == "chat.completion.chunk");
+}
+
+TEST_CASE("tool call arguments are restored per call", "[pii]") {
+  PlaceholderMap map = sample_map();
+  ChunkRestorer restorer(map);
+  auto call_chunk = [](std::string_view arguments) {
+    json::object chunk{
+        {"id", "c"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "m"}};
+    chunk["choices"] = json::array{json::object{
+        {"index", 0},
+        {"delta",
+         json::object{{"tool_calls",
+                       json::array{json::object{
+                           {"index", 0}, {"function", json::object{{"arguments", arguments}}}}}}}},
+        {"finish_reason", nullptr}}};
+    return json::serialize(chunk);
+  };
+  std::string first = call_chunk(R"({"to":"[EMAI)");
+  std::string second = call_chunk(R"(L_1]"})");
+  restorer.on_chunk(first);
+  restorer.on_chunk(second);
+  auto arguments = [](const std::string& data) {
+    return std::string(json::parse(data)
+                           .at("choices")
+                           .at(0)
+                           .at("delta")
+                           .at("tool_calls")
+                           .at(0)
+                           .at("function")
+                           .at("arguments")
+                           .get_string());
+  };
+  CHECK(arguments(first) + arguments(second) == R"({"to":"ann@example.com"})");
+}
