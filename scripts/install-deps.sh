@@ -24,6 +24,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsimdjson-dev libyaml-cpp-dev
   zlib1g-dev libbrotli-dev catch2 libhiredis-dev libsqlite3-dev prometheus-cpp-dev
   curl openssl
+  libvectorscan-dev
 )
 ((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3 prometheus)
 # The fuzz targets (make test-fuzz, docs/fuzzing.md): clang 14 and its runtimes, libFuzzer
