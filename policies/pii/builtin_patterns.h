@@ -1,5 +1,6 @@
-// The built-in entities' Vectorscan patterns, each with the extractor that turns a match
-// into a validated span. One entity may have several patterns (its written forms).
+// The built-in entities' Vectorscan patterns, each with the extractors that turn a match
+// into validated spans. A pattern may serve several entities (one trigger for every long
+// number: card, ssn, phone), and an entity may have several patterns.
 #pragma once
 
 #include <span>
@@ -9,10 +10,15 @@
 
 namespace tollgate::policies::pii {
 
-struct BuiltinPattern {
+// One entity's reading of a match.
+struct Probe {
   Builtin entity;
-  const char* expression;  // Vectorscan syntax, compiled without flags
   Extractor extract;
+};
+
+struct BuiltinPattern {
+  const char* expression;         // Vectorscan syntax, compiled without flags
+  std::span<const Probe> probes;  // tried in turn when the pattern matches, if enabled
 };
 
 std::span<const BuiltinPattern> builtin_patterns();

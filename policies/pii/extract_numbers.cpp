@@ -69,11 +69,19 @@ std::optional<Span> extract_card(std::string_view text, std::size_t match_end) {
   return Span{begin, match_end};
 }
 
-// "123-45-6789" or "123 45 6789": the pattern has exactly these eleven bytes.
+// "123-45-6789" or "123 45 6789": eleven bytes ending at the match.
 std::optional<Span> extract_ssn_grouped(std::string_view text, std::size_t match_end) {
+  if (match_end < 11) return std::nullopt;
   std::size_t begin = match_end - 11;
   std::string_view value = text.substr(begin, 11);
-  if (value[3] != value[6]) return std::nullopt;
+  if ((value[3] != '-' && value[3] != ' ') || value[3] != value[6]) return std::nullopt;
+  std::array<char, 9> digits{};
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (i == 3 || i == 6) continue;
+    if (!chars::digit(value[i])) return std::nullopt;
+    digits[n++] = value[i];
+  }
   // A space-grouped number beside more digit groups is part of something longer.
   if (value[3] == ' ') {
     bool group_before =
@@ -82,17 +90,13 @@ std::optional<Span> extract_ssn_grouped(std::string_view text, std::size_t match
         chars::at(text, match_end) == ' ' && chars::digit(chars::at(text, match_end + 1));
     if (group_before || group_after) return std::nullopt;
   }
-  std::array<char, 9> digits{};
-  std::size_t n = 0;
-  for (char c : value) {
-    if (chars::digit(c)) digits[n++] = c;
-  }
   if (chars::glued(text, begin, match_end) || !ssn_valid({digits.data(), n})) return std::nullopt;
   return Span{begin, match_end};
 }
 
 // Nine bare digits are an SSN only when the text says so just before them.
 std::optional<Span> extract_ssn_bare(std::string_view text, std::size_t match_end) {
+  if (match_end < 9) return std::nullopt;
   std::size_t begin = match_end - 9;
   if (chars::glued(text, begin, match_end) || !ssn_valid(text.substr(begin, 9)) ||
       !chars::keyword_before(text, begin, {"ssn", "social security", "ss#", "ssn#"}, 32)) {

@@ -115,17 +115,24 @@ bool nanp_valid(const Shape& shape, std::size_t offset) {
   return shape.leading[offset] >= '2' && shape.leading[offset + 3] >= '2';
 }
 
-bool national_valid(const Shape& shape, bool context) {
+// `context_says` (is "phone" or the like written just before?) is asked only for a bare
+// number of a plausible length: it reads 32 bytes, the rest reads a dozen.
+template <typename Context>
+bool national_valid(const Shape& shape, Context context_says) {
   std::size_t d = shape.digits;
   bool grouped = shape.groups >= 2;
+  auto bare_with_context = [&] { return !grouped && context_says(); };
   if (shape.leading[0] == '0' && shape.leading[1] == '0') return grouped && d >= 10 && d <= 17;
-  if (shape.leading[0] == '0') return (grouped || context) && d >= 10 && d <= 12;
-  if (d == 10 && nanp_valid(shape, 0) && (sizes_are(shape, {3, 3, 4}) || (!grouped && context)))
+  // An area code with its trunk zero has two digits or more ("0-306-40615-2" is an ISBN).
+  if (shape.leading[0] == '0') {
+    return d >= 10 && d <= 12 && shape.sizes[0] >= 2 && (grouped || bare_with_context());
+  }
+  if (d == 10 && nanp_valid(shape, 0) && (sizes_are(shape, {3, 3, 4}) || bare_with_context()))
     return true;
-  if (d == 10 && shape.leading[0] >= '6' && (sizes_are(shape, {5, 5}) || (!grouped && context)))
+  if (d == 10 && shape.leading[0] >= '6' && (sizes_are(shape, {5, 5}) || bare_with_context()))
     return true;  // an Indian mobile number
   return d == 11 && shape.leading[0] == '1' && nanp_valid(shape, 1) &&
-         (sizes_are(shape, {1, 3, 3, 4}) || (!grouped && context));
+         (sizes_are(shape, {1, 3, 3, 4}) || bare_with_context());
 }
 
 bool phone_valid(std::string_view text, std::size_t begin, std::size_t end) {
@@ -133,7 +140,7 @@ bool phone_valid(std::string_view text, std::size_t begin, std::size_t end) {
   Shape shape;
   if (!read_shape(value, shape) || chars::glued(text, begin, end, "-./_,+")) return false;
   if (shape.plus) return international_valid(shape, shape.digits - trunk_zero(value));
-  return national_valid(shape, context_says_phone(text, begin));
+  return national_valid(shape, [&] { return context_says_phone(text, begin); });
 }
 
 }  // namespace
@@ -164,6 +171,12 @@ std::optional<Span> extract_phone(std::string_view text, std::size_t match_end) 
     if (own_kind && phone_valid(text, i + 1, match_end)) return Span{i + 1, match_end};
   }
   return std::nullopt;
+}
+
+std::optional<Span> extract_phone_after_plus(std::string_view text, std::size_t match_end) {
+  std::size_t end = chars::run_end(text, match_end, phone_char, kMaxPhoneBytes);
+  while (end > match_end && !chars::digit(text[end - 1])) --end;
+  return extract_phone(text, end);
 }
 
 }  // namespace tollgate::policies::pii

@@ -14,7 +14,9 @@ struct Span {
   std::size_t end = 0;
 };
 
-// `match_end` is where the entity's pattern matched (the `to` of the callback). An
+// `match_end` is where the entity's pattern matched (the `to` of the callback); a pattern
+// shared by several entities ends where suits none of them in particular, so each checks
+// the bytes it needs rather than trusting the pattern's shape. An
 // extractor looks only at bytes within a bounded distance of it, so a hostile text costs
 // at most a constant per match.
 using Extractor = std::optional<Span> (*)(std::string_view text, std::size_t match_end);
@@ -28,6 +30,8 @@ std::optional<Span> extract_ssn_bare(std::string_view text, std::size_t match_en
 std::optional<Span> extract_iban(std::string_view text, std::size_t match_end);
 
 std::optional<Span> extract_phone(std::string_view text, std::size_t match_end);
+// From a "+" and its first digit: reads on to the number's end, then as extract_phone.
+std::optional<Span> extract_phone_after_plus(std::string_view text, std::size_t match_end);
 
 std::optional<Span> extract_ipv4(std::string_view text, std::size_t match_end);
 std::optional<Span> extract_ipv6(std::string_view text, std::size_t match_end);

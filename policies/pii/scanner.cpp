@@ -79,17 +79,28 @@ Span whole_characters(std::string_view text, std::size_t begin, std::size_t end)
   return {begin, end};
 }
 
-std::optional<Span> span_of(const PatternRoute& route, const RawMatch& match,
-                            std::string_view text) {
+// Every finding a match stands for: one per enabled probe that reads a value there.
+void read_match(const Scanner::Impl& impl, const RawMatch& match, std::string_view text,
+                std::vector<Finding>& candidates) {
+  const PatternRoute& route = impl.routes[match.id];
+  Span span;
   switch (route.kind) {
     case PatternRoute::Kind::builtin:
-      return route.extract(text, match.to);
+      for (const Probe& probe : route.pattern->probes) {
+        if (!impl.entities[id_of(probe.entity)].enabled) continue;
+        if (std::optional<Span> found = probe.extract(text, match.to)) {
+          candidates.push_back({id_of(probe.entity), found->begin, found->end});
+        }
+      }
+      return;
     case PatternRoute::Kind::regex:
-      return whole_characters(text, match.from, match.to);
+      span = whole_characters(text, match.from, match.to);
+      break;
     case PatternRoute::Kind::word:
-      return whole_characters(text, match.to - route.length, match.to);
+      span = whole_characters(text, match.to - route.length, match.to);
+      break;
   }
-  return std::nullopt;
+  candidates.push_back({route.entity, span.begin, span.end});
 }
 
 }  // namespace
@@ -115,12 +126,7 @@ void Scanner::scan(std::string_view text, std::vector<Finding>& out) const {
   if (rc != HS_SUCCESS) throw std::runtime_error("pii: Vectorscan scan failed");
   if (tls.matches.empty()) return;
   tls.candidates.clear();
-  for (const RawMatch& match : tls.matches) {
-    const PatternRoute& route = impl_->routes[match.id];
-    if (std::optional<Span> span = span_of(route, match, text)) {
-      tls.candidates.push_back({route.entity, span->begin, span->end});
-    }
-  }
+  for (const RawMatch& match : tls.matches) read_match(*impl_, match, text, tls.candidates);
   resolve_overlaps(tls.candidates, out);
 }
 

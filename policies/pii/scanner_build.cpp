@@ -59,9 +59,11 @@ void check_custom(const ScannerSpec& spec, std::size_t index) {
 Expressions gather(const ScannerSpec& spec, Scanner::Impl& impl) {
   Expressions all;
   for (const BuiltinPattern& pattern : builtin_patterns()) {
-    if (!impl.entities[id_of(pattern.entity)].enabled) continue;
-    all.add(pattern.expression, 0,
-            {id_of(pattern.entity), PatternRoute::Kind::builtin, pattern.extract, 0, 0});
+    bool wanted = false;
+    for (const Probe& probe : pattern.probes)
+      wanted = wanted || impl.entities[id_of(probe.entity)].enabled;
+    if (!wanted) continue;
+    all.add(pattern.expression, 0, {0, PatternRoute::Kind::builtin, &pattern, 0, 0});
   }
   impl.regex_begin = static_cast<unsigned>(all.text.size());
   for (std::size_t i = 0; i < spec.custom.size(); ++i) {

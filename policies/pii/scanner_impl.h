@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "policies/pii/extractors.h"
+#include "policies/pii/builtin_patterns.h"
 #include "policies/pii/scanner.h"
 
 namespace tollgate::policies::pii {
@@ -17,7 +17,7 @@ struct PatternRoute {
   enum class Kind : std::uint8_t { builtin, regex, word };
   EntityId entity = 0;
   Kind kind = Kind::builtin;
-  Extractor extract = nullptr;   // builtin: from the match's end to the validated span
+  const BuiltinPattern* pattern = nullptr;  // builtin: its probes read the match
   std::uint32_t length = 0;      // word: its length in bytes (the match's start is end - length)
   std::size_t custom_index = 0;  // regex, word: its place in ScannerSpec::custom
 };
