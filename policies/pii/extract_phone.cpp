@@ -27,7 +27,6 @@ struct Shape {
   std::size_t groups = 0;
   std::array<std::size_t, kMaxGroups> sizes{};
   std::array<char, 12> leading{};  // the first digits, as read
-  bool parenthesised_area = false;
 };
 
 bool context_says_phone(std::string_view text, std::size_t begin) {
@@ -67,7 +66,6 @@ bool read_shape(std::string_view value, Shape& shape) {
     } else if (c == ')') {
       if (!open || !chars::digit(chars::before(value, i))) return false;
       open = false;
-      shape.parenthesised_area = shape.groups == (shape.plus ? 2u : 1u);
     } else {
       char prev = chars::before(value, i);
       if (separator(prev) || prev == '+') return false;

@@ -14,8 +14,10 @@ bool local_char(char c) {
 bool domain_char(char c) {
   return chars::alnum(c) || c == '.' || c == '-';
 }
+// Printable ASCII but the delimiters of an authority (non-ASCII is percent-encoded there).
 bool userinfo_char(char c) {
-  return c > ' ' && c != '/' && c != '?' && c != '#' && c != '@' && c != 0x7f;
+  auto byte = static_cast<unsigned char>(c);
+  return byte > ' ' && byte < 0x7f && c != '/' && c != '?' && c != '#' && c != '@';
 }
 
 // Image names such as "icon@2x.png" have the shape of an address.
