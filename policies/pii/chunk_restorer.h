@@ -18,7 +18,7 @@ namespace tollgate::policies::pii {
 
 class ChunkRestorer {
  public:
-  explicit ChunkRestorer(const PlaceholderMap& map) : map_(map) {}
+  explicit ChunkRestorer(const Pseudonyms& map) : map_(map) {}
 
   // Rewrites `data`, one chunk's JSON, when one of its texts changed or was held back.
   // Data that is not a chunk of OpenAI's shape is left as it is.
@@ -42,7 +42,7 @@ class ChunkRestorer {
   // A finished choice releases what its texts hold into `delta`.
   bool release_choice(boost::json::object& delta, std::int64_t choice);
 
-  const PlaceholderMap& map_;
+  const Pseudonyms& map_;
   std::vector<Slot> slots_;
   boost::json::object last_;  // id, object, created, model of the last chunk
 };

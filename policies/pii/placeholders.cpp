@@ -14,39 +14,6 @@ bool digit(char c) {
 
 }  // namespace
 
-const std::string& PlaceholderMap::placeholder_for(std::string_view type, std::string_view value) {
-  for (const Entry& entry : entries_) {
-    if (entry.value == value && entry.placeholder.compare(1, type.size(), type) == 0 &&
-        entry.placeholder[type.size() + 1] == '_') {
-      return entry.placeholder;
-    }
-  }
-  unsigned number = 1;
-  auto counter = last_number_.begin();
-  for (; counter != last_number_.end(); ++counter) {
-    if (counter->first == type) break;
-  }
-  if (counter == last_number_.end()) {
-    last_number_.emplace_back(std::string(type), 1);
-  } else {
-    number = ++counter->second;
-  }
-  std::string placeholder = "[";
-  placeholder.append(type.substr(0, kMaxTypeBytes));
-  placeholder += '_';
-  placeholder += std::to_string(number);
-  placeholder += ']';
-  entries_.push_back({std::move(placeholder), std::string(value)});
-  return entries_.back().placeholder;
-}
-
-const std::string* PlaceholderMap::value_of(std::string_view placeholder) const {
-  for (const Entry& entry : entries_) {
-    if (entry.placeholder == placeholder) return &entry.value;
-  }
-  return nullptr;
-}
-
 // "[" TYPE "_" DIGITS "]", TYPE of upper-case letters, digits and underscores, starting
 // with a letter; the last underscore separates the number.
 std::size_t placeholder_length(std::string_view text) {
@@ -75,27 +42,7 @@ bool may_become_placeholder(std::string_view text) {
   return true;
 }
 
-bool restore_placeholders(std::string_view text, const PlaceholderMap& map, std::string& out) {
-  bool replaced = false;
-  std::size_t copied = 0;
-  for (std::size_t at = text.find('['); at != std::string_view::npos; at = text.find('[', at)) {
-    std::size_t length = placeholder_length(text.substr(at));
-    const std::string* value = length != 0 ? map.value_of(text.substr(at, length)) : nullptr;
-    if (value == nullptr) {
-      ++at;
-      continue;
-    }
-    out.append(text.substr(copied, at - copied));
-    out.append(*value);
-    at += length;
-    copied = at;
-    replaced = true;
-  }
-  out.append(text.substr(copied));
-  return replaced;
-}
-
-void StreamRestorer::feed(std::string_view piece, const PlaceholderMap& map, std::string& out) {
+void StreamRestorer::feed(std::string_view piece, const Pseudonyms& map, std::string& out) {
   std::string text;
   std::string_view all = piece;
   if (!held_.empty()) {
@@ -108,7 +55,11 @@ void StreamRestorer::feed(std::string_view piece, const PlaceholderMap& map, std
   std::size_t last = all.rfind('[');
   std::size_t release = all.size();
   if (last != std::string_view::npos && may_become_placeholder(all.substr(last))) release = last;
-  restore_placeholders(all.substr(0, release), map, out);
+  std::string_view released = all.substr(0, release);
+  // Placeholders a model made up ("[EMAIL_9]") stay as they are. (Pseudonyms::restore
+  // writes a whole text; `out` may already hold what an earlier field released.)
+  std::string restored;
+  out.append(map.restore(released, restored) ? std::string_view(restored) : released);
   held_.assign(all.substr(release));
 }
 

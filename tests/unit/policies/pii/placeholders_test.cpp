@@ -1,24 +1,24 @@
-// Placeholders for pseudonymized values, and their restoration in whole and streamed
-// answers: split across two or three events at every byte, a placeholder comes out whole.
+// Placeholders restored in streamed answers: split across two or three events at every
+// byte, a placeholder comes out whole; only what may still be one is held back.
 #include <catch2/catch.hpp>
 
 #include <boost/json.hpp>
 
 #include "policies/pii/chunk_restorer.h"
 #include "policies/pii/placeholders.h"
+#include "policies/pii/pseudonyms.h"
 
 using namespace tollgate::policies::pii;
 namespace json = boost::json;
 
 namespace {
 
-PlaceholderMap sample_map() {
-  PlaceholderMap map;
-  map.placeholder_for("EMAIL", "ann@example.com");
-  map.placeholder_for("PHONE", "+44 20 7946 0958");
-  map.placeholder_for("EMAIL", "bob@example.org");
-  map.placeholder_for("EMPLOYEE_ID", "EMP-123456");
-  return map;
+// A fresh map each time (Pseudonyms cannot be copied, on purpose).
+void fill(Pseudonyms& map) {
+  map.placeholder("EMAIL", "ann@example.com");
+  map.placeholder("PHONE", "+44 20 7946 0958");
+  map.placeholder("EMAIL", "bob@example.org");
+  map.placeholder("EMPLOYEE_ID", "EMP-123456");
 }
 
 constexpr std::string_view kAnswer =
@@ -28,7 +28,7 @@ constexpr std::string_view kRestored =
     "Write to ann@example.com or bob@example.org, call +44 20 7946 0958; ask EMP-123456 (not "
     "[EMAIL_9], not [lower_1], not [5]).";
 
-std::string stream_through(const std::vector<std::string_view>& pieces, const PlaceholderMap& map) {
+std::string stream_through(const std::vector<std::string_view>& pieces, const Pseudonyms& map) {
   StreamRestorer restorer;
   std::string out;
   for (auto piece : pieces) restorer.feed(piece, map, out);
@@ -38,29 +38,9 @@ std::string stream_through(const std::vector<std::string_view>& pieces, const Pl
 
 }  // namespace
 
-TEST_CASE("the same value gets the same placeholder, a new value the next number", "[pii]") {
-  PlaceholderMap map;
-  CHECK(map.placeholder_for("EMAIL", "a@x.io") == "[EMAIL_1]");
-  CHECK(map.placeholder_for("PHONE", "+1 555 0100") == "[PHONE_1]");
-  CHECK(map.placeholder_for("EMAIL", "b@x.io") == "[EMAIL_2]");
-  CHECK(map.placeholder_for("EMAIL", "a@x.io") == "[EMAIL_1]");
-  REQUIRE(map.value_of("[EMAIL_2]") != nullptr);
-  CHECK(*map.value_of("[EMAIL_2]") == "b@x.io");
-  CHECK(map.value_of("[EMAIL_3]") == nullptr);
-}
-
-TEST_CASE("placeholders in a whole answer are restored, others left alone", "[pii]") {
-  PlaceholderMap map = sample_map();
-  std::string out;
-  CHECK(restore_placeholders(kAnswer, map, out));
-  CHECK(out == kRestored);
-  out.clear();
-  CHECK_FALSE(restore_placeholders("nothing [HERE_x] to do", map, out));
-  CHECK(out == "nothing [HERE_x] to do");
-}
-
 TEST_CASE("only what may still be a placeholder is held back", "[pii]") {
-  PlaceholderMap map = sample_map();
+  Pseudonyms map;
+  fill(map);
   StreamRestorer restorer;
   std::string out;
   restorer.feed("prices [5] and [lower] and [EMA", map, out);
@@ -75,7 +55,8 @@ TEST_CASE("only what may still be a placeholder is held back", "[pii]") {
 }
 
 TEST_CASE("a placeholder split across two events at every byte comes out whole", "[pii]") {
-  PlaceholderMap map = sample_map();
+  Pseudonyms map;
+  fill(map);
   for (std::size_t cut = 0; cut <= kAnswer.size(); ++cut) {
     INFO("cut at " << cut);
     CHECK(stream_through({kAnswer.substr(0, cut), kAnswer.substr(cut)}, map) == kRestored);
@@ -83,7 +64,8 @@ TEST_CASE("a placeholder split across two events at every byte comes out whole",
 }
 
 TEST_CASE("and across three events, at every pair of cuts", "[pii]") {
-  PlaceholderMap map = sample_map();
+  Pseudonyms map;
+  fill(map);
   for (std::size_t a = 0; a <= kAnswer.size(); ++a) {
     for (std::size_t b = a; b <= kAnswer.size(); ++b) {
       std::string got =
@@ -117,7 +99,8 @@ std::string contents(const std::vector<std::string>& chunks) {
 }  // namespace
 
 TEST_CASE("stream chunks: split at every byte, restored, released when the choice ends", "[pii]") {
-  PlaceholderMap map = sample_map();
+  Pseudonyms map;
+  fill(map);
   for (std::size_t cut = 0; cut <= kAnswer.size(); ++cut) {
     ChunkRestorer restorer(map);
     std::vector<std::string> chunks{
@@ -135,7 +118,8 @@ TEST_CASE("stream chunks: split at every byte, restored, released when the choic
 }
 
 TEST_CASE("a stream cut short releases what it held as a chunk of its own", "[pii]") {
-  PlaceholderMap map = sample_map();
+  Pseudonyms map;
+  fill(map);
   ChunkRestorer restorer(map);
   std::string data = chat_chunk("ends with [EMAIL_", false);
   restorer.on_chunk(data);
@@ -150,7 +134,8 @@ TEST_CASE("a stream cut short releases what it held as a chunk of its own", "[pi
 }
 
 TEST_CASE("tool call arguments are restored per call", "[pii]") {
-  PlaceholderMap map = sample_map();
+  Pseudonyms map;
+  fill(map);
   ChunkRestorer restorer(map);
   auto call_chunk = [](std::string_view arguments) {
     json::object chunk{
