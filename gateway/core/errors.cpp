@@ -31,6 +31,8 @@ ErrorInfo error_info(ErrorKind kind) {
       return {413, "invalid_request_error", "request_too_large"};
     case ErrorKind::content_filtered:
       return {400, "invalid_request_error", "content_filter"};
+    case ErrorKind::pii_blocked:
+      return {400, "invalid_request_error", "pii_blocked"};
     case ErrorKind::prompt_blocked:
       return {400, "invalid_request_error", "prompt_blocked"};
     case ErrorKind::context_length_exceeded:

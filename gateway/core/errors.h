@@ -26,6 +26,7 @@ enum class ErrorKind {
   unsupported_media,             // 415
   content_filtered,              // 400 the provider refused the prompt's content
   prompt_blocked,                // 400 the gateway's own content policy refused the prompt
+  pii_blocked,                   // 400 the prompt holds personal data the config blocks
   context_length_exceeded,       // 400 the prompt is longer than the gateway allows
   rate_limited,                  // 429 requests per minute, requests in flight
   token_rate_limited,            // 429 tokens per minute (OpenAI's type "tokens")

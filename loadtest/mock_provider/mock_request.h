@@ -18,6 +18,7 @@ struct Steering {
   bool gzip = false;           // x-mock-gzip and the client accepts gzip
   int completion_tokens = 8;
   std::size_t body_bytes = 0;  // pad the content to about this size
+  std::string answer;          // x-mock-answer: the completion text itself, when set
 };
 
 struct RequestFacts {

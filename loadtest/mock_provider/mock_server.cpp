@@ -65,6 +65,7 @@ Steering read_steering(const http::request<http::string_body>& req) {
   s.drop_after_chunks = header_int(req, "x-mock-drop-after-chunks", -1);
   s.completion_tokens = std::max(1, header_int(req, "x-mock-completion-tokens", 8));
   s.body_bytes = static_cast<std::size_t>(std::max(0, header_int(req, "x-mock-body-bytes", 0)));
+  s.answer = std::string(req["x-mock-answer"]);
   std::string_view accept = req[http::field::accept_encoding];
   s.gzip = header_int(req, "x-mock-gzip", 0) != 0 && accept.find("gzip") != std::string_view::npos;
   return s;
@@ -140,7 +141,8 @@ awaitable<bool> write_stream(Stream& stream, const http::request<http::string_bo
   auto [hec, hn] = co_await http::async_write_header(stream, sr, tuple_awaitable);
   if (hec) co_return false;
 
-  std::string text = completion_text(s.completion_tokens, s.body_bytes);
+  std::string text =
+      s.answer.empty() ? completion_text(s.completion_tokens, s.body_bytes) : s.answer;
   std::string id = "chatcmpl-mock";
   asio::steady_timer timer(stream.get_executor());
   std::string event;
@@ -232,7 +234,8 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
   bool chat = path == "/v1/chat/completions";
   if (chat || path == "/v1/completions") {
     if (facts.stream) co_return co_await write_stream(stream, req, s, facts, chat);
-    std::string text = completion_text(s.completion_tokens, s.body_bytes);
+    std::string text =
+        s.answer.empty() ? completion_text(s.completion_tokens, s.body_bytes) : s.answer;
     std::string body = chat ? chat_completion(facts, "chatcmpl-mock", text, s.completion_tokens)
                             : text_completion(facts, "cmpl-mock", text, s.completion_tokens);
     co_return co_await write_whole(stream, req, http::status::ok, body, s, facts);

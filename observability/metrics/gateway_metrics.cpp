@@ -189,6 +189,12 @@ struct GatewayMetrics::Shard {
                                        .Name("tollgate_limit_rejections_total")
                                        .Help("Requests refused by a rate limit, quota or budget")
                                        .Register(registry)};
+  // Labels bounded by the config: an entity is built in or named in `pii.custom`.
+  CachedFamily<Counter> pii_findings{
+      prometheus::BuildCounter()
+          .Name("tollgate_pii_findings_total")
+          .Help("Personal data found by the pii stage, by entity, action and direction")
+          .Register(registry)};
   CachedFamily<Counter> failures{prometheus::BuildCounter()
                                      .Name("tollgate_upstream_failures_total")
                                      .Help("Failed upstream attempts, by provider and class")
@@ -303,9 +309,33 @@ void GatewayMetrics::record(const core::Exchange& exchange) {
   count_outcomes(s, exchange, model);
 }
 
+// The pii stage's decision "request:email:pseudonymize:2": direction, entity, action and
+// how many were found (never a value).
+void GatewayMetrics::count_pii(Shard& s, std::string_view decision) {
+  std::string_view parts[4];
+  for (auto& part : parts) {
+    std::size_t colon = decision.find(':');
+    part = decision.substr(0, colon);
+    decision = colon == std::string_view::npos ? std::string_view() : decision.substr(colon + 1);
+  }
+  double count = 0;
+  for (char c : parts[3]) {
+    if (c < '0' || c > '9') return;
+    count = count * 10 + (c - '0');
+  }
+  Labels labels{{"direction", std::string(parts[0])},
+                {"entity", std::string(parts[1])},
+                {"action", std::string(parts[2])}};
+  s.pii_findings.get(labels).Increment(count);
+}
+
 void GatewayMetrics::count_outcomes(Shard& s, const core::Exchange& exchange,
                                     std::string_view model) {
   for (const auto& [stage, decision] : exchange.decisions) {
+    if (stage == "pii") {
+      count_pii(s, decision);
+      continue;
+    }
     if (stage != "limits" || decision == "unavailable") continue;
     Labels limit{{"limit", decision.substr(0, decision.find(':'))}};
     s.rejections.get(limit).Increment();

@@ -76,6 +76,7 @@ class GatewayMetrics {
   Shard& shard();
   // What one request adds to the rejection, failure, retry and fallback counters.
   static void count_outcomes(Shard& s, const core::Exchange& exchange, std::string_view model);
+  static void count_pii(Shard& s, std::string_view decision);
 
   MetricsConfig config_;
   std::string version_, commit_;

@@ -107,24 +107,6 @@ Profile make_profile(const core::ConfigReader& r, InjectionSettings injection,
   return profile;
 }
 
-Match read_match(const core::ConfigReader& r, const YAML::Node& item, const std::string& key) {
-  const YAML::Node node = item["match"];
-  if (!r.has(node)) r.fail(item, key, "is required: {key_id, user, team or tag: ...}");
-  r.check_keys(node, key, {"key_id", "user", "team", "tag"});
-  Match match;
-  auto field = [&](const char* name, std::string& out) {
-    if (r.has(node[name])) out = r.string_of(node[name], key + "." + name);
-  };
-  field("key_id", match.key_id);
-  field("user", match.user);
-  field("team", match.team);
-  field("tag", match.tag);
-  if (match.key_id.empty() && match.user.empty() && match.team.empty() && match.tag.empty()) {
-    r.fail(node, key, "needs at least one of key_id, user, team or tag");
-  }
-  return match;
-}
-
 void read_limits(const core::ConfigReader& r, const YAML::Node& section, SanitizeSettings& out) {
   if (r.has(section["max_messages"])) {
     out.max_messages =
@@ -141,15 +123,6 @@ void read_limits(const core::ConfigReader& r, const YAML::Node& section, Sanitiz
 }
 
 }  // namespace
-
-bool Match::matches(const core::Principal* principal) const {
-  if (principal == nullptr) return false;
-  if (!key_id.empty() && key_id != principal->key_id) return false;
-  if (!user.empty() && user != principal->user) return false;
-  if (!team.empty() && team != principal->team) return false;
-  return tag.empty() ||
-         std::find(principal->tags.begin(), principal->tags.end(), tag) != principal->tags.end();
-}
 
 const Profile& SanitizeSettings::profile_for(const core::Principal* principal) const {
   for (const auto& [match, profile] : overrides) {
@@ -179,7 +152,7 @@ SanitizeSettings read_sanitize_settings(const core::ConfigReader& r, const core:
   r.each(section["overrides"], "sanitize.overrides",
          [&](const YAML::Node& item, const std::string& key) {
            r.check_keys(item, key, {"match", "deny", "injection"});
-           Match match = read_match(r, item, key + ".match");
+           PrincipalMatch match = read_principal_match(r, item, key + ".match");
            // An override's patterns are added to the global ones: a team can be held to
            // more deny patterns, never fewer; its injection settings replace the global
            // ones (a red team may turn them off, an untrusted tenant may block).

@@ -13,6 +13,7 @@
 #include "gateway/core/config.h"
 #include "gateway/core/config_reader.h"
 #include "gateway/core/principal.h"
+#include "policies/common/principal_match.h"
 #include "policies/sanitize/pattern_set.h"
 #include "policies/sanitize/text_normalizer.h"
 
@@ -39,12 +40,6 @@ struct Profile {
   std::vector<std::string> deny_labels;
 };
 
-// All of a match's fields that are given must equal the caller's.
-struct Match {
-  std::string key_id, user, team, tag;
-  bool matches(const core::Principal* principal) const;
-};
-
 struct SanitizeSettings {
   bool enabled = false;                // the section is there
   std::size_t max_messages = 0;        // 0: no limit
@@ -52,7 +47,7 @@ struct SanitizeSettings {
   std::int64_t max_prompt_tokens = 0;  // 0: no limit
   NormalizeOptions text;
   Profile global;
-  std::vector<std::pair<Match, Profile>> overrides;  // the first that matches wins
+  std::vector<std::pair<PrincipalMatch, Profile>> overrides;  // the first that matches wins
 
   const Profile& profile_for(const core::Principal* principal) const;
 };

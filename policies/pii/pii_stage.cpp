@@ -1,0 +1,198 @@
+#include "policies/pii/pii_stage.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "gateway/core/errors.h"
+#include "gateway/core/module_registry.h"
+#include "policies/pii/chunk_restorer.h"
+#include "policies/pii/placeholders.h"
+#include "policies/sanitize/prompt_texts.h"
+
+namespace tollgate::policies::pii {
+
+namespace {
+
+// What the stage keeps for one request: the pseudonyms (the values themselves) and the
+// restorer of a streamed answer.
+struct RequestPii : core::StageState {
+  Pseudonyms pseudonyms;
+  std::optional<ChunkRestorer> restorer;
+};
+
+// A string token of the body and its new JSON literal.
+struct Edit {
+  core::ByteRange token;
+  std::string literal;
+};
+
+// Walks the texts, applies the caller's actions to each, and keeps the edits.
+class RequestScan final : public sanitize::TextVisitor {
+ public:
+  RequestScan(const Scanner& scanner, const ActionPolicy& policy, Pseudonyms& pseudonyms)
+      : scanner_(scanner), policy_(policy), pseudonyms_(pseudonyms) {}
+
+  bool item(const sanitize::TextPlace&) override { return true; }
+  bool text(const sanitize::PromptText& text) override {
+    scanner_.scan(text.text, findings_);
+    if (findings_.empty()) return true;
+    std::string out;
+    Applied applied =
+        apply_actions(text.text, findings_, scanner_.entities(), policy_, pseudonyms_, out);
+    for (const Finding& f : findings_) {
+      Action action = policy_.of(f.entity);
+      if (action != Action::none) ++counts_[{f.entity, action}];
+    }
+    if (applied.blocked) {
+      blocked_ = applied.blocked;
+      blocked_param_ = sanitize::param_of(text.place);
+      return false;
+    }
+    if (applied.changed) {
+      std::string literal;
+      core::append_json_string(literal, out);
+      edits_.push_back({text.token, std::move(literal)});
+    }
+    return true;
+  }
+
+  std::vector<Edit>& edits() { return edits_; }
+  const std::optional<EntityId>& blocked() const { return blocked_; }
+  const std::string& blocked_param() const { return blocked_param_; }
+  const std::map<std::pair<EntityId, Action>, int>& counts() const { return counts_; }
+
+ private:
+  const Scanner& scanner_;
+  const ActionPolicy& policy_;
+  Pseudonyms& pseudonyms_;
+  std::vector<Finding> findings_;
+  std::vector<Edit> edits_;
+  std::optional<EntityId> blocked_;
+  std::string blocked_param_;
+  std::map<std::pair<EntityId, Action>, int> counts_;
+};
+
+// The body with each edited string token replaced; every other byte is the client's.
+std::string splice(const std::string& body, std::vector<Edit>& edits) {
+  std::sort(edits.begin(), edits.end(),
+            [](const Edit& a, const Edit& b) { return a.token.offset < b.token.offset; });
+  std::string out;
+  out.reserve(body.size() + core::kJsonPadding);
+  std::size_t cursor = 0;
+  for (const Edit& edit : edits) {
+    out.append(body, cursor, edit.token.offset - cursor);
+    out.append(edit.literal);
+    cursor = edit.token.offset + edit.token.length;
+  }
+  out.append(body, cursor, std::string::npos);
+  return out;
+}
+
+// The audit line and the metrics get counts per entity and action, never a value:
+// ("pii", "request:email:pseudonymize:2").
+void record(core::Exchange& exchange, const Scanner& scanner,
+            const std::map<std::pair<EntityId, Action>, int>& counts) {
+  for (const auto& [what, count] : counts) {
+    exchange.decisions.emplace_back("pii", "request:" + scanner.entities()[what.first].name + ":" +
+                                               std::string(action_name(what.second)) + ":" +
+                                               std::to_string(count));
+  }
+}
+
+// A placeholder's value inside a JSON string: the value escaped, without its quotes.
+std::string json_inner(std::string_view value) {
+  std::string literal;
+  core::append_json_string(literal, value);
+  return literal.substr(1, literal.size() - 2);
+}
+
+}  // namespace
+
+bool PiiStage::protect(core::Exchange& exchange, core::Response& answer) const {
+  if (!settings_.scans_requests() || exchange.body.empty()) return false;
+  const ActionPolicy& policy = settings_.policy_for(exchange.principal.get());
+  auto& state = exchange.stage_state<RequestPii>(this);
+  RequestScan scan(*settings_.scanner, policy, state.pseudonyms);
+  sanitize::walk_prompt_texts(exchange.body, scan);
+  record(exchange, *settings_.scanner, scan.counts());
+  if (scan.blocked()) {
+    // The entity is named, never the value.
+    answer = core::error_response(core::ErrorKind::pii_blocked,
+                                  "this request contains " +
+                                      settings_.scanner->entities()[*scan.blocked()].name +
+                                      " data, which this gateway does not pass to a model",
+                                  scan.blocked_param());
+    return true;
+  }
+  if (scan.edits().empty()) return false;
+  exchange.body = splice(exchange.body, scan.edits());
+  std::size_t depth =
+      exchange.config ? exchange.config->server.max_json_depth : core::kDefaultMaxJsonDepth;
+  if (!core::parse_request_json(exchange.body, exchange.json, depth).ok) {
+    answer = core::error_response(core::ErrorKind::internal, "the masked prompt could not be read");
+    return true;
+  }
+  return false;
+}
+
+boost::asio::awaitable<core::Decision> PiiStage::on_request(core::Exchange& exchange) {
+  core::Response answer;
+  if (protect(exchange, answer)) co_return core::Decision::respond(std::move(answer));
+  co_return core::Decision::proceed();
+}
+
+void PiiStage::on_response(core::Exchange& exchange, core::Response& response) {
+  auto* state = exchange.find_stage_state<RequestPii>(this);
+  if (state == nullptr || state->pseudonyms.empty() || !settings_.restores_answers()) return;
+  // Placeholders are letters, digits and '_' between brackets: never split by a JSON
+  // escape, so they are replaced in the body as it is, each value escaped for JSON.
+  std::string restored;
+  std::string_view body = response.body;
+  std::size_t copied = 0;
+  for (std::size_t at = body.find('['); at != std::string_view::npos; at = body.find('[', at + 1)) {
+    std::size_t length = placeholder_length(body.substr(at));
+    const std::string* value =
+        length != 0 ? state->pseudonyms.value_of(body.substr(at, length)) : nullptr;
+    if (value == nullptr) continue;
+    restored.append(body.substr(copied, at - copied));
+    restored.append(json_inner(*value));
+    copied = at + length;
+    at = copied - 1;
+  }
+  if (copied == 0) return;
+  restored.append(body.substr(copied));
+  response.body = std::move(restored);
+}
+
+void PiiStage::on_chunk(core::Exchange& exchange, core::Events& events) {
+  auto* state = exchange.find_stage_state<RequestPii>(this);
+  if (state == nullptr || state->pseudonyms.empty() || !settings_.restores_answers()) return;
+  if (!state->restorer) state->restorer.emplace(state->pseudonyms);
+  for (auto& event : events) state->restorer->on_chunk(event.data);
+}
+
+void PiiStage::on_stream_end(core::Exchange& exchange, core::Events& events) {
+  auto* state = exchange.find_stage_state<RequestPii>(this);
+  if (state == nullptr || !state->restorer) return;
+  std::vector<std::string> tail;
+  state->restorer->flush(tail);
+  for (auto& data : tail) events.push_back({"", std::move(data)});
+}
+
+namespace {
+
+const core::Registration kRegistration{core::StageSpec<PiiSettings>{
+    .name = "pii",
+    .position = 400,
+    .sections = {{.name = "pii",
+                  .keys = {"direction", "entities", "custom", "hash_key", "overrides"}}},
+    .read = read_pii_settings,
+    .make = [](const PiiSettings& settings, const core::Services&) -> std::unique_ptr<core::Stage> {
+      if (!settings.enabled) return nullptr;  // no `pii:` section: not in the pipeline
+      return std::make_unique<PiiStage>(settings);
+    }}};
+
+}  // namespace
+
+}  // namespace tollgate::policies::pii
