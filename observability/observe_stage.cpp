@@ -64,6 +64,7 @@ void start_trace(core::Exchange& exchange) {
 
 boost::asio::awaitable<core::Decision> ObserveStage::on_request_head(core::Exchange& exchange) {
   start_trace(exchange);
+  exchange.audit_bodies = audit_ != nullptr && audit_->config().include_bodies;
   co_return core::Decision::proceed();
 }
 
@@ -164,11 +165,13 @@ struct AnswerCopy : core::StageState {
 
 void ObserveStage::on_response(core::Exchange& exchange, core::Response& response) {
   if (audit_ == nullptr || !audit_->config().include_bodies) return;
+  if (exchange.audit_answer_kept) return;  // a stage kept the provider's version
   exchange.stage_state<AnswerCopy>(this).body = response.body;
 }
 
 void ObserveStage::on_chunk(core::Exchange& exchange, core::Events& events) {
   if (audit_ == nullptr || !audit_->config().include_bodies) return;
+  if (exchange.audit_answer_kept) return;  // a stage keeps the provider's version
   std::string& body = exchange.stage_state<AnswerCopy>(this).body;
   for (const auto& event : events) {
     if (!body.empty()) body.push_back('\n');
@@ -183,9 +186,11 @@ void ObserveStage::on_complete(core::Exchange& exchange) {
   core::complete_usage(exchange);
   metrics_.record(exchange);
   if (audit_ != nullptr) {
-    auto* answer = exchange.find_stage_state<AnswerCopy>(this);
-    audit_->append(audit_record(exchange, audit_->config().include_bodies,
-                                answer != nullptr ? &answer->body : nullptr));
+    auto* copy = exchange.find_stage_state<AnswerCopy>(this);
+    const std::string* answer = exchange.audit_answer_kept ? &exchange.audit_answer
+                                : copy != nullptr          ? &copy->body
+                                                           : nullptr;
+    audit_->append(audit_record(exchange, audit_->config().include_bodies, answer));
   }
   if (access_log_ && core::log_enabled(core::LogLevel::info)) {
     core::log_fields(exchange.status >= 500 ? core::LogLevel::warn : core::LogLevel::info,

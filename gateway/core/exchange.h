@@ -95,6 +95,13 @@ struct Exchange {
   // the provider's usage never came (see complete_usage).
   std::int64_t answer_text_bytes = 0;
   bool stream_ended = false;
+  // The answer as the provider gave it, for the audit line, when a stage changes it for
+  // the client afterwards (pii putting pseudonymized values back): kept only while
+  // `audit_bodies` (set by the observe stage when the audit log records bodies) asks for
+  // it, so the audit log never holds what a stage protects.
+  bool audit_bodies = false;
+  bool audit_answer_kept = false;
+  std::string audit_answer;
   Clock::time_point started = Clock::now();
   Clock::time_point first_byte{};
   Clock::time_point finished{};

@@ -100,6 +100,14 @@ void record(core::Exchange& exchange, const Scanner& scanner,
   }
 }
 
+// A streamed event as the provider sent it, for the audit line (one per line, as the
+// observe stage records events).
+void keep_for_audit(core::Exchange& exchange, std::string_view data) {
+  if (exchange.audit_answer_kept) exchange.audit_answer.push_back('\n');
+  exchange.audit_answer.append(data);
+  exchange.audit_answer_kept = true;
+}
+
 // A placeholder's value inside a JSON string: the value escaped, without its quotes.
 std::string json_inner(std::string_view value) {
   std::string literal;
@@ -145,6 +153,11 @@ boost::asio::awaitable<core::Decision> PiiStage::on_request(core::Exchange& exch
 void PiiStage::on_response(core::Exchange& exchange, core::Response& response) {
   auto* state = exchange.find_stage_state<RequestPii>(this);
   if (state == nullptr || state->pseudonyms.empty() || !settings_.restores_answers()) return;
+  if (exchange.audit_bodies) {
+    // The audit line records what the provider answered, placeholders and all.
+    exchange.audit_answer = response.body;
+    exchange.audit_answer_kept = true;
+  }
   // Placeholders are letters, digits and '_' between brackets: never split by a JSON
   // escape, so they are replaced in the body as it is, each value escaped for JSON.
   std::string restored;
@@ -169,7 +182,10 @@ void PiiStage::on_chunk(core::Exchange& exchange, core::Events& events) {
   auto* state = exchange.find_stage_state<RequestPii>(this);
   if (state == nullptr || state->pseudonyms.empty() || !settings_.restores_answers()) return;
   if (!state->restorer) state->restorer.emplace(state->pseudonyms);
-  for (auto& event : events) state->restorer->on_chunk(event.data);
+  for (auto& event : events) {
+    if (exchange.audit_bodies) keep_for_audit(exchange, event.data);
+    state->restorer->on_chunk(event.data);
+  }
 }
 
 void PiiStage::on_stream_end(core::Exchange& exchange, core::Events& events) {
@@ -177,7 +193,10 @@ void PiiStage::on_stream_end(core::Exchange& exchange, core::Events& events) {
   if (state == nullptr || !state->restorer) return;
   std::vector<std::string> tail;
   state->restorer->flush(tail);
-  for (auto& data : tail) events.push_back({"", std::move(data)});
+  for (auto& data : tail) {
+    if (exchange.audit_bodies) keep_for_audit(exchange, data);
+    events.push_back({"", std::move(data)});
+  }
 }
 
 namespace {

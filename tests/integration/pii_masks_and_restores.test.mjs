@@ -109,3 +109,33 @@ test("pii config errors name file, line and key at --check", async () => {
     assert.match(output, expected);
   }
 });
+
+test("with audit bodies on, the audit line holds the masked request and answer, never a value", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { tempDir, stop } = await import("./lib/harness.mjs");
+  const dir = tempDir();
+  const audited = await startGateway(basicConfig({ mockUrl: mock.url }) + PII +
+    `audit:\n  path: ${dir}/audit.jsonl\n  include_bodies: true\n`);
+  const auditClient = new OpenAI({ baseURL: `${audited.base}/v1`, apiKey: "tg-any-key", maxRetries: 0, timeout: 20000 });
+  const whole = await auditClient.chat.completions.create(
+    { model: "gpt-test", messages: [{ role: "user", content: PROMPT }] }, { headers: { "x-mock-answer": ANSWER } });
+  assert.equal(whole.choices[0].message.content, RESTORED);
+  const stream = await auditClient.chat.completions.create(
+    { model: "gpt-test", stream: true, messages: [{ role: "user", content: PROMPT }] },
+    { headers: { "x-mock-answer": ANSWER, "x-mock-chunks": "7" } });
+  let text = "";
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+  assert.equal(text, RESTORED);
+  await stop(audited.proc);
+  const records = readFileSync(`${dir}/audit.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(records.length, 2);
+  for (const record of records) {
+    assert.match(record.request_body, /\[EMAIL_1\]/);
+    // A stream is recorded event by event, as the provider sent it: its text joined.
+    const answer = record.response_body.includes("chat.completion.chunk")
+      ? record.response_body.split("\n").map((l) => JSON.parse(l).choices[0]?.delta?.content ?? "").join("")
+      : JSON.parse(record.response_body).choices[0].message.content;
+    assert.equal(answer, ANSWER);
+    assert.doesNotMatch(JSON.stringify(record), /ann@example\.com|555 0132|EMP-123456/);
+  }
+});
