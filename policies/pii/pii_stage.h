@@ -15,8 +15,11 @@ class PiiStage final : public core::Stage {
   explicit PiiStage(PiiSettings settings) : settings_(std::move(settings)) {}
 
   std::string_view name() const override { return "pii"; }
+  // The answer hooks only when answers get values back: with `direction: request` every
+  // event skips the chunk hooks' batch.
   unsigned hooks() const override {
-    return core::kRequest | core::kResponse | core::kChunk | core::kStreamEnd;
+    return core::kRequest |
+           (settings_.restores_answers() ? core::kResponse | core::kChunk | core::kStreamEnd : 0u);
   }
   boost::asio::awaitable<core::Decision> on_request(core::Exchange& exchange) override;
   void on_response(core::Exchange& exchange, core::Response& response) override;
