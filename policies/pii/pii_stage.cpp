@@ -6,10 +6,10 @@
 
 #include "gateway/core/errors.h"
 #include "gateway/core/module_registry.h"
+#include "policies/common/prompt_texts.h"
 #include "policies/pii/answer_body.h"
 #include "policies/pii/answer_chunks.h"
 #include "policies/pii/placeholders.h"
-#include "policies/sanitize/prompt_texts.h"
 
 namespace tollgate::policies::pii {
 
@@ -31,13 +31,13 @@ struct Edit {
 };
 
 // Walks the texts, applies the caller's actions to each, and keeps the edits.
-class RequestScan final : public sanitize::TextVisitor {
+class RequestScan final : public TextVisitor {
  public:
   RequestScan(const Scanner& scanner, const ActionPolicy& policy, Pseudonyms& pseudonyms)
       : scanner_(scanner), policy_(policy), pseudonyms_(pseudonyms) {}
 
-  bool item(const sanitize::TextPlace&) override { return true; }
-  bool text(const sanitize::PromptText& text) override {
+  bool item(const TextPlace&) override { return true; }
+  bool text(const PromptText& text) override {
     scanner_.scan(text.text, findings_);
     if (findings_.empty()) return true;
     std::string out;
@@ -49,7 +49,7 @@ class RequestScan final : public sanitize::TextVisitor {
     }
     if (applied.blocked) {
       blocked_ = applied.blocked;
-      blocked_param_ = sanitize::param_of(text.place);
+      blocked_param_ = param_of(text.place);
       return false;
     }
     if (applied.changed) {
@@ -76,19 +76,12 @@ class RequestScan final : public sanitize::TextVisitor {
   FindingCounts counts_;
 };
 
-// The body with each edited string token replaced; every other byte is the client's.
-std::string splice(const std::string& body, std::vector<Edit>& edits) {
-  std::sort(edits.begin(), edits.end(),
-            [](const Edit& a, const Edit& b) { return a.token.offset < b.token.offset; });
+std::string splice(const std::string& body, const std::vector<Edit>& edits) {
+  std::vector<TokenEdit> tokens;
+  tokens.reserve(edits.size());
+  for (const Edit& edit : edits) tokens.push_back({edit.token, edit.literal});
   std::string out;
-  out.reserve(body.size() + core::kJsonPadding);
-  std::size_t cursor = 0;
-  for (const Edit& edit : edits) {
-    out.append(body, cursor, edit.token.offset - cursor);
-    out.append(edit.literal);
-    cursor = edit.token.offset + edit.token.length;
-  }
-  out.append(body, cursor, std::string::npos);
+  splice_tokens(body, tokens, out);
   return out;
 }
 
@@ -148,7 +141,7 @@ bool PiiStage::protect(core::Exchange& exchange, core::Response& answer) const {
   auto& state = exchange.stage_state<RequestPii>(this);
   if (settings_.pseudonymizes) reserve_client_placeholders(exchange.body, state.pseudonyms);
   RequestScan scan(*settings_.scanner, policy, state.pseudonyms);
-  sanitize::walk_prompt_texts(exchange.body, scan);
+  walk_prompt_texts(exchange.body, scan);
   record(exchange, *settings_.scanner, "request", scan.counts());
   if (scan.blocked()) {
     // The entity is named, never the value.
