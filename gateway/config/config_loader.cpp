@@ -12,11 +12,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "gateway/config/config_includes.h"
 #include "gateway/config/routing_sections.h"
 #include "gateway/config/yaml_reader.h"
 #include "gateway/core/json_limits.h"
 #include "gateway/core/module_registry.h"
 #include "gateway/core/provider_registry.h"
+#include "gateway/core/sha256.h"
 
 namespace tollgate::gateway::config {
 
@@ -231,9 +233,14 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
   config->source = source;
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   expand_document(r, root);
-  r.check_keys(root, "", {"server", "providers", "models", "routes", "circuit_breaker", "pricing"},
+  Included included = merge_includes(r, root);
+  r.check_keys(root, "",
+               {"server", "providers", "models", "routes", "circuit_breaker", "pricing", "include"},
                owned_section_names(options.modules));
   config->root = root;
+  config->files.push_back({source, core::sha256_hex(yaml)});
+  for (auto& file : included.files) config->files.push_back(std::move(file));
+  config->origins = std::move(included.origins);
 
   try {
     read_server(r, root["server"], config->server);

@@ -148,8 +148,22 @@ struct RouteRule {
   SourceMark where;
 };
 
+// The nodes an `include:`d file brought into the document, with that file's name: a
+// reader names the file a node came from in its errors (ConfigReader::mark).
+struct NodeOrigins {
+  std::vector<std::pair<YAML::Node, std::string>> items;  // a merged item, its file
+};
+
+// A file the config was read from, for GET /admin/config.
+struct ConfigFile {
+  std::string path;
+  std::string sha256;  // of its bytes as read
+};
+
 struct Config {
-  std::string source;  // file name, or "<embedded>"
+  std::string source;                          // file name, or "<embedded>"
+  std::vector<ConfigFile> files;               // the main file, then each included one
+  std::shared_ptr<const NodeOrigins> origins;  // null: everything is from `source`
   ServerConfig server;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;

@@ -47,7 +47,7 @@ RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& p
   }
   // Every stage's sections are read before any stage is built: a bad one refuses the
   // snapshot before anything was made from it.
-  core::ConfigReader reader(config->source);
+  core::ConfigReader reader(*config);
   std::vector<core::StageBuilder> builders;
   for (const auto& name : config::read_pipeline(reader, config->root, modules)) {
     builders.push_back(modules.find_stage(name)->read(reader, *config));

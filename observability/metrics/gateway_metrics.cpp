@@ -213,7 +213,7 @@ MetricsConfig read_metrics_config(const core::Config& config) {
   MetricsConfig out;
   const YAML::Node section = config.root["metrics"];
   if (!core::ConfigReader::has(section)) return out;
-  core::ConfigReader r(config.source);
+  core::ConfigReader r(config);
   r.require_map(section, "metrics");
   r.check_keys(section, "metrics", {"per_key_labels"});
   if (r.has(section["per_key_labels"])) {

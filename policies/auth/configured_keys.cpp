@@ -25,7 +25,7 @@ std::vector<std::string> string_list(const core::ConfigReader& r, const YAML::No
 
 ConfiguredKeys ConfiguredKeys::read(const core::Config& config) {
   ConfiguredKeys keys;
-  core::ConfigReader r(config.source);
+  core::ConfigReader r(config);
   std::set<std::string> ids;
   r.each(config.root["keys"], "keys", [&](const YAML::Node& entry, const std::string& key) {
     r.require_map(entry, key);  // its keys: the auth stage's registration
