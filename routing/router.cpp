@@ -94,7 +94,17 @@ core::CallOutcome no_target(const std::string& model) {
 
 }  // namespace
 
-Router::Router(const core::Config& config) : config_(config) {
+std::shared_ptr<TargetHealth> Router::find_health(const std::string& model,
+                                                  const std::string& name) const {
+  auto it = models_.find(model);
+  if (it == models_.end()) return nullptr;
+  for (const auto& health : it->second->health) {
+    if (health->name() == name) return health;
+  }
+  return nullptr;
+}
+
+Router::Router(const core::Config& config, const Router* previous) : config_(config) {
   for (const auto& model : config.models) {
     auto targets = std::make_unique<ModelTargets>();
     targets->model = &model;
@@ -103,8 +113,17 @@ Router::Router(const core::Config& config) : config_(config) {
       core::BreakerConfig breaker = provider != nullptr && provider->circuit_breaker
                                         ? *provider->circuit_breaker
                                         : config.circuit_breaker;
-      targets->health.push_back(std::make_unique<TargetHealth>(
-          model.name + "/" + target.provider + "/" + target.model, breaker));
+      std::string name = model.name + "/" + target.provider + "/" + target.model;
+      std::shared_ptr<TargetHealth> kept =
+          previous != nullptr ? previous->find_health(model.name, name) : nullptr;
+      if (kept && kept->breaker().failures == breaker.failures &&
+          kept->breaker().open_for == breaker.open_for) {
+        targets->health.push_back(std::move(kept));
+      } else if (kept) {
+        targets->health.push_back(std::make_shared<TargetHealth>(*kept, breaker));
+      } else {
+        targets->health.push_back(std::make_shared<TargetHealth>(std::move(name), breaker));
+      }
       auto price = config.pricing.find(target.model);
       targets->cost_per_million.push_back(price == config.pricing.end()
                                               ? -1.0

@@ -17,8 +17,10 @@ namespace tollgate::routing {
 
 struct ModelTargets {
   const core::ModelConfig* model = nullptr;
-  std::vector<std::unique_ptr<TargetHealth>> health;  // one per model->targets[i]
-  std::vector<double> cost_per_million;               // input + output price; <0: no price
+  // One per model->targets[i]; shared with the runtime before a reload when the target
+  // is still there (Router's `previous`).
+  std::vector<std::shared_ptr<TargetHealth>> health;
+  std::vector<double> cost_per_million;  // input + output price; <0: no price
   std::atomic<std::uint64_t> round_robin{0};
 };
 
