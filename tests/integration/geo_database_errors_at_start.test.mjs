@@ -36,3 +36,14 @@ test("allow_countries and deny_countries together are refused", () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /geo\.deny_countries: cannot be given with allow_countries/);
 });
+
+test("a routing rule's country must be a two-letter code; a provider's region a name", () => {
+  let r = check(basicConfig() + `routes:\n  - {match: {country: Germany}, to: demo}\n`);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /routes\[0\]\.match\.country: must be a two-letter code/);
+  r = check(basicConfig({ provider: `  - {name: eu, kind: openai, base_url: "http://127.0.0.1:1/v1", region: "eu west"}` }));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /providers\[\d\]\.region: must be letters, digits/);
+  r = check(basicConfig() + `routes:\n  - {match: {continent: [eu, NA]}, to: demo}\n`);
+  assert.equal(r.status, 0, r.stderr);
+});
