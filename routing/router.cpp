@@ -198,11 +198,16 @@ asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelC
   for (std::size_t link = 0; link < chain.size(); ++link) {
     ModelTargets& targets = *chain[link];
     const core::ModelConfig& model = *targets.model;
-    exchange.model = &model;  // even when no target can be tried: metrics and audit name it
     std::vector<bool> tried(model.targets.size(), false);
+    std::size_t compliant_targets = 0;
     for (std::size_t i = 0; i < tried.size(); ++i) {
-      passed_over = passed_over || !compliant(targets, i, residency);
+      compliant_targets += compliant(targets, i, residency) ? 1 : 0;
     }
+    passed_over = passed_over || compliant_targets < tried.size();
+    // Even when no target can be tried, metrics and audit name the model asked for.
+    if (link == 0 || compliant_targets > 0) exchange.model = &model;
+    // A model with no target in the caller's regions is not part of its chain.
+    if (compliant_targets == 0) continue;
     for (unsigned retry = 0; retry <= model.retries.attempts; ++retry) {
       std::optional<std::size_t> index =
           choose_target(targets, tried, TargetHealth::Clock::now(), residency);

@@ -32,7 +32,8 @@ function config(mockUrl, dir) {
   - {name: chat-us, targets: [{provider: us-main, model: us-1}]}
   - {name: chat-eu, targets: [{provider: eu-backup, model: eu-2}]}
   - {name: solo, targets: [{provider: eu-main, model: eu-1}], fallbacks: [chat-us]}
-  - {name: gpt-eu, targets: [{provider: eu-backup, model: eu-rules}]}`,
+  - {name: gpt-eu, targets: [{provider: eu-backup, model: eu-rules}]}
+  - {name: us-first, targets: [{provider: us-main, model: us-1}], fallbacks: [chat-eu], fallback_on: [context_length]}`,
   }) + `
 routes:
   - {match: {model: gpt-test, continent: EU}, to: gpt-eu}
@@ -81,6 +82,14 @@ test("residency keeps a fallback chain in the EU: the US model is skipped", asyn
   assert.equal(served(open), "us-main/us-1", "without residency the chain goes on to the US");
 });
 
+test("a model with no EU target is skipped straight to its EU fallback, whatever fallback_on says", async () => {
+  const acme = await chatFrom(gw, "127.0.0.2", { key: ACME, model: "us-first" });
+  assert.equal(acme.status, 200, acme.body);
+  assert.equal(served(acme), "eu-backup/eu-2");
+  const open = await chatFrom(gw, "127.0.0.2", { key: OPEN, model: "us-first" });
+  assert.equal(served(open), "us-main/us-1");
+});
+
 test("when the only EU target is down, a resident caller gets 503 no_compliant_target", async () => {
   const acme = await chatFrom(gw, "127.0.0.2", { key: ACME, model: "solo" });
   assert.equal(acme.status, 503, acme.body);
@@ -96,11 +105,11 @@ test("the audit line records the residency constraint and the provider that serv
   await stop(gw.proc);
   const records = readFileSync(path.join(dir, "audit.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
   const resident = records.filter((r) => r.key_id === "acme-prod");
-  assert.equal(resident.length, 2);
+  assert.equal(resident.length, 3);
   assert.deepEqual(resident[0].decisions.at(-1), { stage: "residency", decision: "eu:eu-backup" });
   assert.equal(resident[0].provider, "eu-backup");
-  assert.equal(resident[1].status, 503);
-  assert.deepEqual(resident[1].decisions.at(-1), { stage: "residency", decision: "eu:none" });
+  assert.equal(resident[2].status, 503);
+  assert.deepEqual(resident[2].decisions.at(-1), { stage: "residency", decision: "eu:none" });
   assert.ok(records.filter((r) => r.key_id === "open").every((r) => !r.decisions.some((d) => d.stage === "residency")));
 });
 
