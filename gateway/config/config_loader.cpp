@@ -138,7 +138,7 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
   static const std::vector<std::string> kNoKeys;
   r.check_keys(node, key,
                {"name", "kind", "base_url", "api_key", "timeout", "connect_timeout", "tls_verify",
-                "ca_file", "headers", "forward_headers", "circuit_breaker"},
+                "ca_file", "headers", "forward_headers", "circuit_breaker", "region"},
                kind != nullptr ? kind->keys : kNoKeys);
   core::ProviderConfig p;
   p.where = r.mark(node);
@@ -180,6 +180,13 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
   }
   if (YAML::Node n = node["forward_headers"]; Reader::has(n)) {
     p.forward_headers = read_forward_headers(r, n, key + ".forward_headers");
+  }
+  if (YAML::Node n = node["region"]; Reader::has(n)) {
+    p.region = r.string_of(n, key + ".region");  // residency (docs/geo.md)
+    bool named = !p.region.empty() && std::all_of(p.region.begin(), p.region.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+    if (!named) r.fail(n, key + ".region", "must be letters, digits, '-' or '_' (eu, us-east)");
   }
   if (kind != nullptr && kind->read) p.settings = kind->read(r, node, key);
   return p;

@@ -96,6 +96,7 @@ struct ProviderConfig {
   // a trailing '*' matches a prefix). Never credentials or hop-by-hop fields.
   std::vector<std::string> forward_headers;
   std::optional<BreakerConfig> circuit_breaker;  // overrides the config-wide default
+  std::string region;  // where its deployments run ("eu"), for residency; empty: unknown
   // The kind's own settings, as its registered reader made them; null when the provider
   // was not read from a file (its factory then takes the kind's defaults).
   std::shared_ptr<const ProviderSettings> settings;
@@ -144,6 +145,8 @@ struct RouteRule {
   std::string team, user, key;  // the caller's principal; empty: any
   std::vector<std::pair<std::string, std::string>> headers;  // name, exact value
   std::int64_t min_prompt_tokens = 0;                        // estimated; 0: any
+  // Where the caller is (the geo stage): any of these ISO codes; empty: any.
+  std::vector<std::string> countries, continents;
   std::string to;
   SourceMark where;
 };

@@ -195,6 +195,13 @@ struct GatewayMetrics::Shard {
           .Name("tollgate_pii_findings_total")
           .Help("Personal data found by the pii stage, by entity, action and direction")
           .Register(registry)};
+  // Labels bounded by ISO 3166 (the geo stage names a country by two letters, else
+  // "unknown"); the main request series never gets a country (cardinality).
+  CachedFamily<Counter> geo_refusals{
+      prometheus::BuildCounter()
+          .Name("tollgate_geo_refusals_total")
+          .Help("Requests refused by the geo stage, by the caller's country")
+          .Register(registry)};
   CachedFamily<Counter> failures{prometheus::BuildCounter()
                                      .Name("tollgate_upstream_failures_total")
                                      .Help("Failed upstream attempts, by provider and class")
@@ -334,6 +341,11 @@ void GatewayMetrics::count_outcomes(Shard& s, const core::Exchange& exchange,
   for (const auto& [stage, decision] : exchange.decisions) {
     if (stage == "pii") {
       count_pii(s, decision);
+      continue;
+    }
+    if (stage == "geo" && decision.starts_with("refused:")) {
+      Labels country{{"country", decision.substr(8, 7)}};
+      s.geo_refusals.get(country).Increment();
       continue;
     }
     if (stage != "limits" || decision == "unavailable") continue;
