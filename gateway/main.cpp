@@ -14,6 +14,9 @@
 #include "gateway/embedded_config.h"
 #include "gateway/pipeline/proxy_handler.h"
 #include "gateway/pipeline/runtime.h"
+#include "gateway/pipeline/runtime_switch.h"
+#include "gateway/reload/config_endpoints.h"
+#include "gateway/reload/reloader.h"
 #include "gateway/server/server.h"
 #include "gateway/upstream/http_upstream.h"
 #include "gateway/version.h"
@@ -107,6 +110,49 @@ std::optional<int> run_command(const tg::gateway::CommandLine& cl) {
   return std::nullopt;
 }
 
+// Serves `runtime` until a signal drains the server; reloads swap in new runtimes.
+int serve(tg::gateway::pipeline::RuntimePtr runtime, const std::optional<std::string>& config_path,
+          const tg::gateway::config::LoadOptions& options,
+          const tg::core::ProviderRegistry& providers, tg::core::Services& services,
+          const std::vector<std::unique_ptr<tg::core::Module>>& modules,
+          RuntimeBreakers& breakers) {
+  const tg::core::ModuleRegistry& registry = tg::core::module_registry();
+  // Each worker reads the runtime from its own slot; a reload posts a new one to each.
+  tg::gateway::pipeline::RuntimeSwitch runtimes(runtime);
+  breakers.serve(runtime);
+  tg::gateway::reload::Reloader reloader({
+      .path = config_path,
+      .options = options,
+      .providers = &providers,
+      .registry = &registry,
+      .services = &services,
+      .modules = &modules,
+      .runtimes = &runtimes,
+      .on_swap =
+          [&breakers](const tg::gateway::pipeline::RuntimePtr& next) { breakers.serve(next); },
+  });
+  tg::gateway::reload::ConfigEndpoints config_endpoints(reloader);
+  std::vector<tg::core::AdminEndpoint*> endpoints{&config_endpoints};
+  for (const auto& module : modules) {
+    for (auto* endpoint : module->admin_endpoints()) endpoints.push_back(endpoint);
+  }
+  // Each worker gets its own proxy handler over its own upstream pool.
+  tg::core::HandlerFactory make_proxy =
+      [&runtimes](
+          const boost::asio::any_io_executor& executor) -> std::unique_ptr<tg::core::HttpHandler> {
+    return std::make_unique<tg::gateway::pipeline::ProxyHandler>(
+        runtimes.attach(executor), tg::gateway::upstream::make_http_upstream(executor));
+  };
+  // Whoever counts open connections and streams (the metrics), else nobody.
+  tg::core::ConnectionObserver nobody;
+  tg::core::ConnectionObserver* observer = services.find<tg::core::ConnectionObserver>();
+  int code = tg::gateway::server::run_server(runtime->config, make_proxy,
+                                             observer != nullptr ? *observer : nobody, endpoints,
+                                             [&reloader] { reloader.reload("SIGHUP"); });
+  runtime.reset();
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,23 +200,8 @@ int main(int argc, char** argv) {
   }
   tg::core::log_info("tollgate " + std::string(tg::gateway::kVersion) + " starting with " + source);
   try {
-    std::vector<tg::core::AdminEndpoint*> endpoints;
-    for (const auto& module : modules) {
-      for (auto* endpoint : module->admin_endpoints()) endpoints.push_back(endpoint);
-    }
-    breakers.serve(runtime);
-    // Each worker thread gets its own proxy handler over its own upstream pool.
-    tg::core::HandlerFactory make_proxy = [runtime](const boost::asio::any_io_executor& executor)
-        -> std::unique_ptr<tg::core::HttpHandler> {
-      return std::make_unique<tg::gateway::pipeline::ProxyHandler>(
-          runtime, tg::gateway::upstream::make_http_upstream(executor));
-    };
-    // Whoever counts open connections and streams (the metrics), else nobody.
-    tg::core::ConnectionObserver nobody;
-    tg::core::ConnectionObserver* observer = services.find<tg::core::ConnectionObserver>();
-    int code = tg::gateway::server::run_server(runtime->config, make_proxy,
-                                               observer != nullptr ? *observer : nobody, endpoints);
-    runtime.reset();
+    int code =
+        serve(std::move(runtime), cl.config_path, options, providers, services, modules, breakers);
     for (auto it = modules.rbegin(); it != modules.rend(); ++it) (*it)->flush();
     return code;
   } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 #include "gateway/core/health_sources.h"
 #include "gateway/core/log.h"
 #include "gateway/core/module_registry.h"
+#include "gateway/core/reload_events.h"
 #include "gateway/core/sha256.h"
 #include "observability/observe_stage.h"
 
@@ -75,7 +76,6 @@ ObservabilitySettings read_settings(const core::ConfigReader& r, const core::Con
 struct ObserveTargets {
   GatewayMetrics& metrics;
   AuditLog* audit;  // null: no audit log configured
-  bool access_log;
 };
 
 class ObservabilityModule final : public core::Module {
@@ -96,14 +96,20 @@ class ObservabilityModule final : public core::Module {
     if (const auto* store = services.find<core::StoreHealthSource>()) {
       metrics_.set_state_source([store] { return store->store_health(); });
     }
-    targets_ = std::make_unique<ObserveTargets>(
-        ObserveTargets{metrics_, audit_.get(), settings.access_log});
+    targets_ = std::make_unique<ObserveTargets>(ObserveTargets{metrics_, audit_.get()});
     services.provide<GatewayMetrics>(metrics_);
     services.provide<core::ConnectionObserver>(metrics_.live());
     services.provide<ObserveTargets>(*targets_);
+    services.provide<core::ReloadEvents>(reload_events_);
   }
 
   std::vector<core::AdminEndpoint*> admin_endpoints() override { return {&metrics_endpoint_}; }
+  // A reload: the log level (the access log is each snapshot's own), the config's hash.
+  void reconfigure(const core::ConfigReader& r, const core::Config& config) override {
+    ObservabilitySettings settings = read_settings(r, config);
+    core::set_log_level(settings.log_level.value_or(core::LogLevel::info));
+    metrics_.set_config_hash(settings.config_hash);
+  }
   // Writes out and fsyncs the audit log.
   void flush() override {
     if (audit_) audit_->flush();
@@ -115,7 +121,15 @@ class ObservabilityModule final : public core::Module {
     return info != nullptr ? *info : core::BuildInfo{};
   }
 
+  // Counts reloads in tollgate_config_reloads_total{result}.
+  struct ReloadCounter final : core::ReloadEvents {
+    explicit ReloadCounter(GatewayMetrics& metrics) : metrics(metrics) {}
+    void reloaded(bool ok) override { metrics.count_reload(ok); }
+    GatewayMetrics& metrics;
+  };
+
   GatewayMetrics metrics_;
+  ReloadCounter reload_events_{metrics_};
   MetricsEndpoint metrics_endpoint_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<ObserveTargets> targets_;
@@ -126,7 +140,7 @@ const core::Registration kModule{core::ModuleSpec<ObservabilitySettings>{
     .position = 100,
     .sections = {{.name = "metrics", .keys = {"per_key_labels"}},
                  {.name = "audit", .keys = {"path", "fsync_interval", "rotate", "include_bodies"}},
-                 {.name = "logging", .keys = {"level", "access_log"}}},
+                 {.name = "logging", .keys = {"level", "access_log"}, .reloadable = true}},
     .read = read_settings,
     .make = [](const ObservabilitySettings& settings,
                core::Services& services) -> std::unique_ptr<core::Module> {
@@ -135,16 +149,28 @@ const core::Registration kModule{core::ModuleSpec<ObservabilitySettings>{
 
 // First in the default pipeline, so its on_complete runs last and sees every other
 // stage's decisions.
-const core::Registration kObserveStage{core::StageSpec<core::NoSettings>{
+// What the observe stage reads of `logging:` for its snapshot (a reload may turn the
+// access log on or off; the section is the module's).
+struct ObserveSettings {
+  bool access_log = true;
+};
+
+const core::Registration kObserveStage{core::StageSpec<ObserveSettings>{
     .name = "observe",
     .position = 0,
     .required_because =
         "without it no metrics, audit log, access log or trace context are recorded; list it "
         "first, so it sees every other stage's decisions",
-    .make = [](const core::NoSettings&,
+    .read =
+        [](const core::ConfigReader& r, const core::Config& config) {
+          ObservabilitySettings logging;
+          read_logging(r, config.root["logging"], logging);
+          return ObserveSettings{logging.access_log};
+        },
+    .make = [](const ObserveSettings& settings,
                const core::Services& services) -> std::unique_ptr<core::Stage> {
       const auto& targets = services.get<ObserveTargets>();
-      return std::make_unique<ObserveStage>(targets.metrics, targets.audit, targets.access_log);
+      return std::make_unique<ObserveStage>(targets.metrics, targets.audit, settings.access_log);
     }}};
 
 }  // namespace

@@ -35,6 +35,8 @@ ErrorInfo error_info(ErrorKind kind) {
       return {400, "invalid_request_error", "content_filter"};
     case ErrorKind::pii_blocked:
       return {400, "invalid_request_error", "pii_blocked"};
+    case ErrorKind::config_rejected:
+      return {400, "invalid_request_error", "config_rejected"};
     case ErrorKind::prompt_blocked:
       return {400, "invalid_request_error", "prompt_blocked"};
     case ErrorKind::context_length_exceeded:

@@ -29,6 +29,7 @@ enum class ErrorKind {
   prompt_blocked,                // 400 the gateway's own content policy refused the prompt
   pii_blocked,                   // 400 the prompt holds personal data the config blocks
   context_length_exceeded,       // 400 the prompt is longer than the gateway allows
+  config_rejected,               // 400 a reload's configuration was refused (POST /admin/reload)
   rate_limited,                  // 429 requests per minute, requests in flight
   token_rate_limited,            // 429 tokens per minute (OpenAI's type "tokens")
   insufficient_quota,            // 429

@@ -39,6 +39,9 @@ struct ConfigSection {
   std::string name;
   Shape shape = Shape::map;
   std::vector<std::string> keys{};  // empty: any key, the reader checks them
+  // A reload may change it (the module's reconfigure applies it); otherwise a change is
+  // refused with "takes a restart".
+  bool reloadable = false;
 };
 
 // The process-lifetime part of a feature: made once at startup (before the first
@@ -49,6 +52,10 @@ class Module {
  public:
   virtual ~Module() = default;
   virtual std::vector<AdminEndpoint*> admin_endpoints() { return {}; }
+  // A reload succeeded: apply what changed in this module's reloadable sections (the
+  // others are unchanged, or the reload was refused). Called once the new snapshot is
+  // built and before it serves; must not fail (the sections were read and checked).
+  virtual void reconfigure(const ConfigReader&, const Config&) {}
   // Shutdown, after the last request: write out what is pending.
   virtual void flush() {}
 };

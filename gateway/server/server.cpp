@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -62,16 +63,18 @@ namespace {
 // members, so each step of the start and of the drain is a method of its own.
 class RunningServer {
  public:
-  RunningServer(core::ConfigPtr config, core::ConnectionObserver& observer)
+  RunningServer(core::ConfigPtr config, core::ConnectionObserver& observer,
+                std::function<void()> on_hangup)
       : config_(std::move(config)),
         server_(config_->server),
         observer_(observer),
+        on_hangup_(std::move(on_hangup)),
         cores_(usable_cores()),
         threads_(server_.threads != 0 ? server_.threads : cores_) {}
 
   void start_workers(const core::HandlerFactory& make_proxy);
   void start_admin(std::vector<core::AdminEndpoint*> endpoints);
-  // SIGHUP caught and logged, SIGTERM and SIGINT drain.
+  // SIGHUP reloads, SIGTERM and SIGINT drain.
   void handle_signals();
   // Runs every worker on its thread until drained; returns the exit code.
   int run(std::uint64_t file_limit);
@@ -84,6 +87,7 @@ class RunningServer {
   core::ConfigPtr config_;
   const core::ServerConfig& server_;
   core::ConnectionObserver& observer_;
+  std::function<void()> on_hangup_;
   const unsigned cores_;
   const unsigned threads_;
   std::vector<std::unique_ptr<asio::ssl::context>> tls_contexts_;
@@ -133,15 +137,16 @@ void RunningServer::start_admin(std::vector<core::AdminEndpoint*> endpoints) {
   core::log_info("admin listening on http://" + describe(*server_.admin));
 }
 
-// SIGHUP's default action ends the process: `systemctl reload`, `kill -HUP` or a closed
-// terminal took the gateway down with no drain. Caught and logged until hot reload
-// exists; the configuration in force keeps serving.
+// SIGHUP reloads the configuration (`systemctl reload`, `kill -HUP`), on this control
+// thread while the workers go on serving; its default action would end the process.
 void RunningServer::await_hangup() {
   hangups_.async_wait([this](boost::system::error_code ec, int) {
     if (ec) return;
-    core::log_warn(
-        "received SIGHUP: reloading the configuration is not supported yet; the running "
-        "configuration stays in force (restart to apply a change)");
+    if (on_hangup_) {
+      on_hangup_();
+    } else {
+      core::log_warn("received SIGHUP: nothing reloads the configuration here; it stays in force");
+    }
     await_hangup();
   });
 }
@@ -217,9 +222,9 @@ int RunningServer::run(std::uint64_t file_limit) {
 
 int run_server(core::ConfigPtr config, const core::HandlerFactory& make_proxy,
                core::ConnectionObserver& observer,
-               std::vector<core::AdminEndpoint*> admin_endpoints) {
+               std::vector<core::AdminEndpoint*> admin_endpoints, std::function<void()> on_hangup) {
   std::uint64_t file_limit = raise_file_limit();
-  RunningServer server(std::move(config), observer);
+  RunningServer server(std::move(config), observer, std::move(on_hangup));
   server.start_workers(make_proxy);
   server.start_admin(std::move(admin_endpoints));
   server.handle_signals();

@@ -387,8 +387,8 @@ void GatewayMetrics::set_audit_source(std::function<AuditHealth()> source) {
   audit_ = std::move(source);
 }
 
-void GatewayMetrics::count_reload() {
-  reloads_.fetch_add(1, std::memory_order_relaxed);
+void GatewayMetrics::count_reload(bool ok) {
+  (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
 }
 
 std::string GatewayMetrics::scrape() {
@@ -412,12 +412,14 @@ std::string GatewayMetrics::scrape() {
       .Register(now)
       .Add({{"hash", config_hash_}})
       .Set(1);
-  prometheus::BuildCounter()
-      .Name("tollgate_config_reloads_total")
-      .Help("Configuration reloads applied")
-      .Register(now)
-      .Add({})
-      .Increment(static_cast<double>(reloads_.load(std::memory_order_relaxed)));
+  auto& reloads = prometheus::BuildCounter()
+                      .Name("tollgate_config_reloads_total")
+                      .Help("Configuration reloads: applied (ok) or refused (error)")
+                      .Register(now);
+  reloads.Add({{"result", "ok"}})
+      .Increment(static_cast<double>(reloads_ok_.load(std::memory_order_relaxed)));
+  reloads.Add({{"result", "error"}})
+      .Increment(static_cast<double>(reloads_failed_.load(std::memory_order_relaxed)));
   prometheus::BuildGauge()
       .Name("tollgate_connections_open")
       .Help("Client connections open")

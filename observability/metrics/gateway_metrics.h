@@ -63,7 +63,8 @@ class GatewayMetrics {
   void set_config_hash(std::string hash);
   void set_state_source(std::function<StateWriteSample()> source);
   void set_audit_source(std::function<AuditHealth()> source);
-  void count_reload();
+  // tollgate_config_reloads_total{result="ok"|"error"}.
+  void count_reload(bool ok);
 
   // The text exposition of every metric.
   std::string scrape();
@@ -87,7 +88,8 @@ class GatewayMetrics {
   std::function<StateWriteSample()> state_;
   std::function<AuditHealth()> audit_;
   std::string config_hash_;
-  std::atomic<std::uint64_t> reloads_{0};
+  std::atomic<std::uint64_t> reloads_ok_{0};
+  std::atomic<std::uint64_t> reloads_failed_{0};
   LiveCounts live_;
 };
 

@@ -3,25 +3,14 @@
 // target starts closed.
 #include <catch2/catch.hpp>
 
-#include "gateway/config/config_loader.h"
-#include "gateway/core/provider_registry.h"
-#include "routing/providers/builtin.h"
 #include "routing/router.h"
+#include "tests/unit/config_support.h"
 
 using namespace tollgate;
 
 namespace {
 
-core::ConfigPtr config_of(const std::string& yaml) {
-  static const core::ProviderRegistry providers = [] {
-    core::ProviderRegistry registry;
-    routing::providers::register_builtin_providers(registry);
-    return registry;
-  }();
-  gateway::config::LoadOptions options;
-  options.providers = &providers;
-  return gateway::config::load_config_text(yaml, "test.yaml", options);
-}
+using testing::config_of;
 
 const std::string kModels =
     "models:\n"

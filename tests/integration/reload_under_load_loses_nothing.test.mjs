@@ -1,0 +1,63 @@
+// Ten reloads (SIGHUP and POST /admin/reload, each changing the models) while the load
+// generator sends plain and streamed requests: not one request fails, every stream ends
+// with [DONE], and each reload is applied.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { SLOW, TOLLGATE_BIN, basicConfig, curl, sleep, startGateway, startMock, stopAll, tempDir } from "./lib/harness.mjs";
+
+const LOADGEN = path.join(path.dirname(TOLLGATE_BIN), "loadgen");
+const ADMIN_KEY = "admin-key-for-reload-load-0123";
+
+after(stopAll);
+
+function runLoad(url, { stream, seconds, report }) {
+  const args = ["--url", url, "--concurrency", "8", "--duration", `${seconds}s`, "--json", report, "--quiet"];
+  if (stream) args.push("--stream");
+  const child = spawn(LOADGEN, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, output })));
+}
+
+test("ten reloads under plain and streamed load: no request fails, every stream completes", async () => {
+  assert.ok(existsSync(LOADGEN), `the load generator is built beside tollgate: ${LOADGEN}`);
+  const mock = await startMock();
+  const dir = tempDir();
+  const models = (n) => `models:\n${Array.from({ length: n }, (_, i) => `  - {name: extra-${i}, targets: [{provider: demo, model: demo}]}`).join("\n")}\n`;
+  writeFileSync(path.join(dir, "models.yaml"), models(1));
+  const gw = await startGateway(
+    basicConfig({ mockUrl: mock.url, server: `  admin_key: ${ADMIN_KEY}\n` }) + `include: ["${dir}/models.yaml"]\n`,
+  );
+  const url = `${gw.base}/v1/chat/completions`;
+  const seconds = 6 * SLOW;
+  const plain = runLoad(url, { stream: false, seconds, report: path.join(dir, "plain.json") });
+  const streamed = runLoad(url, { stream: true, seconds, report: path.join(dir, "stream.json") });
+  await sleep(500);
+  for (let i = 0; i < 10; i++) {
+    writeFileSync(path.join(dir, "models.yaml"), models(i + 2));
+    if (i % 2 === 0) {
+      gw.proc.child.kill("SIGHUP");
+    } else {
+      const r = await curl(["-X", "POST", `http://127.0.0.1:${gw.adminPort}/admin/reload`, "-H", `authorization: Bearer ${ADMIN_KEY}`]);
+      assert.equal(r.status, 200, r.body);
+    }
+    await sleep((seconds * 1000 - 1500) / 10);
+  }
+  const results = await Promise.all([plain, streamed]);
+  for (const [name, result] of [["plain", results[0]], ["stream", results[1]]]) {
+    assert.equal(result.code, 0, result.output);
+    const report = JSON.parse(readFileSync(path.join(dir, `${name}.json`), "utf8"));
+    assert.ok(report.requests > 50, `${name}: ${report.requests} requests`);
+    assert.equal(report.ok, report.requests, `${name}: ${JSON.stringify(report.errors)}`);
+    const e = report.errors;
+    assert.deepEqual([e.connect, e.reset, e.timeout, e.protocol, Object.keys(e.status).length], [0, 0, 0, 0, 0], name);
+  }
+  const applied = (gw.proc.stdout + gw.proc.stderr).match(/configuration reloaded/g) ?? [];
+  assert.equal(applied.length, 10);
+  const list = await curl([`${gw.base}/v1/models`]);
+  assert.equal(JSON.parse(list.body).data.filter((m) => m.id.startsWith("extra-")).length, 11);
+});
