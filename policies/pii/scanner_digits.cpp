@@ -1,0 +1,154 @@
+// The digit pass. Each pattern's ends, as its regular expression (builtin_patterns.cpp)
+// defines them:
+//   - long_number: a digit where a chain (digit groups joined by one or two of " -./()")
+//     holds nine digits or more since its start, and no word byte follows;
+//   - ipv4: the same, where the last four groups have one to three digits, are joined by
+//     single dots, and no word byte precedes the first;
+//   - iban: two digits after two capitals after no word byte;
+//   - ipv6_compressed: "xx::" and "::xx" with hex digits x;
+//   - ipv6_chain: "x:" then two groups of one to four hex digits each closed by ':', then x.
+// tests/unit/policies/pii/digit_pass_test.cpp holds each against Vectorscan.
+#include "policies/pii/scanner_digits.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "policies/pii/text_chars.h"
+
+namespace tollgate::policies::pii {
+
+namespace {
+
+bool wakes(char c) {
+  return chars::digit(c) || c == ':';
+}
+
+bool joiner(char c) {
+  return c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')';
+}
+
+// Bit k set when byte k of the 64 at `p` is a digit or ':' (0x30..0x3A).
+std::uint64_t wake_mask(const char* p) {
+#if defined(__SSE2__)
+  std::uint64_t mask = 0;
+  const __m128i zero = _mm_set1_epi8(0x30);
+  const __m128i ten = _mm_set1_epi8(10);
+  for (int k = 0; k < 4; ++k) {
+    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    __m128i offset = _mm_sub_epi8(bytes, zero);  // 0..10 for the bytes wanted, as unsigned
+    __m128i in_range = _mm_cmpeq_epi8(_mm_min_epu8(offset, ten), offset);
+    mask |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(in_range)))
+            << (16 * k);
+  }
+  return mask;
+#else
+  std::uint64_t mask = 0;
+  for (int k = 0; k < 64; ++k) mask |= static_cast<std::uint64_t>(wakes(p[k])) << k;
+  return mask;
+#endif
+}
+
+// The same for the `size` (< 64) bytes at `p`.
+std::uint64_t tail_mask(const char* p, std::size_t size) {
+  std::uint64_t mask = 0;
+  for (std::size_t k = 0; k < size; ++k) mask |= static_cast<std::uint64_t>(wakes(p[k])) << k;
+  return mask;
+}
+
+// The length of the run of hex digits at `i`, counting at most `limit`.
+std::size_t hex_run(std::string_view text, std::size_t i, std::size_t limit) {
+  std::size_t k = 0;
+  while (k < limit && chars::hex(chars::at(text, i + k))) ++k;
+  return k;
+}
+
+struct Pass {
+  std::string_view text;
+  DigitTriggers wanted;
+  DigitHit hit;
+  void* context;
+
+  bool wants(DigitTrigger trigger) const { return (wanted & bit_of(trigger)) != 0; }
+  void report(DigitTrigger trigger, std::size_t end) const {
+    if (wants(trigger)) hit(context, trigger, end);
+  }
+
+  // The colon at `c`: "::" beside two hex digits, or the first colon of a chain.
+  void colon(std::size_t c) const {
+    bool hex_before = c >= 1 && chars::hex(text[c - 1]);
+    if (chars::at(text, c + 1) == ':') {
+      if (hex_before && c >= 2 && chars::hex(text[c - 2]))
+        report(DigitTrigger::ipv6_compressed, c + 2);
+      if (hex_run(text, c + 2, 2) == 2) report(DigitTrigger::ipv6_compressed, c + 4);
+    }
+    if (!hex_before || !wants(DigitTrigger::ipv6_chain)) return;
+    std::size_t i = c + 1;
+    for (int group = 0; group < 2; ++group) {
+      std::size_t run = hex_run(text, i, 5);
+      if (run == 0 || run > 4 || chars::at(text, i + run) != ':') return;
+      i += run + 1;
+    }
+    if (chars::hex(chars::at(text, i))) report(DigitTrigger::ipv6_chain, i + 1);
+  }
+
+  // The chain of digit groups starting at the digit `start` (no digit before it); returns
+  // where it stops.
+  std::size_t chain(std::size_t start) const {
+    std::size_t n = text.size();
+    if (start >= 2 && chars::upper(text[start - 1]) && chars::upper(text[start - 2]) &&
+        !chars::word(chars::before(text, start - 2)) && chars::digit(chars::at(text, start + 1)))
+      report(DigitTrigger::iban, start + 2);
+    std::size_t digits = 0;
+    std::size_t quad = 0;  // dotted groups of 1 to 3 digits so far, the first after no word byte
+    bool dot_joined = false;
+    std::size_t i = start;
+    for (;;) {
+      std::size_t group = i;
+      while (i < n && chars::digit(text[i])) ++i;
+      digits += i - group;
+      if (i - group > 3) {
+        quad = 0;
+      } else if (dot_joined) {
+        ++quad;
+      } else {
+        quad = chars::word(chars::before(text, group)) ? 0 : 1;
+      }
+      if (i == n || !chars::word(text[i])) {
+        if (digits >= 9) report(DigitTrigger::long_number, i);
+        if (quad >= 4) report(DigitTrigger::ipv4, i);
+      }
+      std::size_t j = i;
+      while (j < n && j - i < 2 && joiner(text[j])) ++j;
+      if (j == i || j == n || !chars::digit(text[j])) return i;
+      dot_joined = j - i == 1 && text[i] == '.';
+      i = j;
+    }
+  }
+};
+
+}  // namespace
+
+// Finds the digits and colons 64 bytes at a time; each chain or colon handled says where
+// the walk goes on (a chain swallows its digits and joiners).
+void find_digit_patterns(std::string_view text, DigitTriggers wanted, DigitHit hit, void* context) {
+  if (wanted == 0) return;
+  Pass pass{text, wanted, hit, context};
+  const char* data = text.data();
+  std::size_t n = text.size();
+  std::size_t next = 0;  // the first byte not yet handled
+  for (std::size_t block = 0; block < n; block += 64) {
+    if (next >= block + 64) continue;
+    std::uint64_t mask =
+        block + 64 <= n ? wake_mask(data + block) : tail_mask(data + block, n - block);
+    if (next > block) mask &= ~std::uint64_t{0} << (next - block);
+    while (mask != 0) {
+      std::size_t i = block + static_cast<std::size_t>(__builtin_ctzll(mask));
+      next = text[i] == ':' ? (pass.colon(i), i + 1) : pass.chain(i);
+      if (next >= block + 64) break;
+      mask &= ~std::uint64_t{0} << (next - block);
+    }
+  }
+}
+
+}  // namespace tollgate::policies::pii
