@@ -14,6 +14,9 @@
 #include <emmintrin.h>
 #endif
 
+#include <array>
+#include <cstring>
+
 #include "policies/pii/text_chars.h"
 
 namespace tollgate::policies::pii {
@@ -24,8 +27,49 @@ bool wakes(char c) {
   return chars::digit(c) || c == ':';
 }
 
-bool joiner(char c) {
-  return c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')';
+// Byte classes in one table: a class test is a load and a bit test, not a chain of
+// compares and branches (the pass runs them at every digit of every text).
+enum : std::uint8_t { kDigit = 1, kJoiner = 2, kWord = 4, kUpper = 8, kHex = 16 };
+
+constexpr std::array<std::uint8_t, 256> kClasses = [] {
+  std::array<std::uint8_t, 256> classes{};
+  for (int b = 0; b < 256; ++b) {
+    char c = static_cast<char>(b);
+    std::uint8_t bits = 0;
+    if (chars::digit(c)) bits |= kDigit;
+    if (c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')') bits |= kJoiner;
+    if (chars::word(c)) bits |= kWord;
+    if (chars::upper(c)) bits |= kUpper;
+    if (chars::hex(c)) bits |= kHex;
+    classes[static_cast<std::size_t>(b)] = bits;
+  }
+  return classes;
+}();
+
+// The classes of the byte at `i`; none outside the text.
+std::uint8_t class_at(std::string_view text, std::size_t i) {
+  return i < text.size() ? kClasses[static_cast<unsigned char>(text[i])] : 0;
+}
+std::uint8_t class_before(std::string_view text, std::size_t i) {
+  return i == 0 ? 0 : kClasses[static_cast<unsigned char>(text[i - 1])];
+}
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+constexpr std::uint64_t kHighBits = kOnes * 0x80;
+
+// The end of the run of digits at `i`, eight bytes at a time: a byte XOR '0' below 10 is a
+// digit; with its high bit set first, subtracting 10 borrows from no other byte.
+std::size_t digits_end(std::string_view text, std::size_t i) {
+  while (i + 8 <= text.size()) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, sizeof word);
+    std::uint64_t t = word ^ (kOnes * 0x30);
+    std::uint64_t not_digit = (((t | kHighBits) - kOnes * 10) | t) & kHighBits;
+    if (not_digit != 0) return i + static_cast<std::size_t>(__builtin_ctzll(not_digit)) / 8;
+    i += 8;
+  }
+  while (i < text.size() && chars::digit(text[i])) ++i;
+  return i;
 }
 
 // Bit k set when byte k of the 64 at `p` is a digit or ':' (0x30..0x3A).
@@ -59,7 +103,7 @@ std::uint64_t tail_mask(const char* p, std::size_t size) {
 // The length of the run of hex digits at `i`, counting at most `limit`.
 std::size_t hex_run(std::string_view text, std::size_t i, std::size_t limit) {
   std::size_t k = 0;
-  while (k < limit && chars::hex(chars::at(text, i + k))) ++k;
+  while (k < limit && (class_at(text, i + k) & kHex) != 0) ++k;
   return k;
 }
 
@@ -76,9 +120,9 @@ struct Pass {
 
   // The colon at `c`: "::" beside two hex digits, or the first colon of a chain.
   void colon(std::size_t c) const {
-    bool hex_before = c >= 1 && chars::hex(text[c - 1]);
+    bool hex_before = (class_before(text, c) & kHex) != 0;
     if (chars::at(text, c + 1) == ':') {
-      if (hex_before && c >= 2 && chars::hex(text[c - 2]))
+      if (hex_before && (class_before(text, c - 1) & kHex) != 0)
         report(DigitTrigger::ipv6_compressed, c + 2);
       if (hex_run(text, c + 2, 2) == 2) report(DigitTrigger::ipv6_compressed, c + 4);
     }
@@ -89,15 +133,14 @@ struct Pass {
       if (run == 0 || run > 4 || chars::at(text, i + run) != ':') return;
       i += run + 1;
     }
-    if (chars::hex(chars::at(text, i))) report(DigitTrigger::ipv6_chain, i + 1);
+    if ((class_at(text, i) & kHex) != 0) report(DigitTrigger::ipv6_chain, i + 1);
   }
 
   // The chain of digit groups starting at the digit `start` (no digit before it); returns
   // where it stops.
   std::size_t chain(std::size_t start) const {
-    std::size_t n = text.size();
-    if (start >= 2 && chars::upper(text[start - 1]) && chars::upper(text[start - 2]) &&
-        !chars::word(chars::before(text, start - 2)) && chars::digit(chars::at(text, start + 1)))
+    if (start >= 2 && (class_at(text, start - 1) & class_at(text, start - 2) & kUpper) != 0 &&
+        (class_before(text, start - 2) & kWord) == 0 && (class_at(text, start + 1) & kDigit) != 0)
       report(DigitTrigger::iban, start + 2);
     std::size_t digits = 0;
     std::size_t quad = 0;  // dotted groups of 1 to 3 digits so far, the first after no word byte
@@ -105,23 +148,28 @@ struct Pass {
     std::size_t i = start;
     for (;;) {
       std::size_t group = i;
-      while (i < n && chars::digit(text[i])) ++i;
+      i = digits_end(text, i);
       digits += i - group;
       if (i - group > 3) {
         quad = 0;
       } else if (dot_joined) {
         ++quad;
       } else {
-        quad = chars::word(chars::before(text, group)) ? 0 : 1;
+        quad = (class_before(text, group) & kWord) == 0 ? 1 : 0;
       }
-      if (i == n || !chars::word(text[i])) {
+      std::uint8_t next = class_at(text, i);
+      if ((next & kWord) == 0) {
         if (digits >= 9) report(DigitTrigger::long_number, i);
         if (quad >= 4) report(DigitTrigger::ipv4, i);
       }
-      std::size_t j = i;
-      while (j < n && j - i < 2 && joiner(text[j])) ++j;
-      if (j == i || j == n || !chars::digit(text[j])) return i;
-      dot_joined = j - i == 1 && text[i] == '.';
+      if ((next & kJoiner) == 0) return i;
+      std::uint8_t second = class_at(text, i + 1);
+      std::size_t j = i + 1;
+      if ((second & kDigit) == 0) {
+        if ((second & kJoiner) == 0 || (class_at(text, i + 2) & kDigit) == 0) return i;
+        j = i + 2;
+      }
+      dot_joined = j == i + 1 && text[i] == '.';
       i = j;
     }
   }
