@@ -2,10 +2,12 @@
 // validated spans. A pattern may serve several entities (one trigger for every long
 // number: card, ssn, phone), and an entity may have several patterns.
 //   - Vectorscan patterns: compiled with the custom ones into the scanner's database.
-//   - Digit patterns: those that begin at a digit or a ':' (numbers, IPv4, IPv6, IBAN).
-//     The digit pass (scanner_digits.cpp) reports exactly the match ends their regular
-//     expressions would, in plain C++: Vectorscan wakes at every digit once per such
-//     pattern and ran the whole scan at about 1 GB/s on text with numbers (docs/pii.md).
+//   - Digit patterns: those that begin at a digit or a ':' (numbers, IPv4, IPv6, IBAN),
+//     and the two one-byte triggers '+' (a phone number) and '@' (an address). The digit
+//     pass (scanner_digits.cpp) reports exactly the match ends their regular expressions
+//     would, in plain C++: Vectorscan wakes at every digit once per such pattern and ran
+//     the whole scan at about 1 GB/s on text with numbers, and a one-byte literal slows
+//     its literal matcher for every other pattern (docs/pii.md).
 #pragma once
 
 #include <cstdint>
@@ -36,8 +38,10 @@ enum class DigitTrigger : std::uint8_t {
   iban,             // two capitals and two digits
   ipv6_compressed,  // a "::" beside two hex digits
   ipv6_chain,       // three colons between hex digits
+  plus_digit,       // a '+' and a digit
+  email_at,         // an '@' between a local-part byte and a letter or digit
 };
-inline constexpr std::size_t kDigitTriggerCount = 5;
+inline constexpr std::size_t kDigitTriggerCount = 7;
 
 struct DigitPattern {
   DigitTrigger trigger;

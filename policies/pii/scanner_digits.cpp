@@ -6,7 +6,9 @@
 //     single dots, and no word byte precedes the first;
 //   - iban: two digits after two capitals after no word byte;
 //   - ipv6_compressed: "xx::" and "::xx" with hex digits x;
-//   - ipv6_chain: "x:" then two groups of one to four hex digits each closed by ':', then x.
+//   - ipv6_chain: "x:" then two groups of one to four hex digits each closed by ':', then x;
+//   - plus_digit: '+' and a digit;
+//   - email_at: '@' after one of "A-Za-z0-9._%+-" and before a letter or digit.
 // tests/unit/policies/pii/digit_pass_test.cpp holds each against Vectorscan.
 #include "policies/pii/scanner_digits.h"
 
@@ -24,12 +26,20 @@ namespace tollgate::policies::pii {
 namespace {
 
 bool wakes(char c) {
-  return chars::digit(c) || c == ':';
+  return chars::digit(c) || c == ':' || c == '+' || c == '@';
 }
 
 // Byte classes in one table: a class test is a load and a bit test, not a chain of
 // compares and branches (the pass runs them at every digit of every text).
-enum : std::uint8_t { kDigit = 1, kJoiner = 2, kWord = 4, kUpper = 8, kHex = 16 };
+enum : std::uint8_t {
+  kDigit = 1,
+  kJoiner = 2,
+  kWord = 4,
+  kUpper = 8,
+  kHex = 16,
+  kAlnum = 32,
+  kLocal = 64,  // may end an address's local part
+};
 
 constexpr std::array<std::uint8_t, 256> kClasses = [] {
   std::array<std::uint8_t, 256> classes{};
@@ -41,6 +51,8 @@ constexpr std::array<std::uint8_t, 256> kClasses = [] {
     if (chars::word(c)) bits |= kWord;
     if (chars::upper(c)) bits |= kUpper;
     if (chars::hex(c)) bits |= kHex;
+    if (chars::alnum(c)) bits |= kAlnum;
+    if (chars::alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-') bits |= kLocal;
     classes[static_cast<std::size_t>(b)] = bits;
   }
   return classes;
@@ -72,17 +84,22 @@ std::size_t digits_end(std::string_view text, std::size_t i) {
   return i;
 }
 
-// Bit k set when byte k of the 64 at `p` is a digit or ':' (0x30..0x3A).
+// Bit k set when byte k of the 64 at `p` wakes the pass: a digit or ':' (0x30..0x3A), '+'
+// or '@'.
 std::uint64_t wake_mask(const char* p) {
 #if defined(__SSE2__)
   std::uint64_t mask = 0;
   const __m128i zero = _mm_set1_epi8(0x30);
   const __m128i ten = _mm_set1_epi8(10);
+  const __m128i plus = _mm_set1_epi8('+');
+  const __m128i at = _mm_set1_epi8('@');
   for (int k = 0; k < 4; ++k) {
     __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    __m128i offset = _mm_sub_epi8(bytes, zero);  // 0..10 for the bytes wanted, as unsigned
+    __m128i offset = _mm_sub_epi8(bytes, zero);  // 0..10 for digits and ':', as unsigned
     __m128i in_range = _mm_cmpeq_epi8(_mm_min_epu8(offset, ten), offset);
-    mask |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(in_range)))
+    __m128i wanted = _mm_or_si128(
+        in_range, _mm_or_si128(_mm_cmpeq_epi8(bytes, plus), _mm_cmpeq_epi8(bytes, at)));
+    mask |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(wanted)))
             << (16 * k);
   }
   return mask;
@@ -136,6 +153,15 @@ struct Pass {
     if ((class_at(text, i) & kHex) != 0) report(DigitTrigger::ipv6_chain, i + 1);
   }
 
+  // A '+' or an '@' at `i`.
+  void sign(std::size_t i) const {
+    if (text[i] == '+') {
+      if ((class_at(text, i + 1) & kDigit) != 0) report(DigitTrigger::plus_digit, i + 2);
+    } else if ((class_before(text, i) & kLocal) != 0 && (class_at(text, i + 1) & kAlnum) != 0) {
+      report(DigitTrigger::email_at, i + 2);
+    }
+  }
+
   // The chain of digit groups starting at the digit `start` (no digit before it); returns
   // where it stops.
   std::size_t chain(std::size_t start) const {
@@ -177,8 +203,8 @@ struct Pass {
 
 }  // namespace
 
-// Finds the digits and colons 64 bytes at a time; each chain or colon handled says where
-// the walk goes on (a chain swallows its digits and joiners).
+// Finds the bytes that wake the pass 64 at a time; each chain, colon or sign handled says
+// where the walk goes on (a chain swallows its digits and joiners).
 void find_digit_patterns(std::string_view text, DigitTriggers wanted, DigitHit hit, void* context) {
   if (wanted == 0) return;
   Pass pass{text, wanted, hit, context};
@@ -192,7 +218,16 @@ void find_digit_patterns(std::string_view text, DigitTriggers wanted, DigitHit h
     if (next > block) mask &= ~std::uint64_t{0} << (next - block);
     while (mask != 0) {
       std::size_t i = block + static_cast<std::size_t>(__builtin_ctzll(mask));
-      next = text[i] == ':' ? (pass.colon(i), i + 1) : pass.chain(i);
+      if (chars::digit(text[i])) {
+        next = pass.chain(i);
+      } else {
+        if (text[i] == ':') {
+          pass.colon(i);
+        } else {
+          pass.sign(i);
+        }
+        next = i + 1;
+      }
       if (next >= block + 64) break;
       mask &= ~std::uint64_t{0} << (next - block);
     }

@@ -1,5 +1,5 @@
-// The digit pass: one walk over a text's digits and colons that reports where the digit
-// patterns (builtin_patterns.h) end, the same ends their regular expressions would give.
+// The digit pass: one walk over a text's digits, colons, '+' and '@' that reports where
+// the digit patterns (builtin_patterns.h) end: the ends their regular expressions give.
 // Private to policies/pii; its own header so tests can hold it against Vectorscan.
 #pragma once
 
@@ -23,7 +23,7 @@ constexpr DigitTriggers bit_of(DigitTrigger trigger) {
 using DigitHit = void (*)(void* context, DigitTrigger trigger, std::size_t end);
 
 // Every end in `text` of the patterns in `wanted`. Reads each byte a bounded number of
-// times: skips eight bytes at a time to the next digit or ':'.
+// times: finds the bytes that start a pattern 64 at a time.
 void find_digit_patterns(std::string_view text, DigitTriggers wanted, DigitHit hit, void* context);
 
 }  // namespace tollgate::policies::pii
