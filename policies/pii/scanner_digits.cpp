@@ -25,8 +25,9 @@ namespace tollgate::policies::pii {
 
 namespace {
 
-bool wakes(char c) {
-  return chars::digit(c) || c == ':' || c == '+' || c == '@';
+// Besides digits, the bytes that start a pattern.
+bool other_wake(char c) {
+  return c == ':' || c == '+' || c == '@';
 }
 
 // Byte classes in one table: a class test is a load and a bit test, not a chain of
@@ -84,37 +85,47 @@ std::size_t digits_end(std::string_view text, std::size_t i) {
   return i;
 }
 
-// Bit k set when byte k of the 64 at `p` wakes the pass: a digit or ':' (0x30..0x3A), '+'
-// or '@'.
-std::uint64_t wake_mask(const char* p) {
+// Of 64 bytes, bit k for byte k: the digits, and the other bytes that wake the pass.
+struct Wakes {
+  std::uint64_t digits = 0;
+  std::uint64_t others = 0;  // ':', '+', '@'
+};
+
+Wakes wakes_of(const char* p) {
+  Wakes wakes;
 #if defined(__SSE2__)
-  std::uint64_t mask = 0;
   const __m128i zero = _mm_set1_epi8(0x30);
-  const __m128i ten = _mm_set1_epi8(10);
-  const __m128i plus = _mm_set1_epi8('+');
-  const __m128i at = _mm_set1_epi8('@');
+  const __m128i nine = _mm_set1_epi8(9);
   for (int k = 0; k < 4; ++k) {
     __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    __m128i offset = _mm_sub_epi8(bytes, zero);  // 0..10 for digits and ':', as unsigned
-    __m128i in_range = _mm_cmpeq_epi8(_mm_min_epu8(offset, ten), offset);
-    __m128i wanted = _mm_or_si128(
-        in_range, _mm_or_si128(_mm_cmpeq_epi8(bytes, plus), _mm_cmpeq_epi8(bytes, at)));
-    mask |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(wanted)))
-            << (16 * k);
+    __m128i offset = _mm_sub_epi8(bytes, zero);  // 0..9 for digits, as unsigned
+    __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(offset, nine), offset);
+    __m128i other = _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(':')),
+                                 _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('+')),
+                                              _mm_cmpeq_epi8(bytes, _mm_set1_epi8('@'))));
+    auto bits = [](__m128i m) {
+      return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(m)));
+    };
+    wakes.digits |= bits(digit) << (16 * k);
+    wakes.others |= bits(other) << (16 * k);
   }
-  return mask;
 #else
-  std::uint64_t mask = 0;
-  for (int k = 0; k < 64; ++k) mask |= static_cast<std::uint64_t>(wakes(p[k])) << k;
-  return mask;
+  for (int k = 0; k < 64; ++k) {
+    wakes.digits |= static_cast<std::uint64_t>(chars::digit(p[k])) << k;
+    wakes.others |= static_cast<std::uint64_t>(other_wake(p[k])) << k;
+  }
 #endif
+  return wakes;
 }
 
 // The same for the `size` (< 64) bytes at `p`.
-std::uint64_t tail_mask(const char* p, std::size_t size) {
-  std::uint64_t mask = 0;
-  for (std::size_t k = 0; k < size; ++k) mask |= static_cast<std::uint64_t>(wakes(p[k])) << k;
-  return mask;
+Wakes tail_wakes_of(const char* p, std::size_t size) {
+  Wakes wakes;
+  for (std::size_t k = 0; k < size; ++k) {
+    wakes.digits |= static_cast<std::uint64_t>(chars::digit(p[k])) << k;
+    wakes.others |= static_cast<std::uint64_t>(other_wake(p[k])) << k;
+  }
+  return wakes;
 }
 
 // The length of the run of hex digits at `i`, counting at most `limit`.
@@ -162,6 +173,20 @@ struct Pass {
     }
   }
 
+  // False when no pattern can end in the chain that starts with the run of digits
+  // [start, end): the run stands alone (no joiner and digit after it), has fewer than nine
+  // digits, and no two capitals before it.
+  bool may_end_in(std::size_t start, std::size_t end) const {
+    std::uint8_t after = class_at(text, end);
+    std::uint8_t second = class_at(text, end + 1);
+    bool joined = (after & kJoiner) != 0 &&
+                  ((second & kDigit) != 0 ||
+                   ((second & kJoiner) != 0 && (class_at(text, end + 2) & kDigit) != 0));
+    bool capitals =
+        start >= 2 && (class_at(text, start - 1) & class_at(text, start - 2) & kUpper) != 0;
+    return joined || capitals || end - start >= 9;
+  }
+
   // The chain of digit groups starting at the digit `start` (no digit before it); returns
   // where it stops.
   std::size_t chain(std::size_t start) const {
@@ -204,7 +229,9 @@ struct Pass {
 }  // namespace
 
 // Finds the bytes that wake the pass 64 at a time; each chain, colon or sign handled says
-// where the walk goes on (a chain swallows its digits and joiners).
+// where the walk goes on (a chain swallows its digits and joiners). A run of digits that
+// no pattern can end in is stepped over with its block's mask alone: the walk's next step
+// then waits on no load, which is most of the cost on text dense with numbers.
 void find_digit_patterns(std::string_view text, DigitTriggers wanted, DigitHit hit, void* context) {
   if (wanted == 0) return;
   Pass pass{text, wanted, hit, context};
@@ -213,20 +240,23 @@ void find_digit_patterns(std::string_view text, DigitTriggers wanted, DigitHit h
   std::size_t next = 0;  // the first byte not yet handled
   for (std::size_t block = 0; block < n; block += 64) {
     if (next >= block + 64) continue;
-    std::uint64_t mask =
-        block + 64 <= n ? wake_mask(data + block) : tail_mask(data + block, n - block);
+    Wakes wakes = block + 64 <= n ? wakes_of(data + block) : tail_wakes_of(data + block, n - block);
+    std::uint64_t mask = wakes.digits | wakes.others;
     if (next > block) mask &= ~std::uint64_t{0} << (next - block);
     while (mask != 0) {
-      std::size_t i = block + static_cast<std::size_t>(__builtin_ctzll(mask));
-      if (chars::digit(text[i])) {
-        next = pass.chain(i);
-      } else {
+      unsigned k = static_cast<unsigned>(__builtin_ctzll(mask));
+      std::size_t i = block + k;
+      if ((wakes.digits >> k & 1) == 0) {
         if (text[i] == ':') {
           pass.colon(i);
         } else {
           pass.sign(i);
         }
         next = i + 1;
+      } else {
+        std::uint64_t beyond = ~wakes.digits & (~std::uint64_t{0} << k);
+        std::size_t end = block + static_cast<std::size_t>(__builtin_ctzll(beyond));
+        next = beyond != 0 && !pass.may_end_in(i, end) ? end : pass.chain(i);
       }
       if (next >= block + 64) break;
       mask &= ~std::uint64_t{0} << (next - block);
