@@ -254,8 +254,10 @@ void find_digit_patterns(std::string_view text, DigitTriggers wanted, DigitHit h
         }
         next = i + 1;
       } else {
+        // The run's end when it ends in this block (beyond == 0: it runs on into the next).
         std::uint64_t beyond = ~wakes.digits & (~std::uint64_t{0} << k);
-        std::size_t end = block + static_cast<std::size_t>(__builtin_ctzll(beyond));
+        std::size_t end =
+            beyond == 0 ? n : block + static_cast<std::size_t>(__builtin_ctzll(beyond));
         next = beyond != 0 && !pass.may_end_in(i, end) ? end : pass.chain(i);
       }
       if (next >= block + 64) break;
