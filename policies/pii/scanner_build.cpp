@@ -133,7 +133,7 @@ std::unique_ptr<Scanner::Impl> compile_scanner(const ScannerSpec& spec) {
   gather_digit_patterns(*impl);
   Expressions all = gather(spec, *impl);
   impl->routes = all.routes;
-  if (all.text.empty()) return impl;  // nothing to look for: scan() finds nothing
+  if (all.text.empty()) return impl;  // nothing for Vectorscan (the digit pass may look)
   if (hs_valid_platform() != HS_SUCCESS) {
     throw SpecError(std::nullopt, "pii: this CPU lacks the instructions Vectorscan needs");
   }
