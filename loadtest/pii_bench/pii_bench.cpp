@@ -1,14 +1,20 @@
 // pii_bench: scan throughput of the pii scanner per core on chat-like bodies, every
 // built-in entity on (issue 15: >= 1 GB/s). One thread, so the figure is per core.
-//   pii-bench [--seconds S] [--body-bytes N] [--pii-every N] [--numeric-share F]
-//             [--only ENTITY]
-// Bodies are made from a fixed seed: prose, code and JSON, with a share F (0.25) of pieces
-// holding dates, versions, prices and order numbers, and one value to find every
-// --pii-every bytes (0: none).
+//   pii-bench [--seconds S] [--runs R] [--body-bytes N] [--pii-every N]
+//             [--numeric-share F] [--only ENTITY]
+// Bodies are made from a fixed seed: prose, code and JSON, with a share of pieces holding
+// dates, versions, prices and order numbers, and one value to find every --pii-every bytes
+// (2048; 0: none). Two mixes by default: the realistic one (25% of pieces with numbers,
+// the issue's headline figure) and a number-heavy one (100%); --numeric-share F runs one.
+// Each mix runs R times (3) for S seconds (2) and reports the best run: the machine may be
+// shared. Throughput is bytes per second of this thread's CPU time (what one core does
+// when it has the core to itself); the wall-clock figure is printed beside it.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <string_view>
@@ -22,11 +28,12 @@ using namespace tollgate::policies::pii;
 namespace {
 
 struct Options {
-  double seconds = 3;
+  double seconds = 2;
+  int runs = 3;
   std::size_t body_bytes = 4096;
   std::size_t pii_every = 2048;
-  std::string only;             // one entity alone, to see what each costs
-  double numeric_share = 0.25;  // of the filler pieces, those with numbers
+  std::string only;                    // one entity alone, to see what each costs
+  std::vector<double> numeric_shares;  // of the filler pieces, those with numbers
 };
 
 // Chat text without numbers, and the numbers chats do hold (dates, versions, prices,
@@ -63,7 +70,8 @@ constexpr const char* kValues[] = {
     "postgres://app:pa55word@db.internal/app",
 };
 
-std::vector<std::string> make_bodies(const Options& options, std::size_t total) {
+std::vector<std::string> make_bodies(const Options& options, double numeric_share,
+                                     std::size_t total) {
   std::mt19937_64 random(15);
   std::vector<std::string> bodies;
   std::size_t made = 0;
@@ -77,7 +85,7 @@ std::vector<std::string> make_bodies(const Options& options, std::size_t total) 
         body += " today. ";
         since_value = 0;
       }
-      bool numeric = static_cast<double>(random() % 1000) < options.numeric_share * 1000;
+      bool numeric = static_cast<double>(random() % 1000) < numeric_share * 1000;
       const char* piece =
           numeric ? kNumeric[random() % std::size(kNumeric)] : kProse[random() % std::size(kProse)];
       body += piece;
@@ -96,12 +104,14 @@ Options parse(int argc, char** argv) {
     std::string_view value = argv[i + 1];
     if (flag == "--seconds") {
       options.seconds = std::atof(value.data());
+    } else if (flag == "--runs") {
+      options.runs = std::max(1, std::atoi(value.data()));
     } else if (flag == "--body-bytes") {
       options.body_bytes = std::strtoul(value.data(), nullptr, 10);
     } else if (flag == "--pii-every") {
       options.pii_every = std::strtoul(value.data(), nullptr, 10);
     } else if (flag == "--numeric-share") {
-      options.numeric_share = std::atof(value.data());
+      options.numeric_shares = {std::atof(value.data())};
     } else if (flag == "--only") {
       options.only = value;
     } else {
@@ -109,7 +119,50 @@ Options parse(int argc, char** argv) {
       std::exit(2);
     }
   }
+  if (options.numeric_shares.empty()) options.numeric_shares = {0.25, 1.0};
   return options;
+}
+
+double thread_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+struct Run {
+  std::size_t bytes = 0;
+  double cpu_seconds = 0;
+  double wall_seconds = 0;
+  std::size_t bodies = 0;
+  std::size_t found = 0;
+  std::size_t rewritten = 0;
+};
+
+// Scans (and applies the actions to) the bodies over and over for `seconds` of CPU time.
+Run run_once(const Scanner& scanner, const ActionPolicy& policy,
+             const std::vector<std::string>& bodies, double seconds) {
+  std::vector<Finding> findings;
+  std::string out;
+  Run run;
+  double cpu_start = thread_seconds();
+  auto wall_start = std::chrono::steady_clock::now();
+  while (run.cpu_seconds < seconds) {
+    Pseudonyms pseudonyms;  // one request's worth of bodies shares a map
+    for (const std::string& body : bodies) {
+      scanner.scan(body, findings);
+      run.bytes += body.size();
+      ++run.bodies;
+      run.found += findings.size();
+      if (!findings.empty()) {
+        run.rewritten +=
+            apply_actions(body, findings, scanner.entities(), policy, pseudonyms, out).changed;
+      }
+    }
+    run.cpu_seconds = thread_seconds() - cpu_start;
+  }
+  run.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return run;
 }
 
 }  // namespace
@@ -124,35 +177,28 @@ int main(int argc, char** argv) {
   policy.by_entity.assign(kBuiltinCount, Action::mask);
   policy.by_entity[id_of(Builtin::email)] = Action::pseudonymize;
 
-  // 32 MiB of bodies: past the caches, as a busy gateway's bodies are.
-  std::vector<std::string> bodies = make_bodies(options, 32u << 20);
-  std::vector<Finding> findings;
-  std::string out;
-  std::size_t bytes = 0;
-  std::size_t found = 0;
-  std::size_t rewritten = 0;
-  auto start = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  while (elapsed < options.seconds) {
-    Pseudonyms pseudonyms;  // one request's worth of bodies shares a map
-    for (const std::string& body : bodies) {
-      scanner.scan(body, findings);
-      bytes += body.size();
-      found += findings.size();
-      if (!findings.empty()) {
-        rewritten +=
-            apply_actions(body, findings, scanner.entities(), policy, pseudonyms, out).changed;
-      }
-    }
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
   std::printf(
-      "pii-bench: %zu-byte bodies, %.0f%% of pieces with numbers, a value every %zu bytes, "
-      "%s, 1 thread\n"
-      "pii-bench: %.2f GB in %.2f s = %.2f GB/s per core (scan + actions); %zu findings, "
-      "%zu bodies rewritten\n",
-      options.body_bytes, options.numeric_share * 100, options.pii_every,
-      options.only.empty() ? "every built-in entity on" : options.only.c_str(), bytes / 1e9,
-      elapsed, bytes / 1e9 / elapsed, found, rewritten);
+      "pii-bench: %s, %zu-byte bodies, a value every %zu bytes, 1 thread, scan + actions, "
+      "best of %d runs of %.1f s\n",
+      options.only.empty() ? "every built-in entity on" : options.only.c_str(), options.body_bytes,
+      options.pii_every, options.runs, options.seconds);
+  for (double share : options.numeric_shares) {
+    // 32 MiB of bodies: past the caches, as a busy gateway's bodies are.
+    std::vector<std::string> bodies = make_bodies(options, share, 32u << 20);
+    Run best;
+    for (int r = 0; r < options.runs; ++r) {
+      Run run = run_once(scanner, policy, bodies, options.seconds);
+      if (r == 0 || run.bytes / run.cpu_seconds > best.bytes / best.cpu_seconds) best = run;
+    }
+    const char* label = share == 0.25 ? "realistic" : share >= 1.0 ? "number-heavy" : "custom";
+    std::printf(
+        "pii-bench: %-12s (%3.0f%% of pieces with numbers): %.2f GB/s per core%s (wall clock "
+        "%.2f GB/s); %.1f findings per 4 KiB, %.0f%% of bodies rewritten\n",
+        label, share * 100, best.bytes / 1e9 / best.cpu_seconds,
+        share == 0.25 ? " <- issue 15's headline, >= 1 GB/s" : "",
+        best.bytes / 1e9 / best.wall_seconds,
+        static_cast<double>(best.found) * 4096 / static_cast<double>(best.bytes),
+        100.0 * static_cast<double>(best.rewritten) / static_cast<double>(best.bodies));
+  }
   return 0;
 }

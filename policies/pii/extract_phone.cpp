@@ -134,9 +134,12 @@ bool national_valid(const Shape& shape, Context context_says) {
 }
 
 bool phone_valid(std::string_view text, std::size_t begin, std::size_t end) {
+  // The neighbours first: a few bytes decide most candidates (the tail of an order number
+  // or a UUID) before the whole value is read.
+  if (chars::glued(text, begin, end, "-./_,+")) return false;
   std::string_view value = text.substr(begin, end - begin);
   Shape shape;
-  if (!read_shape(value, shape) || chars::glued(text, begin, end, "-./_,+")) return false;
+  if (!read_shape(value, shape)) return false;
   if (shape.plus) return international_valid(shape, shape.digits - trunk_zero(value));
   return national_valid(shape, [&] { return context_says_phone(text, begin); });
 }
@@ -161,13 +164,21 @@ std::optional<Span> extract_phone(std::string_view text, std::size_t match_end) 
   if (phone_valid(text, begin, match_end)) return Span{begin, match_end};
   // Only where the space is not the number's own separator: "5657 0182 6945 1421" (an
   // order number) holds no phone number "0182 6945 1421".
-  for (std::size_t i = begin; i < match_end; ++i) {
+  // (The text before match_end is a digit, so a part after a space is never empty.)
+  std::size_t last_space = match_end;
+  for (std::size_t i = match_end; i > begin; --i) {
+    if (text[i - 1] == ' ') {
+      last_space = i - 1;
+      break;
+    }
+  }
+  for (std::size_t i = begin; i < last_space; ++i) {
     if (text[i] != ' ') continue;
-    std::string_view rest = text.substr(i + 1, match_end - i - 1);
-    bool own_kind =
-        rest.find(' ') == std::string_view::npos || rest.front() == '(' || rest.front() == '+';
+    bool own_kind = text[i + 1] == '(' || text[i + 1] == '+';
     if (own_kind && phone_valid(text, i + 1, match_end)) return Span{i + 1, match_end};
   }
+  if (last_space < match_end && phone_valid(text, last_space + 1, match_end))
+    return Span{last_space + 1, match_end};
   return std::nullopt;
 }
 

@@ -1,6 +1,6 @@
-// One Vectorscan pass per text, then the extractors and the overlap rule. Each thread
-// keeps one scratch space and two buffers for every scanner it uses, so a scan takes no
-// lock and allocates nothing once a thread has warmed up.
+// One Vectorscan pass per text and the digit pass, then the extractors and the overlap
+// rule. Each thread keeps one scratch space and two buffers for every scanner it uses, so
+// a scan takes no lock and allocates nothing once a thread has warmed up.
 #include <atomic>
 #include <climits>
 #include <new>
@@ -103,6 +103,32 @@ void read_match(const Scanner::Impl& impl, const RawMatch& match, std::string_vi
   candidates.push_back({route.entity, span.begin, span.end});
 }
 
+struct DigitSink {
+  const Scanner::Impl* impl;
+  std::string_view text;
+  std::vector<Finding>* candidates;
+};
+
+// The digit pass's hit: its probes read the value at once (no match list to keep).
+void on_digit_pattern(void* context, DigitTrigger trigger, std::size_t end) {
+  auto& sink = *static_cast<DigitSink*>(context);
+  for (const Probe& probe : sink.impl->digit_probes[static_cast<std::size_t>(trigger)]) {
+    if (std::optional<Span> found = probe.extract(sink.text, end)) {
+      sink.candidates->push_back({id_of(probe.entity), found->begin, found->end});
+    }
+  }
+}
+
+void run_vectorscan(const Scanner::Impl& impl, std::string_view text) {
+  hs_scratch_t* scratch = scratch_for(impl);
+  tls.matches.clear();
+  MatchSink sink{&tls.matches, impl.regex_begin, impl.regex_end};
+  hs_error_t rc = hs_scan(impl.database, text.data(), static_cast<unsigned>(text.size()), 0,
+                          scratch, on_match, &sink);
+  if (rc != HS_SUCCESS) throw std::runtime_error("pii: Vectorscan scan failed");
+  for (const RawMatch& match : tls.matches) read_match(impl, match, text, tls.candidates);
+}
+
 }  // namespace
 
 Scanner::Scanner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -116,17 +142,13 @@ Scanner Scanner::build(const ScannerSpec& spec) {
 
 void Scanner::scan(std::string_view text, std::vector<Finding>& out) const {
   out.clear();
-  if (impl_->database == nullptr || text.empty()) return;
+  if (text.empty()) return;
   if (text.size() > UINT_MAX) throw std::length_error("pii: text over 4 GiB");
-  hs_scratch_t* scratch = scratch_for(*impl_);
-  tls.matches.clear();
-  MatchSink sink{&tls.matches, impl_->regex_begin, impl_->regex_end};
-  hs_error_t rc = hs_scan(impl_->database, text.data(), static_cast<unsigned>(text.size()), 0,
-                          scratch, on_match, &sink);
-  if (rc != HS_SUCCESS) throw std::runtime_error("pii: Vectorscan scan failed");
-  if (tls.matches.empty()) return;
   tls.candidates.clear();
-  for (const RawMatch& match : tls.matches) read_match(*impl_, match, text, tls.candidates);
+  if (impl_->database != nullptr) run_vectorscan(*impl_, text);
+  DigitSink sink{impl_.get(), text, &tls.candidates};
+  find_digit_patterns(text, impl_->digit_triggers, on_digit_pattern, &sink);
+  if (tls.candidates.empty()) return;
   resolve_overlaps(tls.candidates, out);
 }
 

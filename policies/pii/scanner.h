@@ -1,7 +1,9 @@
 // The pii scanner: every enabled entity, custom pattern and word list compiled once per
-// config into one Vectorscan database, and scanned in one pass per text. Built once,
-// shared by all threads: scan() is const and takes no lock (each thread keeps its own
-// Vectorscan scratch space).
+// config into one Vectorscan database, and scanned in one pass per text; the built-in
+// patterns that start at any digit or ':' (numbers, IP addresses, IBANs) or at '+' or '@'
+// are found by a C++ pass over those bytes instead, which reports the same match ends
+// (scanner_digits.h). Built once, shared by all threads: scan() is const and takes no lock
+// (each thread keeps its own Vectorscan scratch space).
 #pragma once
 
 #include <cstddef>

@@ -54,15 +54,30 @@ void check_custom(const ScannerSpec& spec, std::size_t index) {
   }
 }
 
+bool any_enabled(const Scanner::Impl& impl, std::span<const Probe> probes) {
+  for (const Probe& probe : probes) {
+    if (impl.entities[id_of(probe.entity)].enabled) return true;
+  }
+  return false;
+}
+
+// The digit pass's share: each digit pattern with an enabled probe, and those probes.
+void gather_digit_patterns(Scanner::Impl& impl) {
+  for (const DigitPattern& pattern : digit_patterns()) {
+    auto& probes = impl.digit_probes[static_cast<std::size_t>(pattern.trigger)];
+    for (const Probe& probe : pattern.probes) {
+      if (impl.entities[id_of(probe.entity)].enabled) probes.push_back(probe);
+    }
+    if (!probes.empty()) impl.digit_triggers |= bit_of(pattern.trigger);
+  }
+}
+
 // Ids in three runs (built-in, custom patterns, custom words) so the match callback tells a
 // custom pattern by its id alone.
 Expressions gather(const ScannerSpec& spec, Scanner::Impl& impl) {
   Expressions all;
   for (const BuiltinPattern& pattern : builtin_patterns()) {
-    bool wanted = false;
-    for (const Probe& probe : pattern.probes)
-      wanted = wanted || impl.entities[id_of(probe.entity)].enabled;
-    if (!wanted) continue;
+    if (!any_enabled(impl, pattern.probes)) continue;
     all.add(pattern.expression, 0, {0, PatternRoute::Kind::builtin, &pattern, 0, 0});
   }
   impl.regex_begin = static_cast<unsigned>(all.text.size());
@@ -115,9 +130,10 @@ std::unique_ptr<Scanner::Impl> compile_scanner(const ScannerSpec& spec) {
     check_custom(spec, i);
     impl->entities.push_back({spec.custom[i].name, tag_of(spec.custom[i].name), true});
   }
+  gather_digit_patterns(*impl);
   Expressions all = gather(spec, *impl);
   impl->routes = all.routes;
-  if (all.text.empty()) return impl;  // nothing to look for: scan() finds nothing
+  if (all.text.empty()) return impl;  // nothing for Vectorscan (the digit pass may look)
   if (hs_valid_platform() != HS_SUCCESS) {
     throw SpecError(std::nullopt, "pii: this CPU lacks the instructions Vectorscan needs");
   }

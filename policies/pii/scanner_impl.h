@@ -1,15 +1,18 @@
 // What a built Scanner holds: the Vectorscan database, a prototype scratch each thread
-// clones, and for every pattern id the entity it reports and how its span is found.
+// clones, and for every pattern id the entity it reports and how its span is found; and
+// which digit patterns the digit pass looks for, with their enabled probes.
 // Private to policies/pii (keeps <hs/hs.h> out of scanner.h).
 #pragma once
 
 #include <hs/hs.h>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
 #include "policies/pii/builtin_patterns.h"
 #include "policies/pii/scanner.h"
+#include "policies/pii/scanner_digits.h"
 
 namespace tollgate::policies::pii {
 
@@ -30,6 +33,8 @@ struct Scanner::Impl {
   unsigned regex_begin = 0;          // the custom patterns' ids: [regex_begin, regex_end)
   unsigned regex_end = 0;
   std::vector<EntityInfo> entities;  // by EntityId
+  DigitTriggers digit_triggers = 0;  // the digit patterns with an enabled probe
+  std::array<std::vector<Probe>, kDigitTriggerCount> digit_probes;  // enabled ones, by trigger
 
   Impl() = default;
   Impl(const Impl&) = delete;

@@ -68,10 +68,16 @@ inline bool glued(std::string_view text, std::size_t begin, std::size_t end,
   char left = before(text, begin);
   char right = at(text, end);
   if (word(left) || word(right)) return true;
-  if (left != '\0' && joiners.find(left) != std::string_view::npos &&
-      alnum(before(text, begin - 1)))
-    return true;
-  return right != '\0' && joiners.find(right) != std::string_view::npos && alnum(at(text, end + 1));
+  // A loop, not find(): this runs for every number candidate, and memchr's call costs more
+  // than five compares.
+  auto joiner = [joiners](char c) {
+    for (char j : joiners) {
+      if (c == j) return true;
+    }
+    return false;
+  };
+  if (left != '\0' && joiner(left) && alnum(before(text, begin - 1))) return true;
+  return right != '\0' && joiner(right) && alnum(at(text, end + 1));
 }
 
 // True when one of `words` (lower-case, whole words) is within `window` bytes before
