@@ -26,6 +26,7 @@ packages=(
   curl openssl
   libutf8proc-dev
   libvectorscan-dev
+  libhnswlib-dev
 )
 ((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3 prometheus)
 # The fuzz targets (make test-fuzz, docs/fuzzing.md): clang 14 and its runtimes, libFuzzer
