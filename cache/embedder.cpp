@@ -30,12 +30,14 @@ bool word_byte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-// Words that carry little of a question's meaning: weighed less, never dropped.
+// Words that carry little of a question's meaning: weighed less, never dropped, and left
+// out of bigrams.
 bool filler(std::string_view w) {
   static constexpr std::string_view kWords[] = {
-      "a",    "an",    "the", "is",   "are", "was", "of",   "to",    "in",    "on",    "for",
-      "and",  "or",    "me",  "i",    "you", "it",  "do",   "does",  "can",   "could", "please",
-      "what", "whats", "s",   "tell", "my",  "be",  "with", "about", "would", "give",  "show"};
+      "a",     "an",    "the",    "is",   "are",   "was",  "of",  "to", "into", "in",
+      "on",    "for",   "and",    "or",   "me",    "i",    "you", "it", "do",   "does",
+      "can",   "could", "please", "what", "s",     "tell", "my",  "be", "with", "about",
+      "would", "give",  "show",   "how",  "which", "this", "that"};
   for (auto k : kWords) {
     if (w == k) return true;
   }
@@ -44,7 +46,50 @@ bool filler(std::string_view w) {
 
 // Negations turn a question around ("is it safe" / "is it not safe"): weighed heavily.
 bool negation(std::string_view w) {
-  return w == "not" || w == "no" || w == "never" || w == "t" || w == "without" || w == "nor";
+  return w == "not" || w == "no" || w == "never" || w == "without" || w == "nor";
+}
+
+// The words of a lower-cased text, contractions spelled out ("what's" → what is,
+// "isn't" → is not) and British -ise spelled -ize; at most 4096 words.
+void words_of(std::string_view lower, std::vector<std::string>& words) {
+  for (std::size_t i = 0; i < lower.size() && words.size() < 4096;) {
+    if (!word_byte(static_cast<unsigned char>(lower[i]))) {
+      ++i;
+      continue;
+    }
+    std::size_t start = i;
+    while (i < lower.size() && word_byte(static_cast<unsigned char>(lower[i]))) ++i;
+    std::string word(lower.substr(start, i - start));
+    // An apostrophe and a short tail: 's, 're, 'll, 'nt (n't), 've, 'd.
+    std::string_view tail;
+    if (i + 1 < lower.size() && (lower[i] == '\'')) {
+      std::size_t t = i + 1;
+      while (t < lower.size() && t - i <= 3 && word_byte(static_cast<unsigned char>(lower[t]))) ++t;
+      tail = lower.substr(i + 1, t - i - 1);
+      if (tail == "s" || tail == "re" || tail == "t" || tail == "ll" || tail == "ve" ||
+          tail == "d" || tail == "m") {
+        i = t;
+      } else {
+        tail = {};
+      }
+    }
+    if (tail == "t" && word.ends_with("n")) {
+      word.pop_back();
+      if (word == "ca") word = "can";
+      if (word == "wo") word = "will";
+      words.push_back(word);
+      words.emplace_back("not");
+      continue;
+    }
+    if (word.size() > 5) {
+      for (std::string_view ise : {"ise", "ised", "ises", "ising"}) {
+        if (word.ends_with(ise)) word[word.size() - ise.size() + 1] = 'z';
+      }
+    }
+    words.push_back(std::move(word));
+    if (tail == "s") words.emplace_back("is");
+    if (tail == "re") words.emplace_back("are");
+  }
 }
 
 }  // namespace
@@ -57,28 +102,24 @@ void embed_builtin(std::string_view text, Embedding& out) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     lower[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
   }
-  std::vector<std::string_view> words;
-  for (std::size_t i = 0; i < lower.size() && words.size() < 4096;) {
-    if (!word_byte(static_cast<unsigned char>(lower[i]))) {
-      ++i;
-      continue;
-    }
-    std::size_t start = i;
-    while (i < lower.size() && word_byte(static_cast<unsigned char>(lower[i]))) ++i;
-    words.push_back(std::string_view(lower).substr(start, i - start));
-  }
+  std::vector<std::string> words;
+  words_of(lower, words);
   std::string gram;
-  for (std::size_t w = 0; w < words.size(); ++w) {
-    std::string_view word = words[w];
-    float weight = negation(word) ? 3.0f : filler(word) ? 0.4f : 1.0f;
+  const std::string* previous = nullptr;  // the last content word, for bigrams
+  for (const std::string& word : words) {
+    bool fill = filler(word);
+    float weight = negation(word) ? 3.0f : fill ? 0.3f : 1.0f;
     add(out, word, 1, weight);
-    if (w + 1 < words.size()) {
-      gram.assign(word).append(" ").append(words[w + 1]);
-      add(out, gram, 2, 0.8f);
+    if (!fill) {
+      if (previous != nullptr) {
+        gram.assign(*previous).append(" ").append(word);
+        add(out, gram, 2, 0.6f);
+      }
+      previous = &word;
     }
     // Character trigrams of " word ": a word's inflections and typos stay close.
-    gram.assign(" ").append(word).append(" ");
     if (word.size() < 4) continue;
+    gram.assign(" ").append(word).append(" ");
     float each = 0.6f / static_cast<float>(gram.size() - 2);
     for (std::size_t c = 0; c + 3 <= gram.size(); ++c) {
       add(out, std::string_view(gram).substr(c, 3), 3, each * weight);
