@@ -94,7 +94,23 @@ class CacheAdmin final : public core::AdminEndpoint {
       co_return;
     }
     json::object body;
-    if (exchange.method == "DELETE") {
+    try {
+      body = co_await answer(exchange.method, scope, store);
+    } catch (const std::exception&) {
+      response = core::error_response(core::ErrorKind::unavailable,
+                                      "the cache store cannot be reached now");
+      co_return;
+    }
+    response.status = 200;
+    response.headers.set("content-type", "application/json");
+    response.body = json::serialize(body);
+  }
+
+ private:
+  static boost::asio::awaitable<json::object> answer(const std::string& method,
+                                                     const std::string& scope, Store* store) {
+    json::object body;
+    if (method == "DELETE") {
       std::uint64_t removed = store != nullptr ? co_await store->purge(scope) : 0;
       body = {{"purged", removed},
               {"scope", scope.empty() ? json::value(nullptr) : json::value(scope)}};
@@ -105,12 +121,9 @@ class CacheAdmin final : public core::AdminEndpoint {
               {"hits", stats.hits},          {"semantic_hits", stats.semantic_hits},
               {"misses", stats.misses}};
     }
-    response.status = 200;
-    response.headers.set("content-type", "application/json");
-    response.body = json::serialize(body);
+    co_return body;
   }
 
- private:
   CacheHub& hub_;
 };
 
