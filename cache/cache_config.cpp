@@ -39,8 +39,7 @@ SemanticSettings read_semantic(const core::ConfigReader& r, const YAML::Node& no
                                const core::Config& config) {
   const std::string key = "cache.semantic";
   r.require_map(node, key);
-  r.check_keys(node, key,
-               {"ttl", "threshold", "embedder", "max_entries", "hnsw_above", "embedder_timeout"});
+  r.check_keys(node, key, {"ttl", "threshold", "embedder", "max_entries", "index_above", "index"});
   SemanticSettings out;
   if (r.has(node["ttl"])) out.ttl = seconds_of(r, node["ttl"], key + ".ttl");
   if (r.has(node["threshold"])) {
@@ -49,12 +48,14 @@ SemanticSettings read_semantic(const core::ConfigReader& r, const YAML::Node& no
   if (r.has(node["max_entries"])) {
     out.max_entries = r.unsigned_of(node["max_entries"], key + ".max_entries", 1, 100000000);
   }
-  if (r.has(node["hnsw_above"])) {
-    out.hnsw_above = r.unsigned_of(node["hnsw_above"], key + ".hnsw_above", 16, 100000000);
+  if (r.has(node["index_above"])) {
+    out.index_above = r.unsigned_of(node["index_above"], key + ".index_above", 16, 100000000);
   }
-  if (r.has(node["embedder_timeout"])) {
-    out.embedder_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-        r.duration_of(node["embedder_timeout"], key + ".embedder_timeout"));
+  if (r.has(node["index"])) {
+    std::string index = r.string_of(node["index"], key + ".index");
+    if (index != "lsh" && index != "hnsw")
+      r.fail(node["index"], key + ".index", "must be lsh or hnsw");
+    out.hnsw = index == "hnsw";
   }
   const YAML::Node embedder = node["embedder"];
   if (!r.has(embedder)) return out;

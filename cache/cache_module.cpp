@@ -15,7 +15,8 @@ namespace tollgate::cache {
 Store& CacheHub::store_for(const CacheSettings& settings) {
   std::lock_guard lock(mutex_);
   std::size_t vectors = settings.semantic ? settings.semantic->max_entries : 0;
-  std::size_t hnsw_above = settings.semantic ? settings.semantic->hnsw_above : 2048;
+  std::size_t index_above = settings.semantic ? settings.semantic->index_above : 2048;
+  IndexKind kind = settings.semantic && settings.semantic->hnsw ? IndexKind::hnsw : IndexKind::lsh;
   if (settings.store == StoreKind::redis) {
     if (state_ == nullptr || !state_->has_redis()) {
       throw std::logic_error("cache.store: redis needs state.redis");
@@ -23,7 +24,8 @@ Store& CacheHub::store_for(const CacheSettings& settings) {
     if (!redis_) redis_ = std::make_unique<RedisStore>(*state_);
     current_ = redis_.get();
   } else {
-    if (!memory_) memory_ = std::make_unique<MemoryStore>(settings.max_bytes, vectors, hnsw_above);
+    if (!memory_)
+      memory_ = std::make_unique<MemoryStore>(settings.max_bytes, vectors, index_above, kind);
     memory_->resize(settings.max_bytes);
     current_ = memory_.get();
   }

@@ -2,8 +2,9 @@
 
 namespace tollgate::cache {
 
-MemoryStore::MemoryStore(std::uint64_t max_bytes, std::size_t max_vectors, std::size_t hnsw_above)
-    : max_bytes_(max_bytes), vectors_(max_vectors, hnsw_above) {}
+MemoryStore::MemoryStore(std::uint64_t max_bytes, std::size_t max_vectors, std::size_t index_above,
+                         IndexKind kind)
+    : max_bytes_(max_bytes), vectors_(max_vectors, index_above, kind) {}
 
 void MemoryStore::erase(Shard& s, std::unordered_map<std::string, Entry>::iterator it,
                         std::vector<Orphan>& orphans) {

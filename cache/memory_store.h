@@ -17,7 +17,8 @@ namespace tollgate::cache {
 
 class MemoryStore final : public Store {
  public:
-  MemoryStore(std::uint64_t max_bytes, std::size_t max_vectors, std::size_t hnsw_above);
+  MemoryStore(std::uint64_t max_bytes, std::size_t max_vectors, std::size_t index_above,
+              IndexKind kind = IndexKind::lsh);
 
   boost::asio::awaitable<std::optional<CachedAnswer>> get(const std::string& key) override;
   boost::asio::awaitable<std::optional<SemanticHit>> similar(const std::string& context,

@@ -4,6 +4,9 @@
 
 #include <hnswlib/hnswlib.h>
 
+#include "cache/lsh_bands.h"
+#include "cache/simd_dot.h"
+
 namespace tollgate::cache {
 
 namespace {
@@ -14,11 +17,6 @@ hnswlib::InnerProductSpace& space() {
   return s;
 }
 
-float similarity(const float* a, const float* b) {
-  static const hnswlib::DISTFUNC<float> distance = space().get_dist_func();
-  return 1.0f - distance(a, b, space().get_dist_func_param());
-}
-
 constexpr std::size_t kNeighbours = 16;  // HNSW's M
 constexpr std::size_t kEfConstruction = 100;
 constexpr std::size_t kEfSearch = 48;
@@ -26,15 +24,29 @@ constexpr std::size_t kCandidates = 8;  // best few from the graph, then numbers
 
 }  // namespace
 
-// One context's vectors. Slots are addressed by index; a freed slot is reused while the
-// vectors are flat; a graph never reuses a label, and is rebuilt when half of it is dead.
+float simd_dot(const float* a, const float* b) {
+  static const hnswlib::DISTFUNC<float> distance = space().get_dist_func();
+  return 1.0f - distance(a, b, space().get_dist_func_param());  // 1 - a·b
+}
+
+// One context's vectors. Slots are addressed by index. Flat and LSH keep the vectors in
+// `flat` and reuse freed slots; a graph holds its own copy, never reuses a label, and is
+// rebuilt when half of it is dead.
 struct VectorIndex::Bucket {
-  std::vector<float> flat;  // slot * kDims; empty once the graph holds the vectors
+  enum class Mode { flat, lsh, hnsw };
+  Mode mode = Mode::flat;
+  std::vector<float> flat;  // slot * kDims; empty while the graph holds the vectors
   std::vector<std::string> keys;
   std::vector<std::string> numbers;
   std::unordered_map<std::string, std::size_t> slot_of;
   std::vector<std::size_t> free;
+  std::unique_ptr<LshBands> bands;
+  std::vector<LshBands::Codes> codes;  // per slot, with `bands`
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
+  // Slots already compared in this lookup (a slot may share several bands); the shard's
+  // mutex is held during a lookup, so one set per bucket is enough.
+  mutable std::vector<std::uint32_t> seen;
+  mutable std::uint32_t epoch = 0;
 
   std::size_t live() const { return slot_of.size(); }
 
@@ -44,17 +56,21 @@ struct VectorIndex::Bucket {
     return scratch.data();
   }
 
-  std::size_t add(const std::string& key, const float* v, const std::string& nums) {
-    std::size_t slot;
+  std::size_t new_slot() {
     if (!graph && !free.empty()) {
-      slot = free.back();
+      std::size_t slot = free.back();
       free.pop_back();
-    } else {
-      slot = keys.size();
-      keys.emplace_back();
-      numbers.emplace_back();
-      if (!graph) flat.resize(keys.size() * kDims);
+      return slot;
     }
+    keys.emplace_back();
+    numbers.emplace_back();
+    if (!graph) flat.resize(keys.size() * kDims);
+    if (bands) codes.emplace_back();
+    return keys.size() - 1;
+  }
+
+  void add(const std::string& key, const float* v, const std::string& nums) {
+    std::size_t slot = new_slot();
     keys[slot] = key;
     numbers[slot] = nums;
     slot_of[key] = slot;
@@ -63,10 +79,13 @@ struct VectorIndex::Bucket {
         graph->resizeIndex(graph->max_elements_ * 2);
       }
       graph->addPoint(v, slot);
-    } else {
-      std::copy(v, v + kDims, flat.begin() + static_cast<std::ptrdiff_t>(slot * kDims));
+      return;
     }
-    return slot;
+    std::copy(v, v + kDims, flat.begin() + static_cast<std::ptrdiff_t>(slot * kDims));
+    if (bands) {
+      codes[slot] = LshBands::codes_of(v);
+      bands->add(static_cast<std::uint32_t>(slot), codes[slot]);
+    }
   }
 
   void remove(const std::string& key) {
@@ -78,18 +97,21 @@ struct VectorIndex::Bucket {
     numbers[slot].clear();
     if (graph) {
       graph->markDelete(slot);
-    } else {
-      free.push_back(slot);
+      return;
     }
+    if (bands) bands->remove(static_cast<std::uint32_t>(slot), codes[slot]);
+    free.push_back(slot);
   }
 
-  // Flat ↔ graph as the live count crosses `hnsw_above`; a graph more than half dead is
-  // built again from its live vectors. Bounded by the bucket's size.
-  void reshape(std::size_t hnsw_above) {
-    // Hysteresis: a graph stays until the bucket shrinks to half the bound.
-    bool want_graph = graph ? live() > hnsw_above / 2 : live() > hnsw_above;
+  // Flat ↔ indexed as the live count crosses `above` (with hysteresis: an index stays
+  // until the bucket shrinks to half the bound); a graph more than half dead is built
+  // again from its live vectors. Bounded by the bucket's size.
+  void reshape(std::size_t above, IndexKind kind) {
+    bool indexed = mode != Mode::flat;
+    bool want_index = indexed ? live() > above / 2 : live() > above;
+    Mode want = !want_index ? Mode::flat : kind == IndexKind::hnsw ? Mode::hnsw : Mode::lsh;
     bool dead_heavy = graph && keys.size() > 2 * live() + 64;
-    if (want_graph == static_cast<bool>(graph) && !dead_heavy) return;
+    if (want == mode && !dead_heavy) return;
     std::vector<float> vectors;
     std::vector<std::string> old_keys, old_numbers;
     std::vector<float> scratch;
@@ -101,27 +123,64 @@ struct VectorIndex::Bucket {
       old_keys.push_back(std::move(keys[slot]));
       old_numbers.push_back(std::move(numbers[slot]));
     }
-    flat.clear();
-    keys.clear();
-    numbers.clear();
-    slot_of.clear();
-    free.clear();
-    graph.reset();
-    if (want_graph) {
+    *this = Bucket();
+    mode = want;
+    if (want == Mode::hnsw) {
       graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space(), old_keys.size() * 2 + 16,
                                                                 kNeighbours, kEfConstruction);
       graph->setEf(kEfSearch);
     }
+    if (want == Mode::lsh) bands = std::make_unique<LshBands>();
     for (std::size_t i = 0; i < old_keys.size(); ++i) {
       add(old_keys[i], vectors.data() + i * kDims, old_numbers[i]);
     }
   }
 
+  // Calls consider(slot, similarity) for the slots worth comparing.
+  template <typename Fn>
+  void search(const Embedding& vector, Fn consider) const {
+    if (graph) {
+      auto found = graph->searchKnn(vector.data(), kCandidates);
+      for (; !found.empty(); found.pop()) consider(found.top().second, 1.0f - found.top().first);
+      return;
+    }
+    if (!bands) {
+      for (std::size_t slot = 0; slot < keys.size(); ++slot) {
+        consider(slot, simd_dot(vector.data(), flat.data() + slot * kDims));
+      }
+      return;
+    }
+    if (seen.size() < keys.size()) seen.resize(keys.size(), 0);
+    if (++epoch == 0) std::fill(seen.begin(), seen.end(), epoch++);
+    // The candidates first, then their vectors compared with the next ones prefetched:
+    // each is a kilobyte somewhere in memory, and the misses overlap this way.
+    thread_local std::vector<std::uint32_t> slots;
+    slots.clear();
+    bands->candidates(LshBands::codes_of(vector.data()), [&](std::uint32_t slot) {
+      if (seen[slot] == epoch) return;
+      seen[slot] = epoch;
+      slots.push_back(slot);
+    });
+    constexpr std::size_t kAhead = 4;
+    auto prefetch = [&](std::uint32_t slot) {
+      const char* p = reinterpret_cast<const char*>(flat.data() + std::size_t{slot} * kDims);
+      for (std::size_t line = 0; line < kDims * sizeof(float); line += 64) {
+        __builtin_prefetch(p + line);
+      }
+    };
+    for (std::size_t i = 0; i < std::min(kAhead, slots.size()); ++i) prefetch(slots[i]);
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      if (i + kAhead < slots.size()) prefetch(slots[i + kAhead]);
+      consider(slots[i], simd_dot(vector.data(), flat.data() + std::size_t{slots[i]} * kDims));
+    }
+  }
+
   std::size_t bytes() const {
-    std::size_t n = flat.capacity() * sizeof(float) + sizeof(Bucket);
+    std::size_t n = flat.capacity() * sizeof(float) + sizeof(Bucket) + seen.capacity() * 4;
     for (const auto& k : keys) n += sizeof(std::string) + k.capacity();
     for (const auto& k : numbers) n += sizeof(std::string) + k.capacity();
     n += slot_of.size() * (sizeof(std::string) + 64 + 32);
+    if (bands) n += bands->bytes() + codes.capacity() * sizeof(LshBands::Codes);
     if (graph) {
       n += graph->max_elements_ * (graph->size_data_per_element_ + sizeof(void*) + 8);
     }
@@ -129,10 +188,8 @@ struct VectorIndex::Bucket {
   }
 };
 
-VectorIndex::VectorIndex(std::size_t max_entries, std::size_t hnsw_above)
-    : max_entries_(max_entries), hnsw_above_(hnsw_above) {
-  space();
-}
+VectorIndex::VectorIndex(std::size_t max_entries, std::size_t index_above, IndexKind kind)
+    : max_entries_(max_entries), index_above_(index_above), kind_(kind) {}
 
 VectorIndex::~VectorIndex() = default;
 
@@ -156,7 +213,7 @@ bool VectorIndex::add(const std::string& context, const std::string& key, const 
   }
   bucket->add(key, vector.data(), numbers);
   size_.fetch_add(1, std::memory_order_relaxed);
-  bucket->reshape(hnsw_above_);
+  bucket->reshape(index_above_, kind_);
   return true;
 }
 
@@ -172,17 +229,7 @@ std::optional<VectorMatch> VectorIndex::find(const std::string& context, const E
     if (sim < threshold || b.keys[slot].empty() || b.numbers[slot] != numbers) return;
     if (!best || sim > best->similarity) best = VectorMatch{b.keys[slot], sim};
   };
-  if (b.graph) {
-    auto found = b.graph->searchKnn(vector.data(), kCandidates);
-    while (!found.empty()) {
-      consider(found.top().second, 1.0f - found.top().first);
-      found.pop();
-    }
-    return best;
-  }
-  for (std::size_t slot = 0; slot < b.keys.size(); ++slot) {
-    consider(slot, similarity(vector.data(), b.flat.data() + slot * kDims));
-  }
+  b.search(vector, consider);
   return best;
 }
 
@@ -196,7 +243,7 @@ void VectorIndex::remove(const std::string& context, const std::string& key) {
   if (it->second->live() == 0) {
     s.buckets.erase(it);
   } else {
-    it->second->reshape(hnsw_above_);
+    it->second->reshape(index_above_, kind_);
   }
 }
 

@@ -1,8 +1,9 @@
 // The semantic index: vectors grouped by context (scope, model, system prompt and earlier
 // turns, hashed exactly), so a lookup compares only prompts that could share an answer.
-// A context's vectors are scanned flat (hnswlib's SIMD inner product) while they are
-// few, and searched through an HNSW graph (hnswlib) past `hnsw_above`. Sharded by
-// context, a mutex each: threads looking up different contexts do not wait on each other.
+// A context's vectors are scanned flat (SIMD inner products) while they are few, and
+// indexed past `index_above`: by LSH bands (lsh_bands.h, the default) or an HNSW graph
+// (hnswlib). Sharded by context, a mutex each: threads looking up different contexts do
+// not wait on each other.
 #pragma once
 
 #include <array>
@@ -22,9 +23,11 @@ struct VectorMatch {
   float similarity = 0;
 };
 
+enum class IndexKind { lsh, hnsw };
+
 class VectorIndex {
  public:
-  VectorIndex(std::size_t max_entries, std::size_t hnsw_above);
+  VectorIndex(std::size_t max_entries, std::size_t index_above, IndexKind kind = IndexKind::lsh);
   ~VectorIndex();
 
   // False when the index is full (max_entries): the entry is still kept for exact hits.
@@ -51,7 +54,8 @@ class VectorIndex {
   Shard& shard_of(const std::string& context) const;
 
   std::size_t max_entries_;
-  std::size_t hnsw_above_;
+  std::size_t index_above_;
+  IndexKind kind_;
   std::atomic<std::size_t> size_{0};
   mutable std::array<Shard, kShards> shards_;
 };

@@ -67,6 +67,10 @@ TEST_CASE("cache: errors name the file, line and key", "[cache]") {
   CHECK_THAT(error_of("cache:\n  semantic: {embedder: magic}\n"),
              Catch::Contains("cache.semantic.embedder"));
   CHECK_THAT(error_of("cache:\n  exact: {ttl: soon}\n"), Catch::Contains("cache.exact.ttl"));
+  CHECK_THAT(error_of("cache:\n  semantic: {index: kdtree}\n"),
+             Catch::Contains("cache.semantic.index"));
+  CHECK_THAT(error_of("cache:\n  semantic: {embedder: {model: m}}\n"),
+             Catch::Contains("not available"));
   CHECK_THAT(error_of("cache:\n  skip: {tool: true}\n"), Catch::Contains("cache.skip"));
   CHECK_THAT(error_of("cache:\n  colour: blue\n"), Catch::Contains("cache"));
 }

@@ -75,9 +75,11 @@ TEST_CASE("memory store: TTL, semantic TTL and purge by scope", "[cache]") {
   CHECK(store.entries() == 0);
 }
 
-TEST_CASE("vector index: per context, numbers checked, flat then HNSW", "[cache]") {
+TEST_CASE("vector index: per context, numbers checked, flat then LSH or HNSW", "[cache]") {
+  IndexKind kind = GENERATE(IndexKind::lsh, IndexKind::hnsw);
+  CAPTURE(kind == IndexKind::lsh ? "lsh" : "hnsw");
   std::mt19937 rng(7);
-  VectorIndex index(100000, 256);
+  VectorIndex index(100000, 256, kind);
   std::vector<Embedding> vectors;
   for (int i = 0; i < 3000; ++i) {
     vectors.push_back(random_unit(rng));
@@ -89,7 +91,7 @@ TEST_CASE("vector index: per context, numbers checked, flat then HNSW", "[cache]
     auto m = index.find("ctx", vectors[i], i % 2 ? "1" : "2", 0.95f);
     found += m && m->key == "e" + std::to_string(i) ? 1 : 0;
   }
-  CHECK(found >= 78);  // of 82: the graph's recall on exact vectors
+  CHECK(found >= 78);  // of 82: the index's recall on exact vectors
   CHECK_FALSE(index.find("ctx", vectors[3], "2", 0.95f));       // other numbers
   CHECK_FALSE(index.find("other", vectors[3], "1", 0.5f));      // other context
   CHECK_FALSE(index.find("ctx", random_unit(rng), "1", 0.9f));  // nothing that close

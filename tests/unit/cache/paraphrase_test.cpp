@@ -74,22 +74,23 @@ bool hits(const Pair& p, float& similarity) {
 
 }  // namespace
 
+// Prints each pair and returns how many hit.
+template <std::size_t N>
+int count_hits(const Pair (&pairs)[N], const char* label) {
+  int count = 0;
+  for (const Pair& p : pairs) {
+    float s = 0;
+    bool h = hits(p, s);
+    count += h ? 1 : 0;
+    std::printf("  %s %.3f %s  \"%s\" / \"%s\"\n", label, static_cast<double>(s),
+                h ? "hit " : "miss", p.a, p.b);
+  }
+  return count;
+}
+
 TEST_CASE("builtin embedder: paraphrase table hit rates", "[cache][paraphrase]") {
-  int hit = 0, wrong = 0;
-  for (const Pair& p : kShouldHit) {
-    float s = 0;
-    bool h = hits(p, s);
-    hit += h ? 1 : 0;
-    std::printf("  should hit  %.3f %s  \"%s\" / \"%s\"\n", static_cast<double>(s),
-                h ? "hit " : "MISS", p.a, p.b);
-  }
-  for (const Pair& p : kMustMiss) {
-    float s = 0;
-    bool h = hits(p, s);
-    wrong += h ? 1 : 0;
-    std::printf("  must miss   %.3f %s  \"%s\" / \"%s\"\n", static_cast<double>(s),
-                h ? "HIT " : "miss", p.a, p.b);
-  }
+  int hit = count_hits(kShouldHit, "should hit");
+  int wrong = count_hits(kMustMiss, "must miss ");
   double rate = static_cast<double>(hit) / std::size(kShouldHit);
   std::printf("builtin embedder at %.2f: %d/%zu rewordings hit (%.0f%%), %d/%zu wrong hits\n",
               static_cast<double>(kThreshold), hit, std::size(kShouldHit), rate * 100, wrong,
