@@ -99,8 +99,7 @@ asio::awaitable<bool> CacheStage::look_up(core::Exchange& exchange, RequestCache
   bool stream = exchange.json.stream;
   if (auto found = co_await store_.get(state.keys.exact); found && found->serves(stream)) {
     state.result = "hit";
-    answer_hit(exchange, state, *found, std::nullopt, decision);
-    co_return true;
+    if (answer_hit(exchange, state, *found, std::nullopt, decision)) co_return true;
   }
   if (!settings_.semantic || state.keys.context.empty()) co_return false;
   embed_builtin(state.keys.last_user_text, state.vector);
@@ -110,12 +109,23 @@ asio::awaitable<bool> CacheStage::look_up(core::Exchange& exchange, RequestCache
                                      static_cast<float>(threshold));
   if (!hit || !hit->answer.serves(stream)) co_return false;
   state.result = "semantic-hit";
-  answer_hit(exchange, state, hit->answer, hit->similarity, decision);
-  co_return true;
+  co_return answer_hit(exchange, state, hit->answer, hit->similarity, decision);
 }
 
-void CacheStage::answer_hit(core::Exchange& exchange, RequestCache& state, CachedAnswer& answer,
+bool CacheStage::answer_hit(core::Exchange& exchange, RequestCache& state, CachedAnswer& answer,
                             std::optional<float> similarity, core::Decision& decision) const {
+  // An entry that cannot be read back (a Redis value another version wrote) is a miss.
+  std::optional<core::Response> whole;
+  std::optional<core::StreamAnswer> stream;
+  try {
+    if (exchange.json.stream) {
+      stream = render_stream(answer, state.keys.include_usage);
+    } else {
+      whole = render_whole(answer);
+    }
+  } catch (const std::exception&) {
+    return false;
+  }
   state.storing = false;  // the cache's own answer is never stored again
   core::Headers headers;
   headers.set("x-tollgate-cache", state.result);
@@ -129,15 +139,14 @@ void CacheStage::answer_hit(core::Exchange& exchange, RequestCache& state, Cache
   if (exchange.config != nullptr)
     exchange.model = exchange.config->find_model(*exchange.json.model);
   exchange.cache_saved_nusd = saved_nusd(exchange.config.get(), answer);
-  if (exchange.json.stream) {
-    core::StreamAnswer stream = render_stream(answer, state.keys.include_usage);
-    for (auto field : headers) stream.headers.set(field.name, field.value);
-    decision = core::Decision::respond_stream(std::move(stream));
+  if (stream) {
+    for (auto field : headers) stream->headers.set(field.name, field.value);
+    decision = core::Decision::respond_stream(std::move(*stream));
   } else {
-    core::Response whole = render_whole(answer);
-    for (auto field : headers) whole.headers.set(field.name, field.value);
-    decision = core::Decision::respond(std::move(whole));
+    for (auto field : headers) whole->headers.set(field.name, field.value);
+    decision = core::Decision::respond(std::move(*whole));
   }
+  return true;
 }
 
 void CacheStage::on_response_head(core::Exchange& exchange, core::ResponseHead& head) {

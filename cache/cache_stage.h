@@ -29,7 +29,8 @@ class CacheStage final : public core::Stage {
   struct RequestCache;
   boost::asio::awaitable<bool> look_up(core::Exchange& exchange, RequestCache& state,
                                        core::Decision& decision);
-  void answer_hit(core::Exchange& exchange, RequestCache& state, CachedAnswer& answer,
+  // False when the entry cannot be given (then it is a miss).
+  bool answer_hit(core::Exchange& exchange, RequestCache& state, CachedAnswer& answer,
                   std::optional<float> similarity, core::Decision& decision) const;
 
   CacheSettings settings_;

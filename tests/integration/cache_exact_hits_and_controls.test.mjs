@@ -70,6 +70,7 @@ test("a stream is stored as it passes and replayed as many events with fresh ids
   assert.equal(withUsage.headers["x-tollgate-cache"], "hit");
   const replayed = sseEvents(withUsage.body);
   assert.equal(replayed.at(-1), "[DONE]");
+  for (const event of replayed.slice(0, -1)) validate("CreateChatCompletionStreamResponse", json(event));
   const last = json(replayed.at(-2));
   assert.deepEqual(last.choices, []);
   assert.ok(last.usage.completion_tokens > 0);
@@ -89,6 +90,7 @@ test("a plain entry answers a stream, word by word", async () => {
   let text = "", events = 0;
   for await (const chunk of stream) {
     events++;
+    validate("CreateChatCompletionStreamResponse", JSON.parse(JSON.stringify(chunk)));
     text += chunk.choices[0]?.delta?.content ?? "";
   }
   assert.equal(text, answer);
