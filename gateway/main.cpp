@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
         cl.config_path ? tg::gateway::config::load_config_file(*cl.config_path, options)
                        : tg::gateway::config::load_config_text(
                              tg::gateway::embedded_default_config(), source, options);
-    tg::core::ConfigReader reader(config->source);
+    tg::core::ConfigReader reader(*config);
     std::vector<tg::core::ModuleBuilder> builders;
     for (const auto& module : registry.modules()) builders.push_back(module.read(reader, *config));
     for (const auto& build_module : builders) modules.push_back(build_module(services));

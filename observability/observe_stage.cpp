@@ -81,6 +81,8 @@ std::string audit_record(const core::Exchange& exchange, bool include_bodies,
   o["user"] = p != nullptr ? or_null(p->user) : json::value(nullptr);
   o["team"] = p != nullptr ? or_null(p->team) : json::value(nullptr);
   o["client"] = exchange.client_address;
+  o["country"] = or_null(exchange.country);  // the geo stage's; null when unknown
+  o["continent"] = or_null(exchange.continent);
   o["method"] = exchange.method;
   o["path"] = core::valid_utf8(exchange.path);  // the client chose its bytes
   o["model_requested"] = exchange.json.model ? json::value(*exchange.json.model) : nullptr;
@@ -133,6 +135,8 @@ std::string access_fields(const core::Exchange& exchange) {
   o["request_id"] = exchange.request_id;
   o["trace_id"] = exchange.trace_id.view();
   o["client"] = exchange.client_address;
+  o["country"] = or_null(exchange.country);
+  o["continent"] = or_null(exchange.continent);
   o["method"] = exchange.method;
   o["path"] = core::valid_utf8(exchange.path);  // the client chose its bytes
   o["status"] = exchange.status;

@@ -2,6 +2,8 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
+
 namespace tollgate::routing {
 
 namespace {
@@ -20,6 +22,11 @@ bool rule_matches(const core::RouteRule& rule, const core::Exchange& exchange) {
       return false;
     }
   }
+  auto holds = [](const std::vector<std::string>& codes, const std::string& code) {
+    return codes.empty() || std::find(codes.begin(), codes.end(), code) != codes.end();
+  };
+  if (!holds(rule.countries, exchange.country)) return false;
+  if (!holds(rule.continents, exchange.continent)) return false;
   if (rule.min_prompt_tokens > 0 &&
       core::estimate_prompt_tokens(exchange.json) < rule.min_prompt_tokens) {
     return false;

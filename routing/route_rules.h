@@ -1,7 +1,7 @@
 // Routing rules (`routes:`): the first rule whose every condition holds rewrites the
 // model a request asks for. Conditions are plain request attributes: the requested model
-// (a glob), the caller's key, user and team (once auth has run), header values, and the
-// estimated prompt size.
+// (a glob), the caller's key, user and team (once auth has run), header values, the
+// estimated prompt size, and the caller's country and continent (once geo has run).
 #pragma once
 
 #include <optional>

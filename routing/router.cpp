@@ -92,9 +92,48 @@ core::CallOutcome no_target(const std::string& model) {
   return outcome;
 }
 
+// A resident caller whose chain was spent with targets passed over for their region:
+// never a silent route elsewhere, and never an error that blames a provider.
+core::CallOutcome no_compliant_target(const std::string& model, const std::string& regions) {
+  core::CallOutcome outcome;
+  outcome.failure = FailureClass::server_error;
+  outcome.detail = "no target of '" + model + "' in the regions " + regions + " is left";
+  outcome.upstream_error = core::error_response(
+      core::ErrorKind::no_compliant_target,
+      "no provider for model '" + model + "' in the regions this key may use (" + regions +
+          ") is available; the request was not sent elsewhere");
+  return outcome;
+}
+
+std::string joined(const std::vector<std::string>& regions) {
+  std::string out;
+  for (const auto& r : regions) out += (out.empty() ? "" : ",") + r;
+  return out;
+}
+
+// The audit line's record of residency: the regions and the provider that served
+// ("eu:azure-eu"), or none.
+void record_residency(core::Exchange& exchange, const std::vector<std::string>& residency,
+                      bool served) {
+  if (residency.empty()) return;
+  exchange.decisions.emplace_back(
+      "residency", joined(residency) + ":" +
+                       (served && exchange.provider != nullptr ? exchange.provider->name : "none"));
+}
+
 }  // namespace
 
-Router::Router(const core::Config& config) : config_(config) {
+std::shared_ptr<TargetHealth> Router::find_health(const std::string& model,
+                                                  const std::string& name) const {
+  auto it = models_.find(model);
+  if (it == models_.end()) return nullptr;
+  for (const auto& health : it->second->health) {
+    if (health->name() == name) return health;
+  }
+  return nullptr;
+}
+
+Router::Router(const core::Config& config, const Router* previous) : config_(config) {
   for (const auto& model : config.models) {
     auto targets = std::make_unique<ModelTargets>();
     targets->model = &model;
@@ -103,8 +142,18 @@ Router::Router(const core::Config& config) : config_(config) {
       core::BreakerConfig breaker = provider != nullptr && provider->circuit_breaker
                                         ? *provider->circuit_breaker
                                         : config.circuit_breaker;
-      targets->health.push_back(std::make_unique<TargetHealth>(
-          model.name + "/" + target.provider + "/" + target.model, breaker));
+      std::string name = model.name + "/" + target.provider + "/" + target.model;
+      std::shared_ptr<TargetHealth> kept =
+          previous != nullptr ? previous->find_health(model.name, name) : nullptr;
+      if (kept && kept->breaker().failures == breaker.failures &&
+          kept->breaker().open_for == breaker.open_for) {
+        targets->health.push_back(std::move(kept));
+      } else if (kept) {
+        targets->health.push_back(std::make_shared<TargetHealth>(*kept, breaker));
+      } else {
+        targets->health.push_back(std::make_shared<TargetHealth>(std::move(name), breaker));
+      }
+      targets->region.push_back(provider != nullptr ? provider->region : std::string());
       auto price = config.pricing.find(target.model);
       targets->cost_per_million.push_back(price == config.pricing.end()
                                               ? -1.0
@@ -161,13 +210,26 @@ asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelC
                                     const ProviderMap& providers, core::CallContext& context,
                                     core::CallOutcome& last) {
   const std::vector<ModelTargets*>& chain = chains_.at(&first);
+  static const std::vector<std::string> kAnyRegion;
+  const std::vector<std::string>& residency =
+      exchange.principal ? exchange.principal->residency : kAnyRegion;
+  bool passed_over = false;  // a target outside `residency` was left out
   for (std::size_t link = 0; link < chain.size(); ++link) {
     ModelTargets& targets = *chain[link];
     const core::ModelConfig& model = *targets.model;
-    exchange.model = &model;  // even when no target can be tried: metrics and audit name it
     std::vector<bool> tried(model.targets.size(), false);
+    std::size_t compliant_targets = 0;
+    for (std::size_t i = 0; i < tried.size(); ++i) {
+      compliant_targets += compliant(targets, i, residency) ? 1 : 0;
+    }
+    passed_over = passed_over || compliant_targets < tried.size();
+    // Even when no target can be tried, metrics and audit name the model asked for.
+    if (link == 0 || compliant_targets > 0) exchange.model = &model;
+    // A model with no target in the caller's regions is not part of its chain.
+    if (compliant_targets == 0) continue;
     for (unsigned retry = 0; retry <= model.retries.attempts; ++retry) {
-      std::optional<std::size_t> index = choose_target(targets, tried, TargetHealth::Clock::now());
+      std::optional<std::size_t> index =
+          choose_target(targets, tried, TargetHealth::Clock::now(), residency);
       auto provider = index ? providers.find(model.targets[*index].provider) : providers.end();
       if (provider == providers.end()) {
         // Nothing left to try: the last real failure stands, if there was one. (Built
@@ -207,6 +269,7 @@ asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelC
             exchange.streamed && exchange.first_byte > started ? exchange.first_byte : finished;
         health.on_success(std::chrono::duration_cast<std::chrono::microseconds>(until - started));
         mark.judged();
+        record_residency(exchange, residency, true);
         co_return;
       }
       exchange.failed_attempts.emplace_back(target.provider, last.failure);
@@ -240,6 +303,9 @@ asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelC
                      std::string(core::to_string(last.failure)) + "), falling back");
     }
   }
+  // The chain is spent: when residency kept targets out, that is why.
+  if (passed_over) last = no_compliant_target(first.name, joined(residency));
+  record_residency(exchange, residency, false);
 }
 
 }  // namespace tollgate::routing

@@ -22,7 +22,9 @@ using ProviderMap = std::unordered_map<std::string, std::unique_ptr<core::Provid
 
 class Router {
  public:
-  explicit Router(const core::Config& config);
+  // `previous`: the router of the config being replaced by a reload; a target that is
+  // still there (same model, provider and provider model) keeps its breaker and latency.
+  explicit Router(const core::Config& config, const Router* previous = nullptr);
   ~Router();
 
   // The configured model this request goes to, after routing rules (recorded in
@@ -41,6 +43,10 @@ class Router {
   const TargetHealth* health(std::string_view model, std::size_t target) const;
 
  private:
+  // The health of `name` ("model/provider/target-model") in this router, or null.
+  std::shared_ptr<TargetHealth> find_health(const std::string& model,
+                                            const std::string& name) const;
+
   const core::Config& config_;
   std::unordered_map<std::string, std::unique_ptr<ModelTargets>> models_;
   // Per model: its targets, then each fallback's (each model once), found at startup.

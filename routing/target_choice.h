@@ -1,6 +1,6 @@
 // The strategies: which of a model's targets takes the next attempt. Targets whose
-// breaker is open, and targets this request already tried (while others remain), are
-// never picked.
+// breaker is open, targets this request already tried (while others remain), and
+// targets outside the caller's residency regions are never picked.
 #pragma once
 
 #include <atomic>
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "gateway/core/config.h"
@@ -17,14 +18,23 @@ namespace tollgate::routing {
 
 struct ModelTargets {
   const core::ModelConfig* model = nullptr;
-  std::vector<std::unique_ptr<TargetHealth>> health;  // one per model->targets[i]
-  std::vector<double> cost_per_million;               // input + output price; <0: no price
+  // One per model->targets[i]; shared with the runtime before a reload when the target
+  // is still there (Router's `previous`).
+  std::vector<std::shared_ptr<TargetHealth>> health;
+  std::vector<double> cost_per_million;  // input + output price; <0: no price
+  std::vector<std::string> region;       // its provider's `region`
   std::atomic<std::uint64_t> round_robin{0};
 };
 
+// Whether target `i` may serve a caller held to `residency` (empty: any region).
+bool compliant(const ModelTargets& targets, std::size_t i,
+               const std::vector<std::string>& residency);
+
 // `tried[i]` is true for targets this request already used. Returns the index to try,
-// or nullopt when every target is unavailable (breakers open, zero weights).
+// or nullopt when every target is unavailable (breakers open, zero weights, outside
+// `residency`).
 std::optional<std::size_t> choose_target(ModelTargets& targets, const std::vector<bool>& tried,
-                                         TargetHealth::Clock::time_point now);
+                                         TargetHealth::Clock::time_point now,
+                                         const std::vector<std::string>& residency = {});
 
 }  // namespace tollgate::routing

@@ -23,6 +23,14 @@ bool TargetHealth::available(Clock::time_point now) const {
   return ns_of(now) >= open_until_ns_.load(std::memory_order_acquire);
 }
 
+TargetHealth::TargetHealth(const TargetHealth& carried, core::BreakerConfig breaker)
+    : name_(carried.name_), breaker_(breaker) {
+  state_.store(carried.state_.load());
+  consecutive_failures_.store(carried.consecutive_failures_.load());
+  open_until_ns_.store(carried.open_until_ns_.load());
+  latency_us_.store(carried.latency_us_.load());
+}
+
 bool TargetHealth::admit(Clock::time_point now) {
   int state = state_.load(std::memory_order_acquire);
   if (state == kClosed) return true;

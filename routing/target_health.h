@@ -21,6 +21,11 @@ class TargetHealth {
 
   TargetHealth(std::string name, core::BreakerConfig breaker)
       : name_(std::move(name)), breaker_(breaker) {}
+  // A reload that changed the breaker's settings: the new settings, the old one's state
+  // (an open breaker stays open, failures in a row and latency carry over).
+  TargetHealth(const TargetHealth& carried, core::BreakerConfig breaker);
+
+  const core::BreakerConfig& breaker() const { return breaker_; }
 
   // Whether a request may go to this target now. An open breaker whose time is up lets
   // exactly one caller through as the half-open probe.

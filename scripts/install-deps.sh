@@ -27,8 +27,11 @@ packages=(
   libutf8proc-dev
   libvectorscan-dev
   libhnswlib-dev
+  libmaxminddb-dev
 )
 ((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3 prometheus)
+# The geo tests write their own MaxMind database at test time (MaxMind::DB::Writer).
+((test_tools)) && packages+=(libmaxmind-db-writer-perl)
 # The fuzz targets (make test-fuzz, docs/fuzzing.md): clang 14 and its runtimes, libFuzzer
 # and the sanitizers (libclang-rt-14-dev holds libclang_rt.fuzzer).
 ((test_tools)) && packages+=(clang-14 libclang-rt-14-dev)

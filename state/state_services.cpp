@@ -11,7 +11,7 @@ StateConfig read_state_config(const core::Config& config) {
   StateConfig out;
   const YAML::Node section = config.root["state"];
   if (!core::ConfigReader::has(section)) return out;
-  core::ConfigReader r(config.source);
+  core::ConfigReader r(config);
   r.require_map(section, "state");  // its keys: the state module's registration
   if (r.has(section["sqlite"])) out.sqlite_path = r.string_of(section["sqlite"], "state.sqlite");
   if (r.has(section["redis"])) {

@@ -12,11 +12,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "gateway/config/config_includes.h"
 #include "gateway/config/routing_sections.h"
 #include "gateway/config/yaml_reader.h"
 #include "gateway/core/json_limits.h"
 #include "gateway/core/module_registry.h"
 #include "gateway/core/provider_registry.h"
+#include "gateway/core/sha256.h"
 
 namespace tollgate::gateway::config {
 
@@ -136,7 +138,7 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
   static const std::vector<std::string> kNoKeys;
   r.check_keys(node, key,
                {"name", "kind", "base_url", "api_key", "timeout", "connect_timeout", "tls_verify",
-                "ca_file", "headers", "forward_headers", "circuit_breaker"},
+                "ca_file", "headers", "forward_headers", "circuit_breaker", "region"},
                kind != nullptr ? kind->keys : kNoKeys);
   core::ProviderConfig p;
   p.where = r.mark(node);
@@ -178,6 +180,13 @@ core::ProviderConfig read_provider(const Reader& r, const YAML::Node& node,
   }
   if (YAML::Node n = node["forward_headers"]; Reader::has(n)) {
     p.forward_headers = read_forward_headers(r, n, key + ".forward_headers");
+  }
+  if (YAML::Node n = node["region"]; Reader::has(n)) {
+    p.region = r.string_of(n, key + ".region");  // residency (docs/geo.md)
+    bool named = !p.region.empty() && std::all_of(p.region.begin(), p.region.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+    if (!named) r.fail(n, key + ".region", "must be letters, digits, '-' or '_' (eu, us-east)");
   }
   if (kind != nullptr && kind->read) p.settings = kind->read(r, node, key);
   return p;
@@ -231,9 +240,14 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
   config->source = source;
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   expand_document(r, root);
-  r.check_keys(root, "", {"server", "providers", "models", "routes", "circuit_breaker", "pricing"},
+  Included included = merge_includes(r, root);
+  r.check_keys(root, "",
+               {"server", "providers", "models", "routes", "circuit_breaker", "pricing", "include"},
                owned_section_names(options.modules));
   config->root = root;
+  config->files.push_back({source, core::sha256_hex(yaml)});
+  for (auto& file : included.files) config->files.push_back(std::move(file));
+  config->origins = std::move(included.origins);
 
   try {
     read_server(r, root["server"], config->server);

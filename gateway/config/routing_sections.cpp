@@ -1,5 +1,6 @@
 #include "gateway/config/routing_sections.h"
 
+#include <cctype>
 #include <set>
 
 namespace tollgate::gateway::config {
@@ -41,6 +42,28 @@ double price_of(const Reader& r, const YAML::Node& node, const std::string& key)
   }
   if (!(value >= 0) || value > 1e9) r.fail(node, key, "must be 0 or more");
   return value;
+}
+
+// `country: DE`, `country: [DE, FR]` (or continents): two-letter codes, upper-cased as
+// the geo database spells them.
+std::vector<std::string> read_codes(const Reader& r, const YAML::Node& node,
+                                    const std::string& key) {
+  std::vector<std::string> out;
+  if (!Reader::has(node)) return out;
+  auto one = [&](const YAML::Node& item, const std::string& k) {
+    std::string code = r.string_of(item, k);
+    bool letters = code.size() == 2 && std::isalpha(static_cast<unsigned char>(code[0])) &&
+                   std::isalpha(static_cast<unsigned char>(code[1]));
+    if (!letters) r.fail(item, k, "must be a two-letter code (DE, EU)");
+    for (char& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out.push_back(std::move(code));
+  };
+  if (node.IsSequence()) {
+    r.each(node, key, one);
+  } else {
+    one(node, key);
+  }
+  return out;
 }
 
 }  // namespace
@@ -131,7 +154,9 @@ void read_routes(const Reader& r, const YAML::Node& list, core::Config& config) 
     std::string mkey = key + ".match";
     if (!Reader::has(match)) r.fail(item, mkey, "is required (what the rule applies to)");
     r.require_map(match, mkey);
-    r.check_keys(match, mkey, {"model", "team", "user", "key", "header", "min_prompt_tokens"});
+    r.check_keys(
+        match, mkey,
+        {"model", "team", "user", "key", "header", "min_prompt_tokens", "country", "continent"});
     if (Reader::has(match["model"])) rule.model = r.string_of(match["model"], mkey + ".model");
     if (Reader::has(match["team"])) rule.team = r.string_of(match["team"], mkey + ".team");
     if (Reader::has(match["user"])) rule.user = r.string_of(match["user"], mkey + ".user");
@@ -147,6 +172,8 @@ void read_routes(const Reader& r, const YAML::Node& list, core::Config& config) 
       rule.min_prompt_tokens = static_cast<std::int64_t>(
           r.unsigned_of(n, mkey + ".min_prompt_tokens", 1, std::uint64_t{1} << 40));
     }
+    rule.countries = read_codes(r, match["country"], mkey + ".country");
+    rule.continents = read_codes(r, match["continent"], mkey + ".continent");
     config.routes.push_back(std::move(rule));
   });
 }

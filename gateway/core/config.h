@@ -96,6 +96,7 @@ struct ProviderConfig {
   // a trailing '*' matches a prefix). Never credentials or hop-by-hop fields.
   std::vector<std::string> forward_headers;
   std::optional<BreakerConfig> circuit_breaker;  // overrides the config-wide default
+  std::string region;  // where its deployments run ("eu"), for residency; empty: unknown
   // The kind's own settings, as its registered reader made them; null when the provider
   // was not read from a file (its factory then takes the kind's defaults).
   std::shared_ptr<const ProviderSettings> settings;
@@ -144,12 +145,28 @@ struct RouteRule {
   std::string team, user, key;  // the caller's principal; empty: any
   std::vector<std::pair<std::string, std::string>> headers;  // name, exact value
   std::int64_t min_prompt_tokens = 0;                        // estimated; 0: any
+  // Where the caller is (the geo stage): any of these ISO codes; empty: any.
+  std::vector<std::string> countries, continents;
   std::string to;
   SourceMark where;
 };
 
+// The nodes an `include:`d file brought into the document, with that file's name: a
+// reader names the file a node came from in its errors (ConfigReader::mark).
+struct NodeOrigins {
+  std::vector<std::pair<YAML::Node, std::string>> items;  // a merged item, its file
+};
+
+// A file the config was read from, for GET /admin/config.
+struct ConfigFile {
+  std::string path;
+  std::string sha256;  // of its bytes as read
+};
+
 struct Config {
-  std::string source;  // file name, or "<embedded>"
+  std::string source;                          // file name, or "<embedded>"
+  std::vector<ConfigFile> files;               // the main file, then each included one
+  std::shared_ptr<const NodeOrigins> origins;  // null: everything is from `source`
   ServerConfig server;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;

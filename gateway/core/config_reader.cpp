@@ -46,11 +46,39 @@ std::string join_key(std::string_view parent, std::string_view name) {
   return out;
 }
 
+namespace {
+
+// Whether `node` is `within` or below it. Errors only: a walk of one merged item.
+bool holds(const YAML::Node& within, const YAML::Node& node, int depth) {
+  if (within.is(node)) return true;
+  if (depth > 64) return false;  // configs nest a few levels; aliases could loop
+  if (within.IsSequence()) {
+    for (const auto& child : within)
+      if (holds(child, node, depth + 1)) return true;
+  } else if (within.IsMap()) {
+    for (const auto& pair : within) {
+      if (holds(pair.first, node, depth + 1) || holds(pair.second, node, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 SourceMark ConfigReader::mark(const YAML::Node& node) const {
   if (!node.IsDefined()) return {file_, 0, 0};
   YAML::Mark m = node.Mark();
   if (m.is_null()) return {file_, 0, 0};
-  return {file_, m.line + 1, m.column + 1};
+  std::string file = file_;
+  if (origins_) {
+    for (const auto& [item, origin] : origins_->items) {
+      if (holds(item, node, 0)) {
+        file = origin;
+        break;
+      }
+    }
+  }
+  return {file, m.line + 1, m.column + 1};
 }
 
 void ConfigReader::fail(const YAML::Node& node, const std::string& key,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,9 +40,12 @@ Url parse_url(std::string_view text);             // http(s)://host[:port][/path
 class ConfigReader {
  public:
   explicit ConfigReader(std::string file) : file_(std::move(file)) {}
+  // Names the included file a node came from, when the config has includes.
+  explicit ConfigReader(const Config& config) : file_(config.source), origins_(config.origins) {}
   virtual ~ConfigReader() = default;
 
   const std::string& file() const { return file_; }
+  void set_origins(std::shared_ptr<const NodeOrigins> origins) { origins_ = std::move(origins); }
   SourceMark mark(const YAML::Node& node) const;
   [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
                          const std::string& message) const;
@@ -81,6 +85,7 @@ class ConfigReader {
 
  private:
   std::string file_;
+  std::shared_ptr<const NodeOrigins> origins_;
 };
 
 }  // namespace tollgate::core

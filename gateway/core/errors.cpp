@@ -19,6 +19,8 @@ ErrorInfo error_info(ErrorKind kind) {
       return {403, "permission_error", "forbidden"};
     case ErrorKind::model_not_allowed:
       return {403, "permission_error", "model_not_allowed"};
+    case ErrorKind::country_not_allowed:
+      return {403, "permission_error", "country_not_allowed"};
     case ErrorKind::not_found:
       return {404, "invalid_request_error", "unknown_url"};
     case ErrorKind::model_not_found:
@@ -53,6 +55,8 @@ ErrorInfo error_info(ErrorKind kind) {
       return {502, "server_error", "upstream_credentials_refused"};
     case ErrorKind::unavailable:
       return {503, "server_error", "service_unavailable"};
+    case ErrorKind::no_compliant_target:
+      return {503, "server_error", "no_compliant_target"};
     case ErrorKind::upstream_timeout:
       return {504, "server_error", "upstream_timeout"};
   }

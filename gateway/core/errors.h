@@ -18,6 +18,7 @@ enum class ErrorKind {
   invalid_api_key,               // 401
   forbidden,                     // 403
   model_not_allowed,             // 403 the key may not use this model
+  country_not_allowed,           // 403 the caller's country is refused (policies/geo)
   not_found,                     // 404 unknown path
   model_not_found,               // 404 unknown model
   method_not_allowed,            // 405
@@ -35,6 +36,7 @@ enum class ErrorKind {
   upstream_unreachable,          // 502 connect failure, reset, bad answer
   upstream_credentials_refused,  // 502 the provider refused the gateway's own key
   unavailable,                   // 503 draining, or no usable target
+  no_compliant_target,           // 503 no target in the caller's residency regions is left
   upstream_timeout,              // 504
 };
 

@@ -48,7 +48,11 @@ struct Exchange {
 
   ConfigPtr config;  // the snapshot this request started with
   std::string request_id;
-  std::string client_address;
+  std::string client_address;  // the socket's peer
+  // Where the caller is, as the geo stage found it (policies/geo): ISO 3166 country and
+  // continent codes ("DE", "EU"); empty when unknown or when there is no geo stage.
+  std::string country;
+  std::string continent;
 
   // The request as received (body already decoded when the client compressed it).
   std::string method;

@@ -32,6 +32,9 @@ struct Principal {
   std::vector<std::string> tags;
   std::vector<std::string> models;  // shell globs (fnmatch); empty: every model
   LimitSet limits;
+  // Data residency: the provider regions that may serve this caller (its key's, user's
+  // and team's lists, each narrowing the others); empty: any region.
+  std::vector<std::string> residency;
   bool from_admin_api = false;  // created through /admin/keys rather than the config
 
   bool allows_model(std::string_view model) const;

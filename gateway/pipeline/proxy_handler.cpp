@@ -222,7 +222,7 @@ asio::awaitable<void> answer_decision(StageSink& sink, std::size_t stage,
 // one per kind of answer, because every local of a coroutine lives on its frame.
 asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::RequestBody& body,
                                            core::ResponseSink& client) {
-  RuntimePtr runtime = runtime_;  // this request's snapshot, whatever a reload does meanwhile
+  RuntimePtr runtime = slot_->runtime;  // this request's snapshot, whatever a reload does meanwhile
   exchange.config = runtime->config;
   StageSink sink(client, runtime->stages, exchange);
 

@@ -9,24 +9,29 @@
 #include "gateway/core/http_handler.h"
 #include "gateway/core/upstream.h"
 #include "gateway/pipeline/runtime.h"
+#include "gateway/pipeline/runtime_switch.h"
 
 namespace tollgate::gateway::pipeline {
 
 class ProxyHandler final : public core::HttpHandler {
  public:
+  // `slot`: this worker's current runtime, which a reload replaces (RuntimeSwitch).
+  ProxyHandler(std::shared_ptr<RuntimeSlot> slot, std::unique_ptr<core::UpstreamTransport> upstream)
+      : slot_(std::move(slot)), upstream_(std::move(upstream)) {}
   ProxyHandler(RuntimePtr runtime, std::unique_ptr<core::UpstreamTransport> upstream)
-      : runtime_(std::move(runtime)), upstream_(std::move(upstream)) {}
+      : ProxyHandler(std::make_shared<RuntimeSlot>(RuntimeSlot{std::move(runtime)}),
+                     std::move(upstream)) {}
 
   // Requests that start after this see the new runtime; those in flight keep theirs.
-  void set_runtime(RuntimePtr runtime) { runtime_ = std::move(runtime); }
+  void set_runtime(RuntimePtr runtime) { slot_->runtime = std::move(runtime); }
 
-  core::ConfigPtr config() const override { return runtime_->config; }
+  core::ConfigPtr config() const override { return slot_->runtime->config; }
   bool watches_client(const core::Exchange& exchange) const override;
   boost::asio::awaitable<void> handle(core::Exchange& exchange, core::RequestBody& body,
                                       core::ResponseSink& sink) override;
 
  private:
-  RuntimePtr runtime_;
+  std::shared_ptr<RuntimeSlot> slot_;
   std::unique_ptr<core::UpstreamTransport> upstream_;
 };
 

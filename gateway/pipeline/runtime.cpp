@@ -35,7 +35,8 @@ std::string models_list_json(const core::Config& config,
 }
 
 RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& providers,
-                         const core::ModuleRegistry& modules, const core::Services& services) {
+                         const core::ModuleRegistry& modules, const core::Services& services,
+                         const Runtime* previous) {
   auto runtime = std::make_shared<Runtime>();
   runtime->config = config;
   for (const auto& p : config->providers) {
@@ -47,7 +48,7 @@ RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& p
   }
   // Every stage's sections are read before any stage is built: a bad one refuses the
   // snapshot before anything was made from it.
-  core::ConfigReader reader(config->source);
+  core::ConfigReader reader(*config);
   std::vector<core::StageBuilder> builders;
   for (const auto& name : config::read_pipeline(reader, config->root, modules)) {
     builders.push_back(modules.find_stage(name)->read(reader, *config));
@@ -55,7 +56,8 @@ RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& p
   for (const auto& build : builders) {
     if (auto stage = build(services)) runtime->stages.push_back(std::move(stage));
   }
-  runtime->router = std::make_unique<routing::Router>(*config);
+  runtime->router = std::make_unique<routing::Router>(
+      *config, previous != nullptr ? previous->router.get() : nullptr);
   runtime->models_list_body = models_list_json(*config);
   return runtime;
 }

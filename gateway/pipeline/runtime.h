@@ -32,9 +32,11 @@ using RuntimePtr = std::shared_ptr<const Runtime>;
 // Reads each stage's sections and builds the stages of `config`'s pipeline from them and
 // the modules' `services`. Throws core::ConfigError on a bad section, std::runtime_error
 // naming the provider when its kind is unknown.
+// `previous`: the runtime a reload replaces (its targets' breakers and latency carry over).
 RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& providers,
                          const core::ModuleRegistry& modules,
-                         const core::Services& services = core::Services());
+                         const core::Services& services = core::Services(),
+                         const Runtime* previous = nullptr);
 
 // The body of GET /v1/models for `config` (OpenAI's ListModelsResponse), with the models
 // `include` accepts (all when absent).

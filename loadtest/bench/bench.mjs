@@ -259,9 +259,11 @@ const BENCH_KEY = "tg-bench-key-0123456789";
 // team (limits), priced, and recorded in the usage ledger. The limits are high enough
 // never to refuse: the benchmark measures the checks, not the refusals. With `redisUrl`
 // the counters live in Redis (shared by replicas) instead of in process.
+// With `guarded`, the sanitize and pii sections of conf/examples/pii-and-sanitize.yaml
+// are added: what a user is told to run to keep personal data and injections out.
 // With `cache` the response cache is on too, exact and semantic (the loadgen repeats one
 // prompt: every request hits, unless it says `cache-control: no-store`, then each misses).
-function tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs, cache } = {}) {
+function tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs, guarded, cache } = {}) {
   const huge = "{rpm: 1000000000, tpm: 1000000000000, max_parallel: 1000000, tokens_per_day: 1000000000000000, budget_usd_per_month: 1000000000}";
   return `# Written by loadtest/bench/bench.mjs: one worker thread, as nginx has one worker.
 server:
@@ -288,7 +290,13 @@ teams:
   - {name: bench, limits: ${huge}}
 pricing:
   gpt-test: {input: 0.15, output: 0.60}
+${guarded ? guardSections() : ""}
 ${cache ? "cache:\n  scope: key\n  exact: {ttl: 1h}\n  semantic: {ttl: 1h, threshold: 0.92}\n" : ""}`;
+}
+
+function guardSections() {
+  const example = readFileSync(path.join(here, "..", "..", "conf", "examples", "pii-and-sanitize.yaml"), "utf8");
+  return example.slice(example.indexOf("\nsanitize:\n") + 1);
 }
 
 function nginxConfig(dir, mockPort, port) {
@@ -545,13 +553,13 @@ function sanity(results) {
   return problems;
 }
 
-async function startTollgate(work, name, mockPort, { redisUrl, idlePollUs, cache }) {
+async function startTollgate(work, name, mockPort, { redisUrl, idlePollUs, guarded, cache }) {
   const port = await freePort();
   const adminPort = await freePort();
   const stateDir = path.join(work, name);
   mkdirSync(stateDir, { recursive: true });
   const config = path.join(stateDir, "tollgate.yaml");
-  writeFileSync(config, tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs, cache }));
+  writeFileSync(config, tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs, guarded, cache }));
   const proc = start(name, BIN.tollgate, ["--config", config], { cpu: PROXY_CPU });
   await waitForPort(port, proc, name);
   await sleep(500);
@@ -601,14 +609,17 @@ async function main() {
   // its last event instead of sleeping at once; it trades CPU for the wake-ups (see
   // docs/performance.md). Idle, it sleeps like the others.
   const tgPoll = await startTollgate(work, "tollgate-poll", mockPort, { idlePollUs: IDLE_POLL_US });
+  // The same as `tollgate` with the pii and sanitize stages on (issue 15's row).
+  const tgGuarded = await startTollgate(work, "tollgate-pii-sanitize", mockPort, { guarded: true });
 
   // All proxies are up (each idle on CPU 0 while another is measured).
-  log(`fixed rates: direct, nginx, tollgate and tollgate-poll interleaved, ${plan.rounds} round(s)`);
+  log(`fixed rates: direct, nginx, tollgate, tollgate-poll and tollgate-pii-sanitize interleaved, ${plan.rounds} round(s)`);
   const rounds = await latencyRounds([
     { name: "direct", url: directUrl, headers: {} },
     { name: "nginx", url: nginxUrl, headers: {}, proxy: nginx },
     { name: "tollgate", url: tg.url, headers: tgHeaders, proxy: tg.proc },
     { name: "tollgate-poll", url: tgPoll.url, headers: tgHeaders, proxy: tgPoll.proc },
+    { name: "tollgate-pii-sanitize", url: tgGuarded.url, headers: tgHeaders, proxy: tgGuarded.proc },
   ]);
 
   log("direct → mock");
@@ -625,7 +636,10 @@ async function main() {
   log("tollgate-poll → mock");
   results.targets["tollgate-poll"] = await measureTarget("tollgate-poll", tgPoll.url, { rates: [], headers: tgHeaders, proxy: tgPoll.proc });
   await stopTollgate(tgPoll);
-  for (const name of ["direct", "nginx", "tollgate", "tollgate-poll"]) {
+  log("tollgate-pii-sanitize → mock");
+  results.targets["tollgate-pii-sanitize"] = await measureTarget("tollgate-pii-sanitize", tgGuarded.url, { rates: [], headers: tgHeaders, proxy: tgGuarded.proc });
+  await stopTollgate(tgGuarded);
+  for (const name of ["direct", "nginx", "tollgate", "tollgate-poll", "tollgate-pii-sanitize"]) {
     results.targets[name].rates = rounds.cells[name];
     results.targets[name].rounds = rounds.runs[name];
   }

@@ -132,7 +132,7 @@ AuditConfig read_audit_config(const core::Config& config) {
   AuditConfig out;
   const YAML::Node section = config.root["audit"];
   if (!core::ConfigReader::has(section)) return out;
-  core::ConfigReader r(config.source);
+  core::ConfigReader r(config);
   r.require_map(section, "audit");  // its keys: the observability module's registration
   out.path = r.required_string(section, "path", "audit");
   if (r.has(section["fsync_interval"])) {

@@ -205,6 +205,13 @@ struct GatewayMetrics::Shard {
           .Name("tollgate_cache_saved_usd_total")
           .Help("What the answers served from the cache would have cost, from `pricing`")
           .Register(registry)};
+  // Labels bounded by ISO 3166 (the geo stage names a country by two letters, else
+  // "unknown"); the main request series never gets a country (cardinality).
+  CachedFamily<Counter> geo_refusals{
+      prometheus::BuildCounter()
+          .Name("tollgate_geo_refusals_total")
+          .Help("Requests refused by the geo stage, by the caller's country")
+          .Register(registry)};
   CachedFamily<Counter> failures{prometheus::BuildCounter()
                                      .Name("tollgate_upstream_failures_total")
                                      .Help("Failed upstream attempts, by provider and class")
@@ -223,7 +230,7 @@ MetricsConfig read_metrics_config(const core::Config& config) {
   MetricsConfig out;
   const YAML::Node section = config.root["metrics"];
   if (!core::ConfigReader::has(section)) return out;
-  core::ConfigReader r(config.source);
+  core::ConfigReader r(config);
   r.require_map(section, "metrics");
   r.check_keys(section, "metrics", {"per_key_labels"});
   if (r.has(section["per_key_labels"])) {
@@ -346,6 +353,11 @@ void GatewayMetrics::count_outcomes(Shard& s, const core::Exchange& exchange,
   for (const auto& [stage, decision] : exchange.decisions) {
     if (stage == "pii") {
       count_pii(s, decision);
+      continue;
+    }
+    if (stage == "geo" && decision.starts_with("refused:")) {
+      Labels country{{"country", decision.substr(8, 7)}};
+      s.geo_refusals.get(country).Increment();
       continue;
     }
     if (stage != "limits" || decision == "unavailable") continue;

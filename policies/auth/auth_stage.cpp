@@ -43,7 +43,7 @@ asio::awaitable<core::Decision> AuthStage::on_request_head(core::Exchange& excha
     principal = configured_.find(digest);
     if (!principal) {
       try {
-        principal = co_await store_.find(digest);
+        principal = with_residency(co_await store_.find(digest), configured_.residency());
       } catch (const state::RedisUnavailable&) {
         store_down = true;
       }
@@ -103,7 +103,8 @@ const core::Registration kRegistration{core::StageSpec<ConfiguredKeys>{
     .position = 100,
     .sections = {{.name = "keys",
                   .shape = core::ConfigSection::Shape::list,
-                  .keys = {"id", "hash", "key", "user", "team", "tags", "models", "limits"}}},
+                  .keys = {"id", "hash", "key", "user", "team", "tags", "models", "limits",
+                           "residency"}}},
     .read = [](const core::ConfigReader&,
                const core::Config& config) { return ConfiguredKeys::read(config); },
     .make = make_auth_stage}};

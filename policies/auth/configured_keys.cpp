@@ -25,7 +25,8 @@ std::vector<std::string> string_list(const core::ConfigReader& r, const YAML::No
 
 ConfiguredKeys ConfiguredKeys::read(const core::Config& config) {
   ConfiguredKeys keys;
-  core::ConfigReader r(config.source);
+  core::ConfigReader r(config);
+  keys.residency_ = NamedResidency::read(r, config);
   std::set<std::string> ids;
   r.each(config.root["keys"], "keys", [&](const YAML::Node& entry, const std::string& key) {
     r.require_map(entry, key);  // its keys: the auth stage's registration
@@ -59,6 +60,9 @@ ConfiguredKeys ConfiguredKeys::read(const core::Config& config) {
     principal->tags = string_list(r, entry["tags"], key + ".tags");
     principal->models = string_list(r, entry["models"], key + ".models");
     principal->limits = read_limit_set(r, entry["limits"], key + ".limits");
+    principal->residency = keys.residency_.narrow(
+        read_regions(r, entry["residency"], key + ".residency"), principal->user, principal->team);
+    warn_uncompliant_models(config, *principal);
     if (keys.by_hash_.contains(digest)) {
       r.fail(entry, key, "the same key is configured twice");
     }

@@ -97,7 +97,7 @@ std::int64_t LimitsConfig::max_cost_nusd(std::string_view requested, std::int64_
 
 LimitsConfig read_limits_config(const core::Config& config) {
   LimitsConfig out;
-  core::ConfigReader r(config.source);
+  core::ConfigReader r(config);
   read_named_limits(r, config.root["users"], "users", out.users);
   read_named_limits(r, config.root["teams"], "teams", out.teams);
   if (const YAML::Node section = config.root["limits"]; r.has(section)) {

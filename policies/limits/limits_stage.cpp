@@ -238,9 +238,14 @@ const core::Registration kRegistration{core::StageSpec<LimitsSettings>{
     .name = "limits",
     .position = 500,
     .sections =
-        {{.name = "users", .shape = core::ConfigSection::Shape::list, .keys = {"name", "limits"}},
-         {.name = "teams", .shape = core::ConfigSection::Shape::list, .keys = {"name", "limits"}},
-         {.name = "limits", .keys = {"default_completion_tokens"}}},
+        // `residency` is read by auth (policies/auth/residency.h).
+    {{.name = "users",
+      .shape = core::ConfigSection::Shape::list,
+      .keys = {"name", "limits", "residency"}},
+     {.name = "teams",
+      .shape = core::ConfigSection::Shape::list,
+      .keys = {"name", "limits", "residency"}},
+     {.name = "limits", .keys = {"default_completion_tokens"}}},
     .read = read_limits_settings,
     .make = [](const LimitsSettings& settings,
                const core::Services& services) -> std::unique_ptr<core::Stage> {

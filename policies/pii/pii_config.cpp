@@ -1,5 +1,6 @@
 #include "policies/pii/pii_config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -103,6 +104,13 @@ const ActionPolicy& PiiSettings::policy_for(const core::Principal* principal) co
   return global;
 }
 
+const ActionPolicy& PiiSettings::answer_policy_for(const core::Principal* principal) const {
+  for (std::size_t i = 0; i < overrides.size(); ++i) {
+    if (overrides[i].first.matches(principal)) return override_answers[i];
+  }
+  return global_answers;
+}
+
 PiiSettings read_pii_settings(const core::ConfigReader& r, const core::Config& config) {
   PiiSettings out;
   const YAML::Node section = config.root["pii"];
@@ -155,7 +163,17 @@ PiiSettings read_pii_settings(const core::ConfigReader& r, const core::Config& c
   out.global = policy_of(r, *out.scanner, global, nullptr, hash_key);
   for (const auto& [match, written] : overrides) {
     out.overrides.emplace_back(match, policy_of(r, *out.scanner, written, &out.global, hash_key));
+    out.override_answers.push_back(answer_policy(out.overrides.back().second));
   }
+  out.global_answers = answer_policy(out.global);
+  out.custom_entities = !spec.custom.empty();
+  auto pseudonymizes = [](const ActionPolicy& policy) {
+    return std::find(policy.by_entity.begin(), policy.by_entity.end(), Action::pseudonymize) !=
+           policy.by_entity.end();
+  };
+  out.pseudonymizes = pseudonymizes(out.global);
+  for (const auto& [match, policy] : out.overrides)
+    out.pseudonymizes = out.pseudonymizes || pseudonymizes(policy);
   return out;
 }
 

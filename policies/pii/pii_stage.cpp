@@ -6,19 +6,22 @@
 
 #include "gateway/core/errors.h"
 #include "gateway/core/module_registry.h"
-#include "policies/pii/chunk_restorer.h"
+#include "policies/common/prompt_texts.h"
+#include "policies/pii/answer_body.h"
+#include "policies/pii/answer_chunks.h"
 #include "policies/pii/placeholders.h"
-#include "policies/sanitize/prompt_texts.h"
 
 namespace tollgate::policies::pii {
 
 namespace {
 
-// What the stage keeps for one request: the pseudonyms (the values themselves) and the
-// restorer of a streamed answer.
+// What the stage keeps for one request: the pseudonyms (the values themselves), what was
+// found in the answer, and the rewriter of a streamed answer.
 struct RequestPii : core::StageState {
   Pseudonyms pseudonyms;
-  std::optional<ChunkRestorer> restorer;
+  FindingCounts answer_counts;
+  std::optional<AnswerScan> answer_scan;
+  std::optional<AnswerChunks> chunks;
 };
 
 // A string token of the body and its new JSON literal.
@@ -28,13 +31,13 @@ struct Edit {
 };
 
 // Walks the texts, applies the caller's actions to each, and keeps the edits.
-class RequestScan final : public sanitize::TextVisitor {
+class RequestScan final : public TextVisitor {
  public:
   RequestScan(const Scanner& scanner, const ActionPolicy& policy, Pseudonyms& pseudonyms)
       : scanner_(scanner), policy_(policy), pseudonyms_(pseudonyms) {}
 
-  bool item(const sanitize::TextPlace&) override { return true; }
-  bool text(const sanitize::PromptText& text) override {
+  bool item(const TextPlace&) override { return true; }
+  bool text(const PromptText& text) override {
     scanner_.scan(text.text, findings_);
     if (findings_.empty()) return true;
     std::string out;
@@ -46,7 +49,7 @@ class RequestScan final : public sanitize::TextVisitor {
     }
     if (applied.blocked) {
       blocked_ = applied.blocked;
-      blocked_param_ = sanitize::param_of(text.place);
+      blocked_param_ = param_of(text.place);
       return false;
     }
     if (applied.changed) {
@@ -60,7 +63,7 @@ class RequestScan final : public sanitize::TextVisitor {
   std::vector<Edit>& edits() { return edits_; }
   const std::optional<EntityId>& blocked() const { return blocked_; }
   const std::string& blocked_param() const { return blocked_param_; }
-  const std::map<std::pair<EntityId, Action>, int>& counts() const { return counts_; }
+  const FindingCounts& counts() const { return counts_; }
 
  private:
   const Scanner& scanner_;
@@ -70,33 +73,48 @@ class RequestScan final : public sanitize::TextVisitor {
   std::vector<Edit> edits_;
   std::optional<EntityId> blocked_;
   std::string blocked_param_;
-  std::map<std::pair<EntityId, Action>, int> counts_;
+  FindingCounts counts_;
 };
 
-// The body with each edited string token replaced; every other byte is the client's.
-std::string splice(const std::string& body, std::vector<Edit>& edits) {
-  std::sort(edits.begin(), edits.end(),
-            [](const Edit& a, const Edit& b) { return a.token.offset < b.token.offset; });
+std::string splice(const std::string& body, const std::vector<Edit>& edits) {
+  std::vector<TokenEdit> tokens;
+  tokens.reserve(edits.size());
+  for (const Edit& edit : edits) tokens.push_back({edit.token, edit.literal});
   std::string out;
-  out.reserve(body.size() + core::kJsonPadding);
-  std::size_t cursor = 0;
-  for (const Edit& edit : edits) {
-    out.append(body, cursor, edit.token.offset - cursor);
-    out.append(edit.literal);
-    cursor = edit.token.offset + edit.token.length;
-  }
-  out.append(body, cursor, std::string::npos);
+  splice_tokens(body, tokens, out);
   return out;
 }
 
 // The audit line and the metrics get counts per entity and action, never a value:
 // ("pii", "request:email:pseudonymize:2").
-void record(core::Exchange& exchange, const Scanner& scanner,
-            const std::map<std::pair<EntityId, Action>, int>& counts) {
+void record(core::Exchange& exchange, const Scanner& scanner, std::string_view direction,
+            const FindingCounts& counts) {
   for (const auto& [what, count] : counts) {
-    exchange.decisions.emplace_back("pii", "request:" + scanner.entities()[what.first].name + ":" +
-                                               std::string(action_name(what.second)) + ":" +
-                                               std::to_string(count));
+    exchange.decisions.emplace_back(
+        "pii", std::string(direction) + ":" + scanner.entities()[what.first].name + ":" +
+                   std::string(action_name(what.second)) + ":" + std::to_string(count));
+  }
+}
+
+// The operations whose answers hold text a model wrote (not embeddings, model lists, audio).
+bool writes_text(const core::Exchange& exchange) {
+  switch (exchange.operation) {
+    case core::Operation::chat_completions:
+    case core::Operation::completions:
+      return true;
+    case core::Operation::passthrough:
+      return exchange.path.starts_with("/v1/responses");
+    default:
+      return false;
+  }
+}
+
+// Placeholder-shaped texts in the request ("[EMAIL_1]" written by the client) are never
+// handed out for a value. Placeholders hold no JSON escapes, so the raw body will do.
+void reserve_client_placeholders(std::string_view body, Pseudonyms& pseudonyms) {
+  for (std::size_t at = body.find('['); at != std::string_view::npos; at = body.find('[', at + 1)) {
+    if (std::size_t length = placeholder_length(body.substr(at)); length != 0)
+      pseudonyms.reserve(body.substr(at, length));
   }
 }
 
@@ -121,9 +139,10 @@ bool PiiStage::protect(core::Exchange& exchange, core::Response& answer) const {
   if (!settings_.scans_requests() || exchange.body.empty()) return false;
   const ActionPolicy& policy = settings_.policy_for(exchange.principal.get());
   auto& state = exchange.stage_state<RequestPii>(this);
+  if (settings_.pseudonymizes) reserve_client_placeholders(exchange.body, state.pseudonyms);
   RequestScan scan(*settings_.scanner, policy, state.pseudonyms);
-  sanitize::walk_prompt_texts(exchange.body, scan);
-  record(exchange, *settings_.scanner, scan.counts());
+  walk_prompt_texts(exchange.body, scan);
+  record(exchange, *settings_.scanner, "request", scan.counts());
   if (scan.blocked()) {
     // The entity is named, never the value.
     answer = core::error_response(core::ErrorKind::pii_blocked,
@@ -150,14 +169,32 @@ boost::asio::awaitable<core::Decision> PiiStage::on_request(core::Exchange& exch
   co_return core::Decision::proceed();
 }
 
+AnswerScan* PiiStage::answer_scan(core::Exchange& exchange) const {
+  auto& state = exchange.stage_state<RequestPii>(this);
+  if (!state.answer_scan) {
+    state.answer_scan.emplace(AnswerScan{*settings_.scanner,
+                                         settings_.answer_policy_for(exchange.principal.get()),
+                                         state.answer_counts,
+                                         {}});
+  }
+  return &*state.answer_scan;
+}
+
+// The model's findings acted on first (what it wrote, placeholders and all), then the
+// request's placeholders put back; the audit line keeps the answer between the two.
 void PiiStage::on_response(core::Exchange& exchange, core::Response& response) {
-  auto* state = exchange.find_stage_state<RequestPii>(this);
-  if (state == nullptr || state->pseudonyms.empty() || !settings_.restores_answers()) return;
+  auto& state = exchange.stage_state<RequestPii>(this);
+  bool scanned = false;
+  if (settings_.scans_answers() && response.status / 100 == 2 && writes_text(exchange) &&
+      might_hold_findings(response.body)) {
+    scanned = scan_answer_body(response.body, *answer_scan(exchange));
+  }
+  if (state.pseudonyms.empty() && !scanned) return;
   if (exchange.audit_bodies) {
-    // The audit line records what the provider answered, placeholders and all.
     exchange.audit_answer = response.body;
     exchange.audit_answer_kept = true;
   }
+  if (state.pseudonyms.empty()) return;
   // Placeholders are letters, digits and '_' between brackets: never split by a JSON
   // escape, so they are replaced in the body as it is, each value escaped for JSON.
   std::string restored;
@@ -166,7 +203,7 @@ void PiiStage::on_response(core::Exchange& exchange, core::Response& response) {
   for (std::size_t at = body.find('['); at != std::string_view::npos; at = body.find('[', at + 1)) {
     std::size_t length = placeholder_length(body.substr(at));
     const std::string* value =
-        length != 0 ? state->pseudonyms.value_of(body.substr(at, length)) : nullptr;
+        length != 0 ? state.pseudonyms.value_of(body.substr(at, length)) : nullptr;
     if (value == nullptr) continue;
     restored.append(body.substr(copied, at - copied));
     restored.append(json_inner(*value));
@@ -178,25 +215,43 @@ void PiiStage::on_response(core::Exchange& exchange, core::Response& response) {
   response.body = std::move(restored);
 }
 
+// A body whose raw bytes hold no finding needs no parse: JSON escapes never touch the
+// letters, digits and punctuation of a value, except the newlines of a PEM block and of
+// a custom term or pattern.
+bool PiiStage::might_hold_findings(std::string_view body) const {
+  if (settings_.custom_entities || body.find("-----BEGIN") != std::string_view::npos) return true;
+  thread_local std::vector<Finding> findings;
+  settings_.scanner->scan(body, findings);
+  return !findings.empty();
+}
+
 void PiiStage::on_chunk(core::Exchange& exchange, core::Events& events) {
-  auto* state = exchange.find_stage_state<RequestPii>(this);
-  if (state == nullptr || state->pseudonyms.empty() || !settings_.restores_answers()) return;
-  if (!state->restorer) state->restorer.emplace(state->pseudonyms);
+  auto& state = exchange.stage_state<RequestPii>(this);
+  if (!settings_.scans_answers() && state.pseudonyms.empty()) return;
+  if (!state.chunks) {
+    state.chunks.emplace(settings_.scans_answers() ? answer_scan(exchange) : nullptr,
+                         state.pseudonyms.empty() ? nullptr : &state.pseudonyms,
+                         settings_.custom_entities);
+  }
+  std::string audit;
   for (auto& event : events) {
-    if (exchange.audit_bodies) keep_for_audit(exchange, event.data);
-    state->restorer->on_chunk(event.data);
+    state.chunks->on_chunk(event.data, exchange.audit_bodies ? &audit : nullptr);
+    if (exchange.audit_bodies) keep_for_audit(exchange, audit);
   }
 }
 
 void PiiStage::on_stream_end(core::Exchange& exchange, core::Events& events) {
   auto* state = exchange.find_stage_state<RequestPii>(this);
-  if (state == nullptr || !state->restorer) return;
-  std::vector<std::string> tail;
-  state->restorer->flush(tail);
-  for (auto& data : tail) {
-    if (exchange.audit_bodies) keep_for_audit(exchange, data);
-    events.push_back({"", std::move(data)});
-  }
+  if (state == nullptr || !state->chunks) return;
+  std::vector<std::string> tail, audit;
+  state->chunks->flush(tail, exchange.audit_bodies ? &audit : nullptr);
+  for (auto& data : audit) keep_for_audit(exchange, data);
+  for (auto& data : tail) events.push_back({"", std::move(data)});
+}
+
+void PiiStage::on_complete(core::Exchange& exchange) {
+  auto* state = exchange.find_stage_state<RequestPii>(this);
+  if (state != nullptr) record(exchange, *settings_.scanner, "response", state->answer_counts);
 }
 
 namespace {

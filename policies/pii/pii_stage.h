@@ -6,6 +6,7 @@
 #pragma once
 
 #include "gateway/core/stage.h"
+#include "policies/pii/answer_scan.h"
 #include "policies/pii/pii_config.h"
 
 namespace tollgate::policies::pii {
@@ -15,20 +16,25 @@ class PiiStage final : public core::Stage {
   explicit PiiStage(PiiSettings settings) : settings_(std::move(settings)) {}
 
   std::string_view name() const override { return "pii"; }
-  // The answer hooks only when answers get values back: with `direction: request` every
+  // The answer hooks only when answers are scanned or get values back: otherwise every
   // event skips the chunk hooks' batch.
   unsigned hooks() const override {
-    return core::kRequest |
-           (settings_.restores_answers() ? core::kResponse | core::kChunk | core::kStreamEnd : 0u);
+    return core::kRequest | (settings_.edits_answers() ? core::kResponse | core::kChunk |
+                                                             core::kStreamEnd | core::kComplete
+                                                       : 0u);
   }
   boost::asio::awaitable<core::Decision> on_request(core::Exchange& exchange) override;
   void on_response(core::Exchange& exchange, core::Response& response) override;
   void on_chunk(core::Exchange& exchange, core::Events& events) override;
   void on_stream_end(core::Exchange& exchange, core::Events& events) override;
+  void on_complete(core::Exchange& exchange) override;
 
  private:
   // Scans and rewrites the request; true with `answer` set when it is refused.
   bool protect(core::Exchange& exchange, core::Response& answer) const;
+  // This request's answer scan, made on first use.
+  AnswerScan* answer_scan(core::Exchange& exchange) const;
+  bool might_hold_findings(std::string_view body) const;
 
   PiiSettings settings_;
 };

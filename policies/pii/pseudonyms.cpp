@@ -11,8 +11,10 @@ std::string_view Pseudonyms::placeholder(std::string_view tag, std::string_view 
   if (found != by_value_.end()) return found->second;
   auto count = counts_.find(tag);
   if (count == counts_.end()) count = counts_.emplace(std::string(tag), 0).first;
-  std::size_t number = ++count->second;
-  std::string name = "[" + std::string(tag) + "_" + std::to_string(number) + "]";
+  std::string name;
+  do {  // ends: each reserved placeholder is skipped once at most
+    name = "[" + std::string(tag) + "_" + std::to_string(++count->second) + "]";
+  } while (reserved_.contains(name));
   longest_ = name.size() > longest_ ? name.size() : longest_;
   by_placeholder_.emplace(name, std::string(value));
   return by_value_.emplace(std::move(key), std::move(name)).first->second;

@@ -26,6 +26,10 @@ class Pseudonyms {
   // again for the same value. Valid until this object changes.
   std::string_view placeholder(std::string_view tag, std::string_view value);
 
+  // A placeholder-shaped text the client wrote itself ("[EMAIL_1]"): never handed out, so
+  // the model cannot confuse the two and the client's own text is never "restored".
+  void reserve(std::string_view placeholder) { reserved_.emplace(placeholder, 0); }
+
   // The value behind a whole placeholder ("[EMAIL_1]"), or null.
   const std::string* value_of(std::string_view placeholder) const;
 
@@ -49,6 +53,7 @@ class Pseudonyms {
   Map<std::string> by_value_;        // tag '\0' value → placeholder
   Map<std::string> by_placeholder_;  // placeholder → value
   Map<std::size_t> counts_;          // tag → values so far
+  Map<int> reserved_;                // placeholders the client wrote
   std::size_t longest_ = 0;
 };
 

@@ -2,25 +2,40 @@
 
 #include <hs/hs.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace tollgate::policies::sanitize {
 
 namespace {
 
-// One scratch space per thread, shared by every PatternSet (hs_alloc_scratch grows it
-// to fit each database it meets, and does nothing when it already fits): scans on a
-// thread never overlap, and no scan allocates once it is warm.
+// One scratch space per thread, shared by every PatternSet: hs_alloc_scratch grows it to
+// fit each database it meets. That call is not free even when the space already fits (it
+// walks the database: a third of a request's CPU when it ran per scan), so each thread
+// remembers which databases its space was grown for and calls it once per database.
 struct Scratch {
   hs_scratch_t* space = nullptr;
+  std::vector<std::uint64_t> fits;  // serials; bounded: cleared past kMaxRemembered
   ~Scratch() { hs_free_scratch(space); }
 };
+constexpr std::size_t kMaxRemembered = 64;  // databases live until a reload replaces them
 
-hs_scratch_t* thread_scratch(const hs_database_t* database) {
+hs_scratch_t* thread_scratch(const hs_database_t* database, std::uint64_t serial) {
   thread_local Scratch scratch;
+  if (std::find(scratch.fits.begin(), scratch.fits.end(), serial) != scratch.fits.end())
+    return scratch.space;
   if (hs_alloc_scratch(database, &scratch.space) != HS_SUCCESS) return nullptr;
+  if (scratch.fits.size() >= kMaxRemembered) scratch.fits.clear();
+  scratch.fits.push_back(serial);
   return scratch.space;
 }
+
+// Databases are told apart by a serial, never by address: a reload may free one and
+// compile the next at the same address.
+std::atomic<std::uint64_t> next_serial{1};
 
 struct MatchContext {
   bool (*callback)(unsigned, void*);
@@ -34,7 +49,7 @@ int on_hs_match(unsigned id, unsigned long long, unsigned long long, unsigned, v
 
 }  // namespace
 
-PatternSet::PatternSet(const std::vector<PatternSpec>& specs) {
+PatternSet::PatternSet(const std::vector<PatternSpec>& specs) : serial_(next_serial++) {
   std::vector<const char*> expressions;
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
@@ -62,7 +77,7 @@ PatternSet::PatternSet(const std::vector<PatternSpec>& specs) {
     throw PatternError(index, message);
   }
   // Make this thread's scratch fit now, so a bad database fails at load, not per request.
-  if (thread_scratch(database_) == nullptr) {
+  if (thread_scratch(database_, serial_) == nullptr) {
     hs_free_database(database_);
     throw PatternError(0, "no scratch space for the patterns");
   }
@@ -73,7 +88,7 @@ PatternSet::~PatternSet() {
 }
 
 bool PatternSet::scan_raw(std::string_view text, Callback callback, void* context) const {
-  hs_scratch_t* scratch = thread_scratch(database_);
+  hs_scratch_t* scratch = thread_scratch(database_, serial_);
   // hs_scan takes an unsigned length; texts are bounded by the body limit far below it.
   if (scratch == nullptr || text.size() > std::numeric_limits<unsigned>::max()) return false;
   MatchContext match{callback, context};

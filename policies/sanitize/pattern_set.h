@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -59,6 +60,7 @@ class PatternSet {
   bool scan_raw(std::string_view text, Callback callback, void* context) const;
 
   hs_database* database_ = nullptr;
+  std::uint64_t serial_;  // tells this database apart from any other, freed ones included
 };
 
 }  // namespace tollgate::policies::sanitize

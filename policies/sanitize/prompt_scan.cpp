@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "gateway/core/request_json.h"
-#include "policies/sanitize/prompt_texts.h"
+#include "policies/common/prompt_texts.h"
 
 namespace tollgate::policies::sanitize {
 
@@ -130,22 +130,14 @@ class PromptScan final : public TextVisitor {
   std::size_t bytes_ = 0;
 };
 
-// The body with each edited string token replaced by its new literal; every other byte
-// is the client's.
+// The edits as views into the arena, now that it no longer grows.
 void splice(const std::string& body, EditBuffers& buffers, std::string& out) {
-  auto& edits = buffers.edits;
-  // Visited in document order but for an item's `output` before or after its `content`.
-  std::sort(edits.begin(), edits.end(),
-            [](const Edit& a, const Edit& b) { return a.token.offset < b.token.offset; });
-  out.clear();
-  out.reserve(body.size() + buffers.arena.size() + core::kJsonPadding);
-  std::size_t cursor = 0;
-  for (const Edit& edit : edits) {
-    out.append(body, cursor, edit.token.offset - cursor);
-    out.append(buffers.arena, edit.offset, edit.length);
-    cursor = edit.token.offset + edit.token.length;
+  std::vector<TokenEdit> edits;
+  edits.reserve(buffers.edits.size());
+  for (const Edit& edit : buffers.edits) {
+    edits.push_back({edit.token, std::string_view(buffers.arena).substr(edit.offset, edit.length)});
   }
-  out.append(body, cursor, std::string::npos);
+  splice_tokens(body, edits, out);
 }
 
 }  // namespace

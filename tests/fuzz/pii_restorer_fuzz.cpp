@@ -1,10 +1,13 @@
-// Placeholders put back into a streamed answer (policies/pii/placeholders.h and
-// chunk_restorer.h): the model's text is the attacker's here. Checked:
+// A streamed answer rewritten by the pii stage (policies/pii/placeholders.h,
+// answer_scan.h, answer_chunks.h): the model's text is the attacker's here. Checked:
 //   - a text cut into pieces anywhere restores exactly as the whole text does;
 //   - nothing is held back past the end (the flush gives back what was held);
-//   - the chunk restorer takes any bytes as an event without failing, and what it writes
-//     is JSON it could read again.
+//   - a text cut anywhere and scanned as it streams holds nothing back at the end, and
+//     (within the hold-back bounds: short texts) comes out as the whole text scanned;
+//   - the answer chunks (scan, then restore) take any bytes as an event without failing,
+//     and what they write is JSON they could read again.
 // Input: one byte of cut positions (how many), then the text.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -13,7 +16,8 @@
 
 #include <boost/json.hpp>
 
-#include "policies/pii/chunk_restorer.h"
+#include "policies/pii/answer_chunks.h"
+#include "policies/pii/answer_scan.h"
 #include "policies/pii/placeholders.h"
 #include "policies/pii/pseudonyms.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -32,6 +36,25 @@ const Pseudonyms& pseudonyms() {
     return made;
   }();
   return *map;
+}
+
+// Every built-in entity masked, cards blocked.
+struct AnswerSetup {
+  Scanner scanner =
+      Scanner::build({{Builtin::email, Builtin::phone, Builtin::card, Builtin::iban, Builtin::ssn,
+                       Builtin::ipv4, Builtin::ipv6, Builtin::secret, Builtin::url_credentials},
+                      {}});
+  ActionPolicy policy = [this] {
+    ActionPolicy p;
+    p.by_entity.assign(scanner.entities().size(), Action::mask);
+    p.by_entity[id_of(Builtin::card)] = Action::block;
+    return p;
+  }();
+};
+
+const AnswerSetup& answers() {
+  static AnswerSetup* setup = new AnswerSetup();
+  return *setup;
 }
 
 }  // namespace
@@ -57,16 +80,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(!restorer.holds());
   FUZZ_CHECK(streamed == whole);
 
-  ChunkRestorer chunks(pseudonyms());
+  FindingCounts counts;
+  AnswerScan scan{answers().scanner, answers().policy, counts, {}};
+  AnswerTextScanner scanner(false);
+  std::string scanned;
+  from = 0;
+  for (std::size_t i = 1; i <= cuts && text.size() > 0; ++i) {
+    std::size_t to = std::max(from, text.size() * i / (cuts + 1));
+    scanner.feed(text.substr(from, to - from), scan, scanned);
+    from = to;
+  }
+  scanner.feed(text.substr(from), scan, scanned);
+  scanner.flush(scan, scanned);
+  FUZZ_CHECK(!scanner.holds());
+  // Within the hold-back bounds (short texts), streamed is exactly as scanned whole.
+  std::string scanned_whole;
+  if (!act_on_answer_text(text, scan, scanned_whole).changed) scanned_whole.assign(text);
+  if (text.size() <= 60) FUZZ_CHECK(scanned == scanned_whole);
+
+  AnswerChunks chunks(&scan, &pseudonyms(), false);
   std::string event(text);
-  chunks.on_chunk(event);
+  std::string audit;
+  chunks.on_chunk(event, &audit);
   if (event != text) {
     boost::system::error_code ec;
     boost::json::parse(event, ec);
     FUZZ_CHECK(!ec);
   }
   std::vector<std::string> tail;
-  chunks.flush(tail);
+  chunks.flush(tail, nullptr);
   for (const auto& t : tail) {
     boost::system::error_code ec;
     boost::json::parse(t, ec);

@@ -32,8 +32,9 @@ std::unique_ptr<ModelTargets> targets_of(const core::ModelConfig& m,
   auto targets = std::make_unique<ModelTargets>();
   targets->model = &m;
   for (std::size_t i = 0; i < m.targets.size(); ++i) {
-    targets->health.push_back(std::make_unique<TargetHealth>("t" + std::to_string(i), breaker));
+    targets->health.push_back(std::make_shared<TargetHealth>("t" + std::to_string(i), breaker));
     targets->cost_per_million.push_back(-1);
+    targets->region.push_back(i % 2 == 0 ? "eu" : "us");
   }
   return targets;
 }
@@ -124,4 +125,23 @@ TEST_CASE("least_busy and lowest_cost; open breakers are skipped") {
   REQUIRE(*choose_target(ct, none, TargetHealth::Clock::now()) == 1);
   ct.health[1]->on_failure(TargetHealth::Clock::now());
   REQUIRE_FALSE(choose_target(ct, none, TargetHealth::Clock::now()).has_value());
+}
+
+TEST_CASE("residency: only targets in the caller's regions are picked, on every try") {
+  auto m = model_of(core::Strategy::round_robin, {1, 1, 1, 1});  // eu, us, eu, us
+  auto targets = targets_of(m);
+  std::vector<bool> tried(4, false);
+  std::vector<std::string> eu{"eu"};
+  for (int i = 0; i < 20; ++i) {
+    auto pick = choose_target(*targets, tried, TargetHealth::Clock::now(), eu);
+    REQUIRE(pick);
+    CHECK(*pick % 2 == 0);
+  }
+  tried = {true, false, true, false};  // both EU targets tried: one is tried again
+  auto again = choose_target(*targets, tried, TargetHealth::Clock::now(), eu);
+  REQUIRE(again);
+  CHECK(*again % 2 == 0);
+  CHECK_FALSE(choose_target(*targets, tried, TargetHealth::Clock::now(), {"ch"}).has_value());
+  CHECK(compliant(*targets, 1, {}));
+  CHECK_FALSE(compliant(*targets, 1, eu));
 }

@@ -4,7 +4,7 @@
 
 #include <boost/json.hpp>
 
-#include "policies/pii/chunk_restorer.h"
+#include "policies/pii/answer_chunks.h"
 #include "policies/pii/placeholders.h"
 #include "policies/pii/pseudonyms.h"
 
@@ -102,15 +102,15 @@ TEST_CASE("stream chunks: split at every byte, restored, released when the choic
   Pseudonyms map;
   fill(map);
   for (std::size_t cut = 0; cut <= kAnswer.size(); ++cut) {
-    ChunkRestorer restorer(map);
+    AnswerChunks restorer(nullptr, &map, false);
     std::vector<std::string> chunks{
         chat_chunk(kAnswer.substr(0, cut), false), chat_chunk(kAnswer.substr(cut, 3), false),
         chat_chunk(kAnswer.substr(std::min(kAnswer.size(), cut + 3)), false), chat_chunk("", true)};
     if (cut + 3 > kAnswer.size()) chunks[1] = chat_chunk(kAnswer.substr(cut), false);
     if (cut + 3 > kAnswer.size()) chunks[2] = chat_chunk("", false);
-    for (auto& data : chunks) restorer.on_chunk(data);
+    for (auto& data : chunks) restorer.on_chunk(data, nullptr);
     std::vector<std::string> tail;
-    restorer.flush(tail);
+    restorer.flush(tail, nullptr);
     CHECK(tail.empty());
     INFO("cut at " << cut);
     CHECK(contents(chunks) == kRestored);
@@ -120,12 +120,12 @@ TEST_CASE("stream chunks: split at every byte, restored, released when the choic
 TEST_CASE("a stream cut short releases what it held as a chunk of its own", "[pii]") {
   Pseudonyms map;
   fill(map);
-  ChunkRestorer restorer(map);
+  AnswerChunks restorer(nullptr, &map, false);
   std::string data = chat_chunk("ends with [EMAIL_", false);
-  restorer.on_chunk(data);
+  restorer.on_chunk(data, nullptr);
   CHECK(contents({data}) == "ends with ");
   std::vector<std::string> tail;
-  restorer.flush(tail);
+  restorer.flush(tail, nullptr);
   REQUIRE(tail.size() == 1);
   CHECK(contents(tail) == "[EMAIL_");
   json::value doc = json::parse(tail[0]);
@@ -136,7 +136,7 @@ TEST_CASE("a stream cut short releases what it held as a chunk of its own", "[pi
 TEST_CASE("tool call arguments are restored per call", "[pii]") {
   Pseudonyms map;
   fill(map);
-  ChunkRestorer restorer(map);
+  AnswerChunks restorer(nullptr, &map, false);
   auto call_chunk = [](std::string_view arguments) {
     json::object chunk{
         {"id", "c"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "m"}};
@@ -151,8 +151,8 @@ TEST_CASE("tool call arguments are restored per call", "[pii]") {
   };
   std::string first = call_chunk(R"({"to":"[EMAI)");
   std::string second = call_chunk(R"(L_1]"})");
-  restorer.on_chunk(first);
-  restorer.on_chunk(second);
+  restorer.on_chunk(first, nullptr);
+  restorer.on_chunk(second, nullptr);
   auto arguments = [](const std::string& data) {
     return std::string(json::parse(data)
                            .at("choices")

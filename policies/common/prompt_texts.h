@@ -1,17 +1,19 @@
 // Finds every text a model reads in an OpenAI request body: message content strings and
 // text parts, tool results, completions' `prompt`, embeddings' and Responses' `input`,
 // and `instructions`, each with the byte range of its JSON string token so an edit can
-// splice the body. The body has passed core::parse_request_json (valid, bounded depth,
-// no duplicate keys); this reads only the fields above.
+// splice the body (splice_tokens). Shared by the stages that read prompts (sanitize, pii). The body
+// has passed core::parse_request_json (valid, bounded depth, no duplicate keys); this reads only
+// the fields above.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/core/request_json.h"
 
-namespace tollgate::policies::sanitize {
+namespace tollgate::policies {
 
 // Where a text is, for the `param` of an error; built into a string only when refusing.
 struct TextPlace {
@@ -52,4 +54,15 @@ enum class WalkResult { done, stopped, unreadable };
 // `body` keeps simdjson's padding past its size (core::ensure_json_padding).
 WalkResult walk_prompt_texts(const std::string& body, TextVisitor& visitor);
 
-}  // namespace tollgate::policies::sanitize
+// A text's new JSON string literal, quotes included, for the token it replaces.
+struct TokenEdit {
+  core::ByteRange token;
+  std::string_view literal;
+};
+
+// `out` = `body` with each edited string token replaced by its literal; every other byte
+// is the client's. Sorts `edits` (a walk may visit an item's `output` before its
+// `content`); they never overlap.
+void splice_tokens(const std::string& body, std::vector<TokenEdit>& edits, std::string& out);
+
+}  // namespace tollgate::policies

@@ -1,8 +1,10 @@
-#include "policies/sanitize/prompt_texts.h"
+#include "policies/common/prompt_texts.h"
+
+#include <algorithm>
 
 #include <simdjson.h>
 
-namespace tollgate::policies::sanitize {
+namespace tollgate::policies {
 
 namespace od = simdjson::ondemand;
 
@@ -171,4 +173,20 @@ WalkResult walk_prompt_texts(const std::string& body, TextVisitor& visitor) {
   return WalkResult::done;
 }
 
-}  // namespace tollgate::policies::sanitize
+void splice_tokens(const std::string& body, std::vector<TokenEdit>& edits, std::string& out) {
+  std::sort(edits.begin(), edits.end(),
+            [](const TokenEdit& a, const TokenEdit& b) { return a.token.offset < b.token.offset; });
+  std::size_t added = 0;
+  for (const TokenEdit& edit : edits) added += edit.literal.size();
+  out.clear();
+  out.reserve(body.size() + added + core::kJsonPadding);
+  std::size_t cursor = 0;
+  for (const TokenEdit& edit : edits) {
+    out.append(body, cursor, edit.token.offset - cursor);
+    out.append(edit.literal);
+    cursor = edit.token.offset + edit.token.length;
+  }
+  out.append(body, cursor, std::string::npos);
+}
+
+}  // namespace tollgate::policies
