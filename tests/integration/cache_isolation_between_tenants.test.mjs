@@ -2,7 +2,8 @@
 // never share an entry, exact or semantic; with `scope: team` keys of one team share and
 // other teams miss. The last test tries hard: every way a request can vary that the key
 // should not depend on (streaming, usage, `user`, key order, a rephrasing) from every
-// other key, after the first key has stored answers in both forms.
+// other key, after the first key has stored answers in both forms. With pii, an entry
+// shared by a team holds placeholders, and each caller gets its own values back.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { json, sleep, sseEvents, startGateway, startMock, stopAll } from "./lib/harness.mjs";
@@ -87,4 +88,21 @@ test("no variation of a request reaches another tenant's entry (scope: key)", as
   // The first of each key went to the provider; later ones may hit that key's own entry.
   assert.ok((await mockCalls(mock)) - calls >= 2);
   assert.ok(asked > 30);
+});
+
+test("with pii, a shared entry holds placeholders: each caller gets its own values back", async () => {
+  const pii = "pii:\n  entities: {email: pseudonymize}\n";
+  const gw = await startGateway(cacheConfig(mock, "  scope: team", { extra: pii }));
+  const answer = "I will write to [EMAIL_1] today.";
+  const first = await chat(gw, KEYS.a, ask("Write to ann@example.com please"), [`x-mock-answer: ${answer}`]);
+  assert.equal(answerText(first), "I will write to ann@example.com today.");
+  await sleep(50);
+  // Same team, another address: the masked prompt is the same, so is the entry; pii
+  // (before the cache) restores this caller's own value in it.
+  const second = await chat(gw, KEYS.c, ask("Write to cat@example.org please"));
+  assert.equal(second.headers["x-tollgate-cache"], "hit");
+  assert.equal(answerText(second), "I will write to cat@example.org today.");
+  assert.doesNotMatch(second.body, /ann@example\.com/);
+  const streamed = await chat(gw, KEYS.c, ask("Write to cat@example.org please", { stream: true }));
+  assert.equal(textOf(streamed), "I will write to cat@example.org today.");
 });
