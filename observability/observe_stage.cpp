@@ -100,7 +100,7 @@ std::string audit_record(const core::Exchange& exchange, bool include_bodies,
   o["usage_reported"] = exchange.usage.reported;
   o["usage_estimated"] = exchange.usage.estimated;
   o["cost_usd"] = static_cast<double>(exchange.cost_nusd) / 1e9;
-  o["cache"] = "none";
+  o["cache"] = json::string_view(exchange.cache.data(), exchange.cache.size());
   json::array decisions;
   for (const auto& [stage, decision] : exchange.decisions) {
     decisions.push_back(json::object{{"stage", stage}, {"decision", decision}});

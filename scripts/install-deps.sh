@@ -26,6 +26,7 @@ packages=(
   curl openssl
   libutf8proc-dev
   libvectorscan-dev
+  libhnswlib-dev
   libmaxminddb-dev
 )
 ((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3 prometheus)

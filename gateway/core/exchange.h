@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -88,7 +89,11 @@ struct Exchange {
   // What happened.
   int status = 0;
   Usage usage;
-  std::int64_t cost_nusd = 0;        // set by the limits stage from `pricing`
+  std::int64_t cost_nusd = 0;  // set by the limits stage from `pricing`
+  // What the cache stage did (the audit line's `cache`, tollgate_cache_requests_total):
+  // none, hit, semantic-hit, miss, bypass or refresh (static strings); a hit's saved cost.
+  std::string_view cache = "none";
+  std::int64_t cache_saved_nusd = 0;
   Clock::duration upstream_time{0};  // summed over attempts
   FailureClass failure = FailureClass::none;
   std::string failure_detail;  // for logs; never a secret

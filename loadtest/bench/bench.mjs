@@ -1,6 +1,7 @@
 // The overhead benchmark: the same OpenAI-shaped traffic, on loopback, in one run, sent
 // directly to the mock provider (the floor), through nginx (the classic reverse proxy),
-// through tollgate (every stage on; counters in process, then in Redis), and through
+// through tollgate (every stage on; counters in process, then in Redis; then with the
+// response cache on, missing and hitting: docs/cache.md), and through
 // Portkey's gateway (a peer LLM gateway). Writes
 // <out>/<date>-<commit>.{json,md,png} and, for full runs into loadtest/results/, latest.*.
 // Usage: node loadtest/bench/bench.mjs [--quick] [--out DIR] [--build DIR] [--no-peer] [--no-redis]
@@ -260,7 +261,9 @@ const BENCH_KEY = "tg-bench-key-0123456789";
 // the counters live in Redis (shared by replicas) instead of in process.
 // With `guarded`, the sanitize and pii sections of conf/examples/pii-and-sanitize.yaml
 // are added: what a user is told to run to keep personal data and injections out.
-function tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs, guarded } = {}) {
+// With `cache` the response cache is on too, exact and semantic (the loadgen repeats one
+// prompt: every request hits, unless it says `cache-control: no-store`, then each misses).
+function tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs, guarded, cache } = {}) {
   const huge = "{rpm: 1000000000, tpm: 1000000000000, max_parallel: 1000000, tokens_per_day: 1000000000000000, budget_usd_per_month: 1000000000}";
   return `# Written by loadtest/bench/bench.mjs: one worker thread, as nginx has one worker.
 server:
@@ -287,7 +290,8 @@ teams:
   - {name: bench, limits: ${huge}}
 pricing:
   gpt-test: {input: 0.15, output: 0.60}
-${guarded ? guardSections() : ""}`;
+${guarded ? guardSections() : ""}
+${cache ? "cache:\n  scope: key\n  exact: {ttl: 1h}\n  semantic: {ttl: 1h, threshold: 0.92}\n" : ""}`;
 }
 
 function guardSections() {
@@ -549,13 +553,13 @@ function sanity(results) {
   return problems;
 }
 
-async function startTollgate(work, name, mockPort, { redisUrl, idlePollUs, guarded }) {
+async function startTollgate(work, name, mockPort, { redisUrl, idlePollUs, guarded, cache }) {
   const port = await freePort();
   const adminPort = await freePort();
   const stateDir = path.join(work, name);
   mkdirSync(stateDir, { recursive: true });
   const config = path.join(stateDir, "tollgate.yaml");
-  writeFileSync(config, tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs, guarded }));
+  writeFileSync(config, tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs, guarded, cache }));
   const proc = start(name, BIN.tollgate, ["--config", config], { cpu: PROXY_CPU });
   await waitForPort(port, proc, name);
   await sleep(500);
@@ -654,6 +658,19 @@ async function main() {
   } else {
     log("tollgate-redis: skipped (no redis-server)");
   }
+
+  // The response cache on: every request looked up and missed (no-store: nothing is kept,
+  // so each goes to the mock), then the same prompt answered from the cache.
+  log("tollgate (cache on, missing) → mock");
+  const tgc = await startTollgate(work, "tollgate-cache", mockPort, { cache: true });
+  results.targets["tollgate-cache-miss"] = await measureTarget("tollgate-cache-miss", tgc.url, {
+    rates: plan.rates, headers: { ...tgHeaders, "cache-control": "no-store" }, proxy: tgc.proc,
+  });
+  log("tollgate (cache on, hitting) → mock");
+  results.targets["tollgate-cache-hit"] = await measureTarget("tollgate-cache-hit", tgc.url, {
+    rates: plan.rates, headers: tgHeaders, proxy: tgc.proc,
+  });
+  await stopTollgate(tgc);
 
   const portkeyMain = path.join(here, "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
   if (withPeer && existsSync(portkeyMain)) {

@@ -5,6 +5,7 @@
 // loadtest/README.md). --record keeps the last request for GET /mock/last-request.
 #include <sys/socket.h>
 
+#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <mutex>
@@ -44,6 +45,8 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 bool g_record = false;
 std::mutex g_last_mutex;
 std::string g_last_request = "{}";
+// POSTs answered, for GET /mock/calls (a test checks the provider was not called again).
+std::atomic<long long> g_posts{0};
 
 int header_int(const http::request<http::string_body>& req, std::string_view name, int fallback) {
   auto it = req.find(name);
@@ -193,6 +196,7 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
   std::string_view path = req.target();
   path = path.substr(0, path.find('?'));
   RequestFacts facts;
+  if (req.method() != http::verb::get) g_posts.fetch_add(1, std::memory_order_relaxed);
   if (req.method() == http::verb::get) {
     std::string body;
     http::status status = http::status::ok;
@@ -203,6 +207,8 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
     } else if (path == "/mock/last-request") {
       std::lock_guard lock(g_last_mutex);
       body = g_last_request;
+    } else if (path == "/mock/calls") {
+      body = "{\"calls\":" + std::to_string(g_posts.load(std::memory_order_relaxed)) + "}";
     } else {
       status = http::status::not_found;
       body = mock_error_body(404);

@@ -195,6 +195,16 @@ struct GatewayMetrics::Shard {
           .Name("tollgate_pii_findings_total")
           .Help("Personal data found by the pii stage, by entity, action and direction")
           .Register(registry)};
+  // result: hit, semantic-hit, miss, bypass, refresh (the cache stage's, a fixed set).
+  CachedFamily<Counter> cache_requests{prometheus::BuildCounter()
+                                           .Name("tollgate_cache_requests_total")
+                                           .Help("Requests the response cache looked at, by result")
+                                           .Register(registry)};
+  CachedFamily<Counter> cache_saved{
+      prometheus::BuildCounter()
+          .Name("tollgate_cache_saved_usd_total")
+          .Help("What the answers served from the cache would have cost, from `pricing`")
+          .Register(registry)};
   // Labels bounded by ISO 3166 (the geo stage names a country by two letters, else
   // "unknown"); the main request series never gets a country (cardinality).
   CachedFamily<Counter> geo_refusals{
@@ -263,6 +273,8 @@ void GatewayMetrics::record(const core::Exchange& exchange) {
   cache_key.append(provider);
   cache_key.push_back('\x1f');
   cache_key.push_back(static_cast<char>('0' + std::clamp(status, 0, 9)));
+  cache_key.push_back('\x1f');
+  cache_key.append(exchange.cache);
   if (config_.per_key_labels) {
     cache_key.push_back('\x1f');
     cache_key.append(key);
@@ -279,7 +291,7 @@ void GatewayMetrics::record(const core::Exchange& exchange) {
     }
     Labels request = who;
     request["status_class"] = status_class(exchange.status);
-    request["cache"] = "none";
+    request["cache"] = std::string(exchange.cache);
     Labels prompt = who, completion = who, none;
     prompt["kind"] = "prompt";
     completion["kind"] = "completion";
@@ -351,6 +363,12 @@ void GatewayMetrics::count_outcomes(Shard& s, const core::Exchange& exchange,
     if (stage != "limits" || decision == "unavailable") continue;
     Labels limit{{"limit", decision.substr(0, decision.find(':'))}};
     s.rejections.get(limit).Increment();
+  }
+  if (exchange.cache != "none") {
+    s.cache_requests.get(Labels{{"result", std::string(exchange.cache)}}).Increment();
+    if (exchange.cache_saved_nusd > 0) {
+      s.cache_saved.get(Labels{}).Increment(static_cast<double>(exchange.cache_saved_nusd) / 1e9);
+    }
   }
   for (const auto& [failed_provider, failure] : exchange.failed_attempts) {
     Labels labels{{"provider", failed_provider}, {"class", std::string(core::to_string(failure))}};

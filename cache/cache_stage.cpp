@@ -1,0 +1,238 @@
+#include "cache/cache_stage.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include "cache/cache_hub.h"
+#include "cache/request_controls.h"
+#include "cache/request_key.h"
+#include "gateway/core/background_work.h"
+#include "gateway/core/errors.h"
+#include "gateway/core/log.h"
+#include "gateway/core/module_registry.h"
+
+namespace tollgate::cache {
+
+namespace asio = boost::asio;
+
+// What the stage keeps for one request of a cacheable operation.
+struct CacheStage::RequestCache : core::StageState {
+  RequestKeys keys;
+  Controls controls;
+  std::string_view result = "none";
+  bool storing = false;
+  bool embedded = false;
+  Embedding vector{};
+  int status = 0;
+  std::optional<CachedAnswer> whole;
+  std::vector<std::string> events;
+  std::size_t event_bytes = 0;
+  asio::any_io_executor executor;
+};
+
+namespace {
+
+// A streamed answer larger than this is not kept (nor is one over a shard's share of
+// max_bytes: MemoryStore refuses it).
+constexpr std::size_t kMaxStoredStream = 8u << 20;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What the answer would have cost, from `pricing` (by the model that served it).
+std::int64_t saved_nusd(const core::Config* config, const CachedAnswer& answer) {
+  if (config == nullptr) return 0;
+  auto it = config->pricing.find(answer.served_by);
+  if (it == config->pricing.end()) return 0;
+  double usd = (static_cast<double>(answer.prompt_tokens) * it->second.input_per_million +
+                static_cast<double>(answer.completion_tokens) * it->second.output_per_million) /
+               1e6;
+  return static_cast<std::int64_t>(usd * 1e9);
+}
+
+EntryTags tags_of(const core::Exchange& exchange) {
+  const core::Principal* p = exchange.principal.get();
+  if (p == nullptr) return {};
+  return {p->key_id, p->user, p->team};
+}
+
+}  // namespace
+
+asio::awaitable<core::Decision> CacheStage::on_request(core::Exchange& exchange) {
+  if (exchange.operation != core::Operation::chat_completions) co_return core::Decision::proceed();
+  auto& state = exchange.stage_state<RequestCache>(this);
+  if (auto bad = read_controls(exchange.request_headers, state.controls)) {
+    co_return core::Decision::respond(core::error_response(core::ErrorKind::invalid_request, *bad));
+  }
+  if (request_keys(settings_, exchange, state.keys)) {
+    state.result = "bypass";  // never looked up or stored (tools, temperature, n...)
+    exchange.cache = state.result;
+    co_return core::Decision::proceed();
+  }
+  state.executor = co_await asio::this_coro::executor;
+  state.storing = state.controls.store;
+  if (!state.controls.lookup) {
+    state.result = state.storing ? "refresh" : "bypass";
+  } else {
+    core::Decision decision = core::Decision::proceed();
+    if (co_await look_up(exchange, state, decision)) {
+      store_.count(state.result);
+      exchange.cache = state.result;
+      co_return decision;
+    }
+    state.result = "miss";
+  }
+  store_.count(state.result);
+  exchange.cache = state.result;
+  co_return core::Decision::proceed();
+}
+
+asio::awaitable<bool> CacheStage::look_up(core::Exchange& exchange, RequestCache& state,
+                                          core::Decision& decision) {
+  bool stream = exchange.json.stream;
+  if (auto found = co_await store_.get(state.keys.exact); found && found->serves(stream)) {
+    state.result = "hit";
+    if (answer_hit(exchange, state, *found, std::nullopt, decision)) co_return true;
+  }
+  if (!settings_.semantic || state.keys.context.empty()) co_return false;
+  embed_builtin(state.keys.last_user_text, state.vector);
+  state.embedded = true;
+  double threshold = std::max(settings_.semantic->threshold, state.controls.threshold.value_or(0));
+  auto hit = co_await store_.similar(state.keys.context, state.vector, state.keys.numbers,
+                                     static_cast<float>(threshold));
+  if (!hit || !hit->answer.serves(stream)) co_return false;
+  state.result = "semantic-hit";
+  co_return answer_hit(exchange, state, hit->answer, hit->similarity, decision);
+}
+
+bool CacheStage::answer_hit(core::Exchange& exchange, RequestCache& state, CachedAnswer& answer,
+                            std::optional<float> similarity, core::Decision& decision) const {
+  // An entry that cannot be read back (a Redis value another version wrote) is a miss.
+  std::optional<core::Response> whole;
+  std::optional<core::StreamAnswer> stream;
+  try {
+    if (exchange.json.stream) {
+      stream = render_stream(answer, state.keys.include_usage);
+    } else {
+      whole = render_whole(answer);
+    }
+  } catch (const std::exception&) {
+    return false;
+  }
+  state.storing = false;  // the cache's own answer is never stored again
+  core::Headers headers;
+  headers.set("x-tollgate-cache", state.result);
+  if (similarity) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%.4f", static_cast<double>(*similarity));
+    headers.set("x-tollgate-cache-similarity", text);
+  }
+  headers.set("age", std::to_string(std::max<std::int64_t>(0, unix_now() - answer.stored_at)));
+  if (!answer.served_by.empty()) headers.set("x-tollgate-model", answer.served_by);
+  if (exchange.config != nullptr)
+    exchange.model = exchange.config->find_model(*exchange.json.model);
+  exchange.cache_saved_nusd = saved_nusd(exchange.config.get(), answer);
+  if (stream) {
+    for (auto field : headers) stream->headers.set(field.name, field.value);
+    decision = core::Decision::respond_stream(std::move(*stream));
+  } else {
+    for (auto field : headers) whole->headers.set(field.name, field.value);
+    decision = core::Decision::respond(std::move(*whole));
+  }
+  return true;
+}
+
+void CacheStage::on_response_head(core::Exchange& exchange, core::ResponseHead& head) {
+  auto* state = exchange.find_stage_state<RequestCache>(this);
+  if (state == nullptr || state->result == "none") return;
+  head.headers.set("x-tollgate-cache", state->result);
+  state->status = head.status;
+  if (head.status < 200 || head.status > 299) state->storing = false;
+}
+
+void CacheStage::on_response(core::Exchange& exchange, core::Response& response) {
+  auto* state = exchange.find_stage_state<RequestCache>(this);
+  if (state == nullptr || !state->storing) return;
+  state->whole = answer_from_body(response.body, !settings_.skip_tools);
+  if (!state->whole) state->storing = false;
+}
+
+void CacheStage::on_chunk(core::Exchange& exchange, core::Events& events) {
+  auto* state = exchange.find_stage_state<RequestCache>(this);
+  if (state == nullptr || !state->storing) return;
+  for (const auto& event : events) {
+    state->event_bytes += event.data.size() + sizeof(std::string);
+    if (state->event_bytes > kMaxStoredStream || !event.event.empty()) {
+      state->storing = false;
+      std::vector<std::string>().swap(state->events);
+      return;
+    }
+    state->events.push_back(event.data);
+  }
+}
+
+void CacheStage::on_complete(core::Exchange& exchange) {
+  auto* state = exchange.find_stage_state<RequestCache>(this);
+  if (state == nullptr || !state->storing || exchange.failure != core::FailureClass::none ||
+      state->status < 200 || state->status > 299 || exchange.client_gone.aborted()) {
+    return;
+  }
+  std::optional<CachedAnswer> answer;
+  if (exchange.streamed) {
+    if (!exchange.stream_ended) return;  // cut short
+    answer = answer_from_events(std::move(state->events), !settings_.skip_tools);
+  } else {
+    answer = std::move(state->whole);
+  }
+  if (!answer) return;
+  core::complete_usage(exchange);
+  answer->prompt_tokens = exchange.usage.prompt_tokens;
+  answer->completion_tokens = exchange.usage.completion_tokens;
+  if (exchange.target_model != nullptr) answer->served_by = exchange.target_model->model;
+  auto ttl = state->controls.ttl.value_or(settings_.exact_ttl);
+  std::optional<SemanticPart> semantic;
+  if (settings_.semantic && !state->keys.context.empty()) {
+    if (!state->embedded) embed_builtin(state->keys.last_user_text, state->vector);
+    semantic = SemanticPart{state->keys.context, state->vector, state->keys.numbers,
+                            state->controls.ttl.value_or(settings_.semantic->ttl)};
+  }
+  // Stored after the answer, off the request's path; drain waits for it.
+  asio::co_spawn(
+      state->executor,
+      [&store = store_, key = state->keys.exact, answer = std::move(*answer), ttl,
+       tags = tags_of(exchange), semantic = std::move(semantic),
+       work = std::make_shared<core::BackgroundWork>()]() -> asio::awaitable<void> {
+        try {
+          co_await store.put(key, answer, ttl, tags, semantic ? &*semantic : nullptr);
+        } catch (const std::exception& e) {
+          core::log_warn(std::string("cache: an answer could not be stored: ") + e.what());
+        }
+      },
+      asio::detached);
+}
+
+namespace {
+
+const core::Registration kRegistration{core::StageSpec<CacheSettings>{
+    .name = "cache",
+    .position = 600,
+    .sections = {{.name = "cache",
+                  .keys = {"scope", "store", "max_bytes", "exact", "semantic", "skip"}}},
+    .read = read_cache_settings,
+    .make = [](const CacheSettings& settings,
+               const core::Services& services) -> std::unique_ptr<core::Stage> {
+      if (!settings.enabled) return nullptr;
+      Store& store = services.get<CacheHub>().store_for(settings);
+      return std::make_unique<CacheStage>(settings, store);
+    }}};
+
+}  // namespace
+
+}  // namespace tollgate::cache
