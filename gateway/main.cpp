@@ -16,6 +16,7 @@
 #include "gateway/pipeline/runtime.h"
 #include "gateway/pipeline/runtime_switch.h"
 #include "gateway/reload/config_endpoints.h"
+#include "gateway/reload/config_watch.h"
 #include "gateway/reload/reloader.h"
 #include "gateway/server/server.h"
 #include "gateway/upstream/http_upstream.h"
@@ -132,6 +133,13 @@ int serve(tg::gateway::pipeline::RuntimePtr runtime, const std::optional<std::st
           [&breakers](const tg::gateway::pipeline::RuntimePtr& next) { breakers.serve(next); },
   });
   tg::gateway::reload::ConfigEndpoints config_endpoints(reloader);
+  std::unique_ptr<tg::gateway::reload::ConfigWatch> watch;
+  if (runtime->config->server.watch && config_path) {
+    watch = std::make_unique<tg::gateway::reload::ConfigWatch>(runtime->config, [&reloader] {
+      reloader.reload("a config file changed");
+      return reloader.loaded().config;
+    });
+  }
   std::vector<tg::core::AdminEndpoint*> endpoints{&config_endpoints};
   for (const auto& module : modules) {
     for (auto* endpoint : module->admin_endpoints()) endpoints.push_back(endpoint);

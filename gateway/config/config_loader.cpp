@@ -46,7 +46,7 @@ void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& se
   if (!Reader::has(node)) return;
   r.check_keys(node, "server",
                {"listen", "admin", "admin_key", "threads", "max_body_bytes", "max_json_depth",
-                "header_timeout", "idle_timeout", "drain_timeout", "idle_poll_us"});
+                "header_timeout", "idle_timeout", "drain_timeout", "idle_poll_us", "watch"});
   if (YAML::Node listen = node["listen"]) {
     if (listen.IsScalar()) {
       server.listen.push_back(read_listener(r, listen, "server.listen"));
@@ -84,6 +84,7 @@ void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& se
   if (YAML::Node n = node["drain_timeout"]) {
     server.drain_timeout = r.duration_of(n, "server.drain_timeout");
   }
+  if (YAML::Node n = node["watch"]; Reader::has(n)) server.watch = r.bool_of(n, "server.watch");
   if (YAML::Node n = node["idle_poll_us"]) {
     // Capped at 10 ms: beyond that it is a spinning core, not a shorter wake-up.
     server.idle_poll = std::chrono::microseconds(r.unsigned_of(n, "server.idle_poll_us", 0, 10000));

@@ -67,6 +67,7 @@ struct ServerConfig {
   // this long (the window adapts to the traffic) before it sleeps. 0 = sleep at once.
   // See docs/performance.md, "Idle polling".
   std::chrono::microseconds idle_poll{0};
+  bool watch = false;  // reload when a config file changes (gateway/reload/config_watch.h)
 };
 
 // A circuit breaker per target: `failures` consecutive failures open it; after

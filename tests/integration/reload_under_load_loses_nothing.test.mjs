@@ -61,3 +61,26 @@ test("ten reloads under plain and streamed load: no request fails, every stream 
   const list = await curl([`${gw.base}/v1/models`]);
   assert.equal(JSON.parse(list.body).data.filter((m) => m.id.startsWith("extra-")).length, 11);
 });
+
+test("server.watch: a changed or new included file reloads without a signal", async () => {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, "a.yaml"), "models:\n  - {name: watched-a, targets: [{provider: demo, model: demo}]}\n");
+  const gw = await startGateway(basicConfig({ server: "  watch: true\n" }) + `include: ["${dir}/*.yaml"]\n`);
+  const ids = async () => JSON.parse((await curl([`${gw.base}/v1/models`])).body).data.map((m) => m.id);
+  const until = async (want) => {
+    for (let i = 0; i < 100; i++) {
+      if (want(await ids())) return true;
+      await sleep(50);
+    }
+    return false;
+  };
+  assert.ok((await ids()).includes("watched-a"));
+  writeFileSync(path.join(dir, "a.yaml"), "models:\n  - {name: watched-b, targets: [{provider: demo, model: demo}]}\n");
+  assert.ok(await until((m) => m.includes("watched-b") && !m.includes("watched-a")), "a changed file reloads");
+  writeFileSync(path.join(dir, "c.yaml"), "models:\n  - {name: watched-c, targets: [{provider: demo, model: demo}]}\n");
+  assert.ok(await until((m) => m.includes("watched-c")), "a new file the glob matches reloads");
+  writeFileSync(path.join(dir, "notes.txt"), "not config");
+  await sleep(600);
+  const reloads = (gw.proc.stdout + gw.proc.stderr).match(/configuration reloaded \(a config file changed\)/g) ?? [];
+  assert.equal(reloads.length, 2, "a file no glob matches changes nothing");
+});
