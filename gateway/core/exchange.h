@@ -23,7 +23,21 @@
 namespace tollgate::core {
 
 // The OpenAI operation a path names; `passthrough` is any other POST /v1/... with a model.
-enum class Operation { chat_completions, completions, embeddings, models, passthrough };
+// `count_tokens` is Anthropic's POST /v1/messages/count_tokens (its body read as a chat
+// request; an anthropic target answers it, else the gateway does).
+enum class Operation {
+  chat_completions,
+  completions,
+  embeddings,
+  models,
+  passthrough,
+  count_tokens
+};
+
+// The API the client speaks. Stages and providers always see OpenAI's form: a request in
+// another dialect is translated to it when its body is read, and the answer back at the
+// client's edge, after the stages (gateway/ingress/).
+enum class Ingress { openai, anthropic };
 
 struct Usage {
   std::int64_t prompt_tokens = 0;
@@ -64,6 +78,12 @@ struct Exchange {
   std::string body;  // capacity keeps simdjson's padding past size()
   Operation operation = Operation::passthrough;
   RequestJson json;  // what the gateway read from the body
+  Ingress ingress = Ingress::openai;
+  // A request in another dialect as the client sent it, and the hash of its OpenAI form as
+  // first made: a provider of that dialect is sent the client's own body (model replaced)
+  // while no stage changed the translation (same hash): nothing of it is lost on the way.
+  std::string ingress_body;
+  std::size_t ingress_translation_hash = 0;
 
   // Decisions.
   PrincipalPtr principal;  // set by the auth stage; null when authentication is off

@@ -4,6 +4,7 @@
 
 #include "gateway/core/content_coding.h"
 #include "gateway/core/errors.h"
+#include "gateway/ingress/anthropic_ingress.h"
 #include "gateway/pipeline/request_path.h"
 #include "gateway/pipeline/stage_sink.h"
 
@@ -18,6 +19,13 @@ std::optional<PathMatch> match_path(std::string_view method, std::string_view pa
   if (path == "/v1/chat/completions") return PathMatch{Operation::chat_completions, post};
   if (path == "/v1/completions") return PathMatch{Operation::completions, post};
   if (path == "/v1/embeddings") return PathMatch{Operation::embeddings, post};
+  // Anthropic's Messages API: its body is translated to a chat request (gateway/ingress/).
+  if (path == "/v1/messages") {
+    return PathMatch{Operation::chat_completions, post, false, core::Ingress::anthropic};
+  }
+  if (path == "/v1/messages/count_tokens") {
+    return PathMatch{Operation::count_tokens, post, false, core::Ingress::anthropic};
+  }
   if (path == "/v1/models") return PathMatch{Operation::models, method == "GET"};
   if (path.starts_with("/v1/models/") && path.size() > 11) {
     return PathMatch{Operation::models, method == "GET", true};
@@ -115,6 +123,7 @@ std::optional<core::Response> check_path(core::Exchange& exchange) {
     return error_response(ErrorKind::not_found,
                           "unknown path: " + exchange.method + " " + exchange.path);
   }
+  exchange.ingress = match->ingress;
   if (!match->method_allowed) {
     core::Response response =
         error_response(ErrorKind::method_not_allowed,
@@ -130,6 +139,9 @@ std::optional<core::Response> check_path(core::Exchange& exchange) {
 std::optional<core::Response> check_body(core::Exchange& exchange) {
   if (exchange.operation == Operation::models) return std::nullopt;
   if (auto error = decode_request_body(exchange)) return error;
+  if (exchange.ingress == core::Ingress::anthropic) {
+    if (auto refusal = ingress::accept_anthropic_request(exchange)) return refusal;
+  }
   auto parsed = core::parse_request_json(exchange.body, exchange.json,
                                          exchange.config->server.max_json_depth);
   if (!parsed.ok) return error_response(ErrorKind::invalid_json, parsed.error);
@@ -187,6 +199,22 @@ void refuse_unknown_model(const core::Exchange& exchange, core::Response& answer
       "model");
 }
 
+// An unknown model; or Anthropic's count_tokens, which the gateway estimates unless an
+// anthropic provider can count the client's own body (no stage changed it).
+bool answered_without_provider(const Runtime& runtime, const core::Exchange& exchange,
+                               const core::ModelConfig* model, core::Response& answer) {
+  if (model == nullptr) {
+    refuse_unknown_model(exchange, answer);
+    return true;
+  }
+  if (exchange.operation != Operation::count_tokens) return false;
+  bool unchanged =
+      std::hash<std::string_view>{}(exchange.body) == exchange.ingress_translation_hash;
+  if (unchanged && ingress::served_by_anthropic(*runtime.config, *model)) return false;
+  answer = ingress::count_tokens_answer(exchange);
+  return true;
+}
+
 void failure_answer(const core::Exchange& exchange, core::CallOutcome& outcome,
                     core::Response& answer) {
   if (outcome.failure == core::FailureClass::credentials_refused) {
@@ -225,6 +253,7 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Reque
   RuntimePtr runtime = slot_->runtime;  // this request's snapshot, whatever a reload does meanwhile
   exchange.config = runtime->config;
   StageSink sink(client, runtime->stages, exchange);
+  ingress::AnthropicSink anthropic_edge(client, exchange);
 
   // on_complete runs once whatever happens, after the client has its answer.
   struct CompleteHooks {
@@ -238,7 +267,9 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Reque
   } complete_hooks{*runtime, exchange};
 
   core::Response answer;
-  if (refuse_path(exchange, answer)) {
+  bool refused = refuse_path(exchange, answer);
+  if (exchange.ingress == core::Ingress::anthropic) sink.set_client(anthropic_edge);
+  if (refused) {
     co_await sink.send(answer);
     co_return;
   }
@@ -281,8 +312,7 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Reque
   }
 
   const core::ModelConfig* model = runtime->router->resolve(exchange);
-  if (model == nullptr) {
-    refuse_unknown_model(exchange, answer);
+  if (answered_without_provider(*runtime, exchange, model, answer)) {
     co_await sink.send(answer);
     co_return;
   }

@@ -40,6 +40,7 @@ struct PathMatch {
   core::Operation operation;
   bool method_allowed;
   bool is_model_item = false;  // GET /v1/models/{id}
+  core::Ingress ingress = core::Ingress::openai;
 };
 std::optional<PathMatch> match_path(std::string_view method, std::string_view path);
 

@@ -22,12 +22,12 @@ boost::asio::awaitable<void> StageSink::send(core::Response& response) {
       if (stages_[i]->hooks() & core::kResponse) stages_[i]->on_response(exchange_, response);
     }
   }
-  co_await client_.send(response);
+  co_await client_->send(response);
 }
 
 boost::asio::awaitable<void> StageSink::begin_stream(int status, const core::Headers& headers) {
   if (!any(core::kResponseHead)) {
-    co_await client_.begin_stream(status, headers);
+    co_await client_->begin_stream(status, headers);
     co_return;
   }
   core::Headers edited = headers;
@@ -35,20 +35,20 @@ boost::asio::awaitable<void> StageSink::begin_stream(int status, const core::Hea
   for (std::size_t i = depth_; i-- > 0;) {
     if (stages_[i]->hooks() & core::kResponseHead) stages_[i]->on_response_head(exchange_, head);
   }
-  co_await client_.begin_stream(status, edited);
+  co_await client_->begin_stream(status, edited);
 }
 
 boost::asio::awaitable<void> StageSink::send_chunk(core::Chunk& chunk) {
   if (chunk.is_done()) {
     co_await finish_events();
-    co_await client_.send_chunk(chunk);
+    co_await client_->send_chunk(chunk);
     co_return;
   }
   // Every event: whether usage will come is known only at the end (about 110 ns for a
   // chat chunk of 250 bytes). Counted as the provider answered, before a stage edits it.
   exchange_.answer_text_bytes += routing::providers::answer_text_bytes(chunk.data);
   if (!any(core::kChunk)) {
-    co_await client_.send_chunk(chunk);
+    co_await client_->send_chunk(chunk);
     co_return;
   }
   events_.clear();
@@ -61,7 +61,7 @@ boost::asio::awaitable<void> StageSink::send_chunk(core::Chunk& chunk) {
 
 boost::asio::awaitable<void> StageSink::end_stream() {
   co_await finish_events();
-  co_await client_.end_stream();
+  co_await client_->end_stream();
   exchange_.stream_ended = true;
 }
 
@@ -90,7 +90,7 @@ boost::asio::awaitable<void> StageSink::finish_events() {
 }
 
 boost::asio::awaitable<void> StageSink::send_events() {
-  for (auto& event : events_) co_await client_.send_chunk(event);
+  for (auto& event : events_) co_await client_->send_chunk(event);
   events_.clear();
 }
 

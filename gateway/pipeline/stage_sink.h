@@ -17,19 +17,21 @@ class StageSink final : public core::ResponseSink {
  public:
   StageSink(core::ResponseSink& client, const std::vector<std::unique_ptr<core::Stage>>& stages,
             core::Exchange& exchange)
-      : client_(client), stages_(stages), exchange_(exchange), depth_(stages.size()) {
+      : client_(&client), stages_(stages), exchange_(exchange), depth_(stages.size()) {
     for (const auto& stage : stages_) hooks_ |= stage->hooks();
   }
 
   // The answer that follows was made by stage `index` itself: only the stages before it
   // see it (a cache hit is not stored again; pii before it still restores it).
   void answered_by(std::size_t index) { depth_ = index; }
+  // Answers go to `client` instead, from now on (an ingress dialect's translating edge).
+  void set_client(core::ResponseSink& client) { client_ = &client; }
 
   boost::asio::awaitable<void> send(core::Response& response) override;
   boost::asio::awaitable<void> begin_stream(int status, const core::Headers& headers) override;
   boost::asio::awaitable<void> send_chunk(core::Chunk& chunk) override;
   boost::asio::awaitable<void> end_stream() override;
-  bool committed() const override { return client_.committed(); }
+  bool committed() const override { return client_->committed(); }
 
   // Sends a stage's stream answer event by event, then [DONE], and ends the stream.
   boost::asio::awaitable<void> replay(core::StreamAnswer& stream);
@@ -40,7 +42,7 @@ class StageSink final : public core::ResponseSink {
   boost::asio::awaitable<void> finish_events();
   boost::asio::awaitable<void> send_events();
 
-  core::ResponseSink& client_;
+  core::ResponseSink* client_;
   const std::vector<std::unique_ptr<core::Stage>>& stages_;
   core::Exchange& exchange_;
   std::size_t depth_;    // stages [0, depth_) see the answer

@@ -214,7 +214,7 @@ std::vector<AnthropicEvent> message_events(const Answer& m, const AnthropicSteer
 }  // namespace
 
 bool is_anthropic_path(std::string_view path) {
-  return path == "/v1/messages";
+  return path == "/v1/messages" || path == kCountTokensPath;
 }
 
 std::string anthropic_error(int status, std::string_view message) {
@@ -223,8 +223,8 @@ std::string anthropic_error(int status, std::string_view message) {
   return error_json(error_type_for(status), text);
 }
 
-AnthropicReply anthropic_reply(bool is_post, const AnthropicSteering& a, std::string& body,
-                               const Steering& s) {
+AnthropicReply anthropic_reply(bool is_post, bool count_tokens, const AnthropicSteering& a,
+                               std::string& body, const Steering& s) {
   AnthropicReply reply;
   auto fail = [&](int status, std::string_view message) {
     reply.status = status;
@@ -236,6 +236,16 @@ AnthropicReply anthropic_reply(bool is_post, const AnthropicSteering& a, std::st
   if (a.api_key.empty()) return fail(401, "x-api-key header is required");
   if (a.version.empty()) return fail(400, "anthropic-version: header is required");
   if (s.status >= 400) return fail(s.status, a.error_message);
+  if (count_tokens) {
+    // Anthropic refuses what only message creation takes.
+    if (body.find("\"max_tokens\"") != std::string::npos) {
+      return fail(400, "max_tokens: Extra inputs are not permitted");
+    }
+    RequestFacts facts = read_request_body(body);
+    if (!facts.valid_json || facts.model.empty()) return fail(400, "model: Field required");
+    reply.body = R"({"input_tokens":)" + std::to_string(facts.prompt_tokens + 3) + "}";
+    return reply;
+  }
   AnthropicRequest c;
   if (auto refused = check_anthropic_request(body, c)) return fail(400, *refused);
 

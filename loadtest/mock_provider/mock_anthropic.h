@@ -33,6 +33,9 @@
 
 namespace tollgate::mock {
 
+//   POST /v1/messages/count_tokens   {"input_tokens": words of the messages + 3}; a body
+//   with max_tokens is refused, as Anthropic does
+inline constexpr std::string_view kCountTokensPath = "/v1/messages/count_tokens";
 bool is_anthropic_path(std::string_view path);
 
 struct AnthropicSteering {
@@ -59,8 +62,8 @@ struct AnthropicReply {
   bool retry_after = false;  // 429 and 529 say retry-after: 1
 };
 
-AnthropicReply anthropic_reply(bool is_post, const AnthropicSteering& a, std::string& body,
-                               const Steering& s);
+AnthropicReply anthropic_reply(bool is_post, bool count_tokens, const AnthropicSteering& a,
+                               std::string& body, const Steering& s);
 
 // Anthropic's error body for an HTTP status ("type":"error", error.type from the status).
 std::string anthropic_error(int status, std::string_view message = {});
@@ -88,7 +91,10 @@ boost::asio::awaitable<bool> answer_anthropic(
     a.cache_read_tokens = std::stoll(std::string(req["x-mock-cache-read-tokens"]));
   } catch (const std::exception&) {
   }
-  AnthropicReply reply = anthropic_reply(req.method() == http::verb::post, a, req.body(), s);
+  std::string_view path = req.target();
+  bool count_tokens = path.substr(0, path.find('?')) == kCountTokensPath;
+  AnthropicReply reply =
+      anthropic_reply(req.method() == http::verb::post, count_tokens, a, req.body(), s);
   if (!reply.stream) {
     http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
     res.set(http::field::content_type, "application/json");

@@ -80,6 +80,55 @@ std::string chat_chunk(const RequestFacts& r, std::string_view id, std::string_v
   return out;
 }
 
+namespace {
+
+std::pair<std::string_view, std::string_view> split_call(std::string_view call) {
+  std::size_t space = call.find(' ');
+  if (space == std::string_view::npos) return {call, "{}"};
+  return {call.substr(0, space), call.substr(space + 1)};
+}
+
+}  // namespace
+
+std::string tool_call_completion(const RequestFacts& r, std::string_view id, std::string_view call,
+                                 int completion_tokens) {
+  auto [name, arguments] = split_call(call);
+  std::string out = head(id, "chat.completion", r);
+  out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":null,)";
+  out += R"("refusal":null,"tool_calls":[{"id":"call_mock1","type":"function","function":{"name":)";
+  append_json_string(out, name);
+  out += R"(,"arguments":)";
+  append_json_string(out, arguments);
+  out += R"(}}]},"logprobs":null,"finish_reason":"tool_calls"}],)";
+  out += usage(r, completion_tokens);
+  out += "}";
+  return out;
+}
+
+std::vector<std::string> tool_call_chunks(const RequestFacts& r, std::string_view id,
+                                          std::string_view call) {
+  auto [name, arguments] = split_call(call);
+  std::vector<std::string> out;
+  std::string first = head(id, "chat.completion.chunk", r);
+  first += R"(,"choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[)";
+  first += R"({"index":0,"id":"call_mock1","type":"function","function":{"name":)";
+  append_json_string(first, name);
+  first += R"(,"arguments":""}}]},"logprobs":null,"finish_reason":null}]})";
+  out.push_back(std::move(first));
+  std::size_t half = arguments.size() / 2;
+  for (std::string_view piece : {arguments.substr(0, half), arguments.substr(half)}) {
+    std::string chunk = head(id, "chat.completion.chunk", r);
+    chunk += R"(,"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":)";
+    append_json_string(chunk, piece);
+    chunk += R"(}}]},"logprobs":null,"finish_reason":null}]})";
+    out.push_back(std::move(chunk));
+  }
+  std::string last = head(id, "chat.completion.chunk", r);
+  last += R"(,"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}]})";
+  out.push_back(std::move(last));
+  return out;
+}
+
 std::string completion_chunk(const RequestFacts& r, std::string_view id, std::string_view piece,
                              bool last) {
   std::string out = head(id, "text_completion", r);

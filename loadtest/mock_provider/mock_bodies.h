@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/core/errors.h"
 #include "loadtest/mock_provider/mock_request.h"
@@ -24,6 +25,12 @@ std::string completion_chunk(const RequestFacts& r, std::string_view id, std::st
                              bool last);
 std::string usage_chunk(const RequestFacts& r, std::string_view id, bool chat,
                         int completion_tokens);
+// A tool call as an answer (x-mock-tool-call "NAME ARGUMENTS"): whole, and as stream
+// chunks (the call's head, its arguments in two pieces, the finish).
+std::string tool_call_completion(const RequestFacts& r, std::string_view id, std::string_view call,
+                                 int completion_tokens);
+std::vector<std::string> tool_call_chunks(const RequestFacts& r, std::string_view id,
+                                          std::string_view call);
 std::string embeddings(const RequestFacts& r);
 std::string model_list();
 // OpenAI's error shape for a status. Named apart from core::error_body: the mock imitates

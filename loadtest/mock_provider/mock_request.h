@@ -19,6 +19,9 @@ struct Steering {
   int completion_tokens = 8;
   std::size_t body_bytes = 0;  // pad the content to about this size
   std::string answer;          // x-mock-answer: the completion text itself, when set
+  // x-mock-tool-call: "NAME {json arguments}": the answer is that one tool call
+  // (finish_reason tool_calls), whole or streamed in pieces.
+  std::string tool_call;
 };
 
 struct RequestFacts {

@@ -69,6 +69,7 @@ Steering read_steering(const http::request<http::string_body>& req) {
   s.completion_tokens = std::max(1, header_int(req, "x-mock-completion-tokens", 8));
   s.body_bytes = static_cast<std::size_t>(std::max(0, header_int(req, "x-mock-body-bytes", 0)));
   s.answer = std::string(req["x-mock-answer"]);
+  s.tool_call = std::string(req["x-mock-tool-call"]);
   std::string_view accept = req[http::field::accept_encoding];
   s.gzip = header_int(req, "x-mock-gzip", 0) != 0 && accept.find("gzip") != std::string_view::npos;
   return s;
@@ -159,7 +160,13 @@ awaitable<bool> write_stream(Stream& stream, const http::request<http::string_bo
   };
   std::size_t per_chunk =
       (text.size() + static_cast<std::size_t>(s.chunks) - 1) / static_cast<std::size_t>(s.chunks);
-  for (int i = 0; i < s.chunks; ++i) {
+  bool tool_call = chat && !s.tool_call.empty();  // its own chunks, finish included
+  if (tool_call) {
+    for (const std::string& json : tool_call_chunks(facts, id, s.tool_call)) {
+      if (!co_await send(json)) co_return false;
+    }
+  }
+  for (int i = 0; i < (tool_call ? 0 : s.chunks); ++i) {
     if (s.drop_after_chunks >= 0 && i == s.drop_after_chunks) {
       beast::get_lowest_layer(stream).socket().close();
       co_return false;
@@ -176,7 +183,7 @@ awaitable<bool> write_stream(Stream& stream, const http::request<http::string_bo
   }
   std::string final_chunk =
       chat ? chat_chunk(facts, id, "", false, true) : completion_chunk(facts, id, "", true);
-  if (!co_await send(final_chunk)) co_return false;
+  if (!tool_call && !co_await send(final_chunk)) co_return false;
   if (facts.include_usage) {
     std::string u = usage_chunk(facts, id, chat, s.completion_tokens);
     if (!co_await send(u)) co_return false;
@@ -244,6 +251,9 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
         s.answer.empty() ? completion_text(s.completion_tokens, s.body_bytes) : s.answer;
     std::string body = chat ? chat_completion(facts, "chatcmpl-mock", text, s.completion_tokens)
                             : text_completion(facts, "cmpl-mock", text, s.completion_tokens);
+    if (chat && !s.tool_call.empty()) {
+      body = tool_call_completion(facts, "chatcmpl-mock", s.tool_call, s.completion_tokens);
+    }
     co_return co_await write_whole(stream, req, http::status::ok, body, s, facts);
   }
   std::string body = path == "/v1/embeddings" ? embeddings(facts) : echo(path, facts, req.body());

@@ -1,5 +1,8 @@
 #include "policies/limits/limits_stage.h"
 
+#include <chrono>
+#include <ctime>
+
 #include <boost/asio/this_coro.hpp>
 
 #include "gateway/core/errors.h"
@@ -42,7 +45,27 @@ std::string describe_scope(const std::string& scope) {
   return out;
 }
 
-void add_window_headers(core::Headers& headers, const Admission& admission) {
+// Anthropic's names for the same windows, for clients of its Messages API: the reset as
+// an RFC 3339 time, as Anthropic sends it.
+void add_anthropic_window_headers(core::Headers& headers, const Admission& admission) {
+  auto add = [&](std::string_view kind, const auto& window) {
+    std::string prefix = "anthropic-ratelimit-" + std::string(kind) + "-";
+    headers.set(prefix + "limit", std::to_string(window.limit));
+    headers.set(prefix + "remaining", std::to_string(window.remaining));
+    auto reset = std::chrono::system_clock::now() + std::chrono::milliseconds(window.reset_ms);
+    std::time_t t = std::chrono::system_clock::to_time_t(reset);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    headers.set(prefix + "reset", text);
+  };
+  if (admission.requests) add("requests", *admission.requests);
+  if (admission.tokens) add("tokens", *admission.tokens);
+}
+
+void add_window_headers(core::Headers& headers, const Admission& admission, bool anthropic) {
+  if (anthropic) add_anthropic_window_headers(headers, admission);
   if (admission.requests) {
     headers.set("x-ratelimit-limit-requests", std::to_string(admission.requests->limit));
     headers.set("x-ratelimit-remaining-requests", std::to_string(admission.requests->remaining));
@@ -55,7 +78,7 @@ void add_window_headers(core::Headers& headers, const Admission& admission) {
   }
 }
 
-core::Decision refuse(const Admission& admission) {
+core::Decision refuse(const Admission& admission, bool anthropic) {
   if (admission.verdict == Admission::Verdict::unavailable) {
     core::Response response = core::error_response(
         core::ErrorKind::unavailable, "rate limits cannot be checked right now; try again shortly");
@@ -84,7 +107,7 @@ core::Decision refuse(const Admission& admission) {
   core::Response response = core::error_response(kind, message);
   response.headers.set("retry-after", std::to_string((retry_ms + 999) / 1000));
   response.headers.set("retry-after-ms", std::to_string(retry_ms));
-  add_window_headers(response.headers, admission);
+  add_window_headers(response.headers, admission, anthropic);
   return core::Decision::respond(std::move(response));
 }
 
@@ -180,18 +203,19 @@ asio::awaitable<core::Decision> LimitsStage::on_request(core::Exchange& exchange
     co_return core::Decision::proceed();
   }
   Admission admission = co_await store_.admit(state.request);
+  bool anthropic = exchange.ingress == core::Ingress::anthropic;
   if (admission.verdict == Admission::Verdict::unavailable) {
     exchange.decisions.emplace_back("limits", "unavailable");
-    co_return refuse(admission);
+    co_return refuse(admission, anthropic);
   }
   if (admission.verdict != Admission::Verdict::allowed) {
     exchange.decisions.emplace_back(
         "limits", std::string(limit_name(admission.limit)) + ":" + admission.scope);
-    co_return refuse(admission);
+    co_return refuse(admission, anthropic);
   }
   state.admitted = true;
   state.by_fallback = admission.by_fallback;
-  add_window_headers(exchange.response_headers, admission);
+  add_window_headers(exchange.response_headers, admission, anthropic);
   co_return core::Decision::proceed();
 }
 

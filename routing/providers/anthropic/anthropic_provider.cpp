@@ -6,6 +6,7 @@
 #include "routing/providers/anthropic/anthropic_provider.h"
 
 #include <ctime>
+#include <functional>
 #include <vector>
 
 #include "gateway/core/errors.h"
@@ -22,6 +23,21 @@ using core::FailureClass;
 namespace {
 
 constexpr std::string_view kRefused = "anthropic refused (stop_reason refusal)";
+
+// An Anthropic client's request that no stage changed: its own body is sent.
+bool sends_client_body(const core::Exchange& exchange) {
+  return exchange.ingress == core::Ingress::anthropic &&
+         std::hash<std::string_view>{}(exchange.body) == exchange.ingress_translation_hash;
+}
+
+// The client's body with the target's model in place of the one it asked for.
+std::string client_body(const core::Exchange& exchange, std::string_view model) {
+  std::string body = exchange.ingress_body;
+  core::ensure_json_padding(body);
+  core::RequestJson json;
+  if (!core::parse_request_json(body, json, core::kMaxJsonDepthLimit).ok) return body;
+  return core::splice_request_body(body, json, model, false);
+}
 
 anthropic::AnswerContext answer_context(const Attempt& attempt) {
   anthropic::AnswerContext answer;
@@ -70,7 +86,8 @@ class AnthropicDialect final : public Dialect {
   std::optional<DialectFailure> build(Attempt& attempt,
                                       core::UpstreamRequest& request) const override {
     const core::Exchange& exchange = attempt.exchange;
-    if (exchange.operation != core::Operation::chat_completions) {
+    bool count_tokens = exchange.operation == core::Operation::count_tokens;
+    if (exchange.operation != core::Operation::chat_completions && !count_tokens) {
       return DialectFailure{
           FailureClass::client_error, "operation not supported",
           core::error_response(core::ErrorKind::invalid_request,
@@ -80,29 +97,51 @@ class AnthropicDialect final : public Dialect {
                                    exchange.json.model.value_or("") + "'",
                                "model")};
     }
-    anthropic::TranslatedRequest translated =
-        anthropic::translate_request(exchange.body, attempt.target.model);
-    if (!translated.ok) {
-      return DialectFailure{FailureClass::client_error, "request not expressible for anthropic",
-                            anthropic::refusal_response(translated)};
+    // An Anthropic client's own body goes as it came (the proxy handler counts tokens
+    // itself when it cannot); a translation when a stage changed the request.
+    bool native = sends_client_body(exchange);
+    request.stream = exchange.json.stream;
+    if (native) {
+      request.body = client_body(exchange, attempt.target.model);
+    } else {
+      anthropic::TranslatedRequest translated =
+          anthropic::translate_request(exchange.body, attempt.target.model);
+      if (!translated.ok) {
+        return DialectFailure{FailureClass::client_error, "request not expressible for anthropic",
+                              anthropic::refusal_response(translated)};
+      }
+      request.body = std::move(translated.body);
+      request.stream = translated.stream;
     }
     request.method = "POST";
     request.target = anthropic::messages_target(config_.base_url.path);
+    if (count_tokens) request.target += "/count_tokens";
     request.headers =
         forwardable_request_headers(exchange.request_headers, config_, kAnthropicDialectHeaders);
-    request.headers.remove("anthropic-version");
+    // The client's anthropic-version when its own body is sent (the body is written for
+    // it), else the version the translation is written for.
+    if (!native || !request.headers.has("anthropic-version")) {
+      request.headers.set("anthropic-version", api_version_);
+    }
+    if (!native) request.headers.remove("anthropic-beta");
     if (!config_.api_key.empty()) request.headers.set("x-api-key", config_.api_key);
-    request.headers.set("anthropic-version", api_version_);
     add_gateway_headers(request.headers, config_, exchange.request_id);
     request.headers.set("content-type", "application/json");
-    request.headers.set("accept", translated.stream ? "text/event-stream" : "application/json");
-    request.body = std::move(translated.body);
-    request.stream = translated.stream;
+    request.headers.set("accept", request.stream ? "text/event-stream" : "application/json");
     return std::nullopt;
   }
 
   void map_answer(Attempt& attempt, core::UpstreamResponse& upstream,
                   WholeAnswer& out) const override {
+    if (attempt.exchange.operation == core::Operation::count_tokens) {
+      // Anthropic's own {"input_tokens": N}, which the Anthropic client reads as it is;
+      // counting is free, so nothing is billed.
+      out.usage.reported = true;
+      out.response.status = upstream.status;
+      out.response.headers.set("content-type", "application/json");
+      out.response.body = std::move(upstream.body);
+      return;
+    }
     anthropic::TranslatedAnswer translated =
         anthropic::translate_message(upstream.body, answer_context(attempt));
     if (!translated.ok) {

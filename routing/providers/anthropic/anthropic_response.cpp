@@ -5,9 +5,11 @@
 
 #include <boost/json.hpp>
 
+#include "gateway/core/anthropic_errors.h"
 #include "gateway/core/errors.h"
 #include "gateway/core/json_limits.h"
 #include "routing/providers/anthropic/anthropic_json.h"
+#include "routing/providers/anthropic/anthropic_tables.h"
 
 namespace tollgate::routing::providers::anthropic {
 
@@ -47,15 +49,6 @@ void AnthropicUsage::read(const json::object& usage) {
   take("output_tokens", output_tokens);
   take("cache_creation_input_tokens", cache_creation_input_tokens);
   take("cache_read_input_tokens", cache_read_input_tokens);
-}
-
-std::string_view map_stop_reason(std::string_view stop_reason) {
-  if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") {
-    return "length";
-  }
-  if (stop_reason == "tool_use") return "tool_calls";
-  if (stop_reason == "refusal") return "content_filter";
-  return "stop";  // end_turn, stop_sequence, pause_turn, and reasons added later
 }
 
 std::string completion_id(std::string_view message_id) {
@@ -157,31 +150,6 @@ bool says_too_long(std::string_view message) {
          m.find("context window") != std::string::npos;
 }
 
-std::string type_for_status(int status) {
-  switch (status) {
-    case 400:
-      return "invalid_request_error";
-    case 401:
-      return "authentication_error";
-    case 402:
-      return "billing_error";
-    case 403:
-      return "permission_error";
-    case 404:
-      return "not_found_error";
-    case 413:
-      return "request_too_large";
-    case 429:
-      return "rate_limit_error";
-    case 504:
-      return "timeout_error";
-    case 529:
-      return "overloaded_error";
-    default:
-      return status >= 500 ? "api_error" : "invalid_request_error";
-  }
-}
-
 ErrorMapping mapping_for(std::string_view type, int status, std::string_view message) {
   using F = core::FailureClass;
   if (type == "invalid_request_error") {
@@ -226,16 +194,7 @@ ErrorMapping mapping_for(std::string_view type, int status, std::string_view mes
 }  // namespace
 
 int status_for_error_type(std::string_view type) {
-  if (type == "invalid_request_error") return 400;
-  if (type == "authentication_error") return 401;
-  if (type == "billing_error") return 402;
-  if (type == "permission_error") return 403;
-  if (type == "not_found_error") return 404;
-  if (type == "request_too_large") return 413;
-  if (type == "rate_limit_error") return 429;
-  if (type == "timeout_error") return 504;
-  if (type == "overloaded_error") return 529;
-  return 500;
+  return core::anthropic_error_status(type);
 }
 
 MappedError map_error(int status, std::string_view body, std::string_view retry_after) {
@@ -250,7 +209,7 @@ MappedError map_error(int status, std::string_view body, std::string_view retry_
       message = std::string(string_field(error->get_object(), "message").value_or(""));
     }
   }
-  if (type.empty()) type = type_for_status(status);
+  if (type.empty()) type = std::string(core::anthropic_error_type(status));
   if (message.empty()) {
     message = "the provider answered with HTTP status " + std::to_string(status);
   }

@@ -13,6 +13,7 @@
 #include "gateway/core/exchange.h"
 #include "gateway/core/failure.h"
 #include "gateway/core/response.h"
+#include "routing/providers/anthropic/anthropic_tables.h"
 
 namespace tollgate::routing::providers::anthropic {
 
@@ -52,10 +53,6 @@ struct TranslatedAnswer {
 };
 
 TranslatedAnswer translate_message(std::string_view anthropic_body, const AnswerContext& context);
-
-// end_turn, stop_sequence, pause_turn → stop; max_tokens, model_context_window_exceeded →
-// length; tool_use → tool_calls; refusal → content_filter. Unknown → stop.
-std::string_view map_stop_reason(std::string_view stop_reason);
 
 // "chatcmpl-" + Anthropic's message id (msg_...).
 std::string completion_id(std::string_view message_id);

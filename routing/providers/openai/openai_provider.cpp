@@ -18,8 +18,11 @@ class OpenAiDialect final : public OpenAiShapedDialect {
   std::optional<DialectFailure> build(Attempt& attempt,
                                       core::UpstreamRequest& request) const override {
     const core::Exchange& exchange = attempt.exchange;
-    // Clients address /v1/...; the base URL already names the version prefix.
-    std::string_view suffix = exchange.target;
+    // Clients address /v1/...; the base URL already names the version prefix. A request
+    // that came in another dialect is a chat request by now (gateway/ingress/).
+    std::string_view suffix = exchange.ingress == core::Ingress::openai
+                                  ? std::string_view(exchange.target)
+                                  : std::string_view("/v1/chat/completions");
     if (suffix.starts_with("/v1")) suffix.remove_prefix(3);
     request.target = config_.base_url.path;
     request.target.append(suffix);

@@ -1,0 +1,55 @@
+// The Anthropic Messages API as an ingress dialect (POST /v1/messages and
+// /v1/messages/count_tokens, for the Claude SDKs and Claude Code): the request is
+// translated to OpenAI's chat form when its body is read, so every stage and provider
+// sees the Exchange they always see; the answer is translated back at the client's edge,
+// after the stages (AnthropicSink), whole or event by event, errors included. No Beast.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "gateway/core/config.h"
+#include "gateway/core/exchange.h"
+#include "gateway/core/response.h"
+
+namespace tollgate::routing::providers::anthropic {
+class MessagesStream;
+}
+
+namespace tollgate::gateway::ingress {
+
+// The body (decoded, not yet parsed) in Anthropic's form → exchange.body in OpenAI's,
+// the client's own kept in exchange.ingress_body. A refusal (bad JSON, a field with no
+// translation) is answered as a 400 naming the field.
+std::optional<core::Response> accept_anthropic_request(core::Exchange& exchange);
+
+// Whether `model` is served by an anthropic provider first, which then gets the client's
+// own body (count_tokens included) rather than a translation.
+bool served_by_anthropic(const core::Config& config, const core::ModelConfig& model);
+
+// count_tokens answered by the gateway: {"input_tokens": N}, the prompt estimate.
+core::Response count_tokens_answer(const core::Exchange& exchange);
+
+// The client's side of an Anthropic request: OpenAI-shaped answers in, Anthropic's out.
+class AnthropicSink final : public core::ResponseSink {
+ public:
+  AnthropicSink(core::ResponseSink& client, core::Exchange& exchange);
+  ~AnthropicSink() override;
+
+  boost::asio::awaitable<void> send(core::Response& response) override;
+  boost::asio::awaitable<void> begin_stream(int status, const core::Headers& headers) override;
+  boost::asio::awaitable<void> send_chunk(core::Chunk& chunk) override;
+  boost::asio::awaitable<void> end_stream() override;
+  bool committed() const override { return client_.committed(); }
+
+ private:
+  boost::asio::awaitable<void> flush();
+
+  core::ResponseSink& client_;
+  core::Exchange& exchange_;
+  std::unique_ptr<routing::providers::anthropic::MessagesStream> stream_;  // while streaming
+  std::vector<core::Chunk> out_;
+};
+
+}  // namespace tollgate::gateway::ingress

@@ -1,0 +1,108 @@
+// Anthropic Messages requests (the ingress) → OpenAI chat requests, field by field.
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "routing/providers/anthropic/messages_request.h"
+
+using namespace tollgate::routing::providers::anthropic;
+namespace json = boost::json;
+
+namespace {
+
+json::value translated(std::string_view body, bool count_tokens = false) {
+  IngressRequest r = translate_messages_request(body, count_tokens);
+  INFO(r.param << ": " << r.message);
+  REQUIRE(r.ok);
+  return json::parse(r.body);
+}
+
+IngressRequest refused(std::string_view body) {
+  IngressRequest r = translate_messages_request(body, false);
+  REQUIRE_FALSE(r.ok);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("system, turns, stop sequences and sampling", "[anthropic][ingress]") {
+  json::value v = translated(R"({"model":"m","max_tokens":9,"system":"Be brief.",
+    "messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":[{"type":"text","text":"Yo"}]}],
+    "stop_sequences":["X"],"temperature":0.5,"top_p":0.9,"top_k":3,"metadata":{"user_id":"u1"}})");
+  CHECK(v == json::parse(R"({"model":"m","messages":[{"role":"system","content":"Be brief."},
+    {"role":"user","content":"Hi"},{"role":"assistant","content":"Yo"}],"max_tokens":9,"stop":["X"],
+    "temperature":0.5,"top_p":0.9,"top_k":3,"user":"u1"})"));
+}
+
+TEST_CASE("streams ask for usage; count_tokens needs no max_tokens", "[anthropic][ingress]") {
+  json::value v = translated(
+      R"({"model":"m","max_tokens":1,"stream":true,"messages":[{"role":"user","content":"a"}]})");
+  CHECK(v.at("stream") == true);
+  CHECK(v.at("stream_options") == json::parse(R"({"include_usage":true})"));
+  json::value c = translated(R"({"model":"m","messages":[{"role":"user","content":"a"}]})", true);
+  CHECK_FALSE(c.as_object().contains("max_tokens"));
+}
+
+TEST_CASE("tools, tool use and tool results", "[anthropic][ingress]") {
+  json::value v = translated(R"({"model":"m","max_tokens":5,
+    "tools":[{"name":"f","description":"d","input_schema":{"type":"object"}}],
+    "tool_choice":{"type":"tool","name":"f","disable_parallel_tool_use":true},
+    "messages":[{"role":"user","content":"go"},
+      {"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"s"},
+        {"type":"tool_use","id":"t1","name":"f","input":{"a":1}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","is_error":true,
+        "content":[{"type":"text","text":"bad"}]},{"type":"text","text":"and?"}]}]})");
+  CHECK(
+      v.at("tools") ==
+      json::parse(
+          R"([{"type":"function","function":{"name":"f","description":"d","parameters":{"type":"object"}}}])"));
+  CHECK(v.at("tool_choice") == json::parse(R"({"type":"function","function":{"name":"f"}})"));
+  CHECK(v.at("parallel_tool_calls") == false);
+  CHECK(v.at("messages") == json::parse(R"([{"role":"user","content":"go"},
+    {"role":"assistant","content":null,"tool_calls":[{"id":"t1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},
+    {"role":"tool","tool_call_id":"t1","content":"Error: bad"},{"role":"user","content":"and?"}])"));
+}
+
+TEST_CASE("images and documents become OpenAI parts", "[anthropic][ingress]") {
+  json::value v = translated(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[
+    {"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAA"}},
+    {"type":"image","source":{"type":"url","url":"https://x/y.png"}},
+    {"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVB"},"title":"t.pdf"}]}]})");
+  CHECK(v.at("messages").at(0).at("content") == json::parse(R"([
+    {"type":"image_url","image_url":{"url":"data:image/png;base64,AAA"}},
+    {"type":"image_url","image_url":{"url":"https://x/y.png"}},
+    {"type":"file","file":{"file_data":"data:application/pdf;base64,JVB","filename":"t.pdf"}}])"));
+}
+
+TEST_CASE("thinking becomes a reasoning effort by its budget", "[anthropic][ingress]") {
+  auto effort = [](std::string_view thinking) {
+    std::string body =
+        R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"a"}],"thinking":)" +
+        std::string(thinking) + "}";
+    json::value v = translated(body);
+    const json::value* e = v.as_object().if_contains("reasoning_effort");
+    return e ? std::string(e->as_string()) : std::string();
+  };
+  CHECK(effort(R"({"type":"enabled","budget_tokens":1024})") == "low");
+  CHECK(effort(R"({"type":"enabled","budget_tokens":10000})") == "medium");
+  CHECK(effort(R"({"type":"enabled","budget_tokens":32000})") == "high");
+  CHECK(effort(R"({"type":"disabled"})").empty());
+}
+
+TEST_CASE("what cannot be translated is refused naming the field", "[anthropic][ingress]") {
+  CHECK(refused(R"({"model":"m","messages":[{"role":"user","content":"a"}]})").param ==
+        "max_tokens");
+  CHECK(refused(R"({"model":"m","max_tokens":1,"messages":[]})").param == "messages");
+  CHECK(refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"system","content":"a"}]})")
+            .param == "messages[0].role");
+  CHECK(refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"a"}],
+    "tools":[{"type":"web_search_20250305","name":"web_search"}]})")
+            .param == "tools[0].type");
+  CHECK(
+      refused(
+          R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"a"}],"mcp_servers":[]})")
+          .param == "mcp_servers");
+  CHECK(refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":[
+    {"type":"tool_use","id":"x","name":"f","input":{}}]}]})")
+            .param == "messages[0].content[0].type");
+  CHECK(refused("[1]").param.empty());
+}
