@@ -28,6 +28,7 @@ packages=(
   libvectorscan-dev
   libhnswlib-dev
   libmaxminddb-dev
+  libsystemd-dev
 )
 ((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3 prometheus)
 # The geo tests write their own MaxMind database at test time (MaxMind::DB::Writer).
@@ -35,6 +36,13 @@ packages=(
 # The fuzz targets (make test-fuzz, docs/fuzzing.md): clang 14 and its runtimes, libFuzzer
 # and the sanitizers (libclang-rt-14-dev holds libclang_rt.fuzzer).
 ((test_tools)) && packages+=(clang-14 libclang-rt-14-dev)
+# The deploy tests (tests/integration/deploy_*.test.mjs): python3 listens on the
+# NOTIFY_SOCKET (node has no unix datagram sockets), kubectl renders deploy/k8s with its
+# built-in kustomize (Debian's kubernetes-client, unless a kubectl is already there: both
+# own /usr/bin/kubectl), systemd-analyze verifies the unit.
+((test_tools)) && packages+=(python3)
+((test_tools)) && ! command -v kubectl >/dev/null && packages+=(kubernetes-client)
+((test_tools)) && ! command -v systemd-analyze >/dev/null && packages+=(systemd)
 ((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux redis-server)
 # Node comes with the machine image (Node 20 with its own npm); Debian's only when absent.
 command -v node >/dev/null || packages+=(nodejs)
