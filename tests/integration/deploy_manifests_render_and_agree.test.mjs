@@ -29,11 +29,12 @@ function seconds(duration) {
 const withDefaults = (text) => text.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, "$1");
 const port = (address) => Number(String(address).split(":").at(-1));
 
+// Debian 12's kubectl (1.20, kustomize 2.0) and current ones both render these folders.
 function render(dir) {
-  const out = execFileSync("kubectl", ["kustomize", path.join(deploy, dir)], { encoding: "utf8" });
+  const out = execFileSync("kubectl", ["kustomize", path.join(deploy, dir)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const objects = YAML.parseAllDocuments(out).map((d) => d.toJS());
   const find = (kind, name = "tollgate") => {
-    const o = objects.find((x) => x.kind === kind && x.metadata.name.startsWith(name));
+    const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
     assert.ok(o, `${dir}: no ${kind} ${name}`);
     return o;
   };
