@@ -6,15 +6,19 @@
 #   scripts/install-deps.sh --with-test-tools  + what the tests need (the benchmark's too:
 #                                              CI runs its quick mode; clang for fuzzing)
 #   scripts/install-deps.sh --with-bench-tools + nginx, gnuplot and the peer gateway
+#   scripts/install-deps.sh --no-node          the gateway alone, without its tests
+#                                              (deploy/Dockerfile's build stage)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 test_tools=0
 bench_tools=0
+node=1
 for arg in "$@"; do
   case "$arg" in
     --with-test-tools) test_tools=1 bench_tools=1 ;;
     --with-bench-tools) bench_tools=1 ;;
+    --no-node) node=0 ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -28,6 +32,7 @@ packages=(
   libvectorscan-dev
   libhnswlib-dev
   libmaxminddb-dev
+  libsystemd-dev
 )
 ((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3 prometheus)
 # The geo tests write their own MaxMind database at test time (MaxMind::DB::Writer).
@@ -35,10 +40,17 @@ packages=(
 # The fuzz targets (make test-fuzz, docs/fuzzing.md): clang 14 and its runtimes, libFuzzer
 # and the sanitizers (libclang-rt-14-dev holds libclang_rt.fuzzer).
 ((test_tools)) && packages+=(clang-14 libclang-rt-14-dev)
+# The deploy tests (tests/integration/deploy_*.test.mjs): python3 listens on the
+# NOTIFY_SOCKET (node has no unix datagram sockets), kubectl renders deploy/k8s with its
+# built-in kustomize (Debian's kubernetes-client, unless a kubectl is already there: both
+# own /usr/bin/kubectl), systemd-analyze verifies the unit.
+((test_tools)) && packages+=(python3)
+((test_tools)) && ! command -v kubectl >/dev/null && packages+=(kubernetes-client)
+((test_tools)) && ! command -v systemd-analyze >/dev/null && packages+=(systemd)
 ((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux redis-server)
 # Node comes with the machine image (Node 20 with its own npm); Debian's only when absent.
-command -v node >/dev/null || packages+=(nodejs)
-command -v npm >/dev/null || packages+=(npm)
+((node)) && ! command -v node >/dev/null && packages+=(nodejs)
+((node)) && ! command -v npm >/dev/null && packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,6 +3,7 @@
 #include "gateway/server/server.h"
 
 #include <sys/resource.h>
+#include <systemd/sd-daemon.h>
 
 #include <atomic>
 #include <chrono>
@@ -158,6 +159,8 @@ void RunningServer::handle_signals() {
     core::log_info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                    ": draining (up to " + std::to_string(server_.drain_timeout.count()) + " ms)");
     draining_.store(true);
+    // Under systemd (Type=notify) the unit shows "deactivating" from here on.
+    ::sd_notify(0, "STOPPING=1\nSTATUS=draining");
     // SIGHUP stays caught (a signal_set queues what arrives while no wait is pending),
     // but no longer keeps the control loop alive once drained.
     hangups_.cancel();
@@ -198,6 +201,9 @@ void RunningServer::log_ready(std::uint64_t file_limit) const {
                  (idle_poll != 0 ? " polling " + std::to_string(idle_poll) + " us when idle" : "") +
                  ", " + std::to_string(config_->models.size()) + " model(s), up to " +
                  std::to_string(file_limit) + " open files");
+  // Type=notify units (deploy/systemd/) start once this arrives: every listener is bound.
+  // Without $NOTIFY_SOCKET it does nothing.
+  ::sd_notify(0, "READY=1\nSTATUS=serving");
 }
 
 int RunningServer::run(std::uint64_t file_limit) {
