@@ -139,7 +139,9 @@ const core::Registration kModule{core::ModuleSpec<ObservabilitySettings>{
     .name = "observability",
     .position = 100,
     .sections = {{.name = "metrics", .keys = {"per_key_labels"}},
-                 {.name = "audit", .keys = {"path", "fsync_interval", "rotate", "include_bodies"}},
+                 {.name = "audit",
+                  .keys = {"path", "fsync_interval", "rotate", "include_bodies"},
+                  .reloadable_keys = {"include_bodies"}},
                  {.name = "logging", .keys = {"level", "access_log"}, .reloadable = true}},
     .read = read_settings,
     .make = [](const ObservabilitySettings& settings,
@@ -153,6 +155,7 @@ const core::Registration kModule{core::ModuleSpec<ObservabilitySettings>{
 // access log on or off; the section is the module's).
 struct ObserveSettings {
   bool access_log = true;
+  bool include_bodies = false;  // audit.include_bodies: the rest of audit: takes a restart
 };
 
 const core::Registration kObserveStage{core::StageSpec<ObserveSettings>{
@@ -165,12 +168,13 @@ const core::Registration kObserveStage{core::StageSpec<ObserveSettings>{
         [](const core::ConfigReader& r, const core::Config& config) {
           ObservabilitySettings logging;
           read_logging(r, config.root["logging"], logging);
-          return ObserveSettings{logging.access_log};
+          return ObserveSettings{logging.access_log, read_audit_config(config).include_bodies};
         },
     .make = [](const ObserveSettings& settings,
                const core::Services& services) -> std::unique_ptr<core::Stage> {
       const auto& targets = services.get<ObserveTargets>();
-      return std::make_unique<ObserveStage>(targets.metrics, targets.audit, settings.access_log);
+      return std::make_unique<ObserveStage>(targets.metrics, targets.audit, settings.access_log,
+                                            settings.include_bodies);
     }}};
 
 }  // namespace

@@ -64,7 +64,7 @@ void start_trace(core::Exchange& exchange) {
 
 boost::asio::awaitable<core::Decision> ObserveStage::on_request_head(core::Exchange& exchange) {
   start_trace(exchange);
-  exchange.audit_bodies = audit_ != nullptr && audit_->config().include_bodies;
+  exchange.audit_bodies = bodies_;
   co_return core::Decision::proceed();
 }
 
@@ -168,13 +168,13 @@ struct AnswerCopy : core::StageState {
 }  // namespace
 
 void ObserveStage::on_response(core::Exchange& exchange, core::Response& response) {
-  if (audit_ == nullptr || !audit_->config().include_bodies) return;
+  if (!bodies_) return;
   if (exchange.audit_answer_kept) return;  // a stage kept the provider's version
   exchange.stage_state<AnswerCopy>(this).body = response.body;
 }
 
 void ObserveStage::on_chunk(core::Exchange& exchange, core::Events& events) {
-  if (audit_ == nullptr || !audit_->config().include_bodies) return;
+  if (!bodies_) return;
   if (exchange.audit_answer_kept) return;  // a stage keeps the provider's version
   std::string& body = exchange.stage_state<AnswerCopy>(this).body;
   for (const auto& event : events) {
@@ -194,7 +194,7 @@ void ObserveStage::on_complete(core::Exchange& exchange) {
     const std::string* answer = exchange.audit_answer_kept ? &exchange.audit_answer
                                 : copy != nullptr          ? &copy->body
                                                            : nullptr;
-    audit_->append(audit_record(exchange, audit_->config().include_bodies, answer));
+    audit_->append(audit_record(exchange, bodies_, answer));
   }
   if (access_log_ && core::log_enabled(core::LogLevel::info)) {
     core::log_fields(exchange.status >= 500 ? core::LogLevel::warn : core::LogLevel::info,

@@ -12,14 +12,17 @@ namespace tollgate::observability {
 
 class ObserveStage final : public core::Stage {
  public:
-  ObserveStage(GatewayMetrics& metrics, AuditLog* audit, bool access_log)
-      : metrics_(metrics), audit_(audit), access_log_(access_log) {}
+  // `include_bodies`: audit.include_bodies of this stage's snapshot (a reload may change it).
+  ObserveStage(GatewayMetrics& metrics, AuditLog* audit, bool access_log, bool include_bodies)
+      : metrics_(metrics),
+        audit_(audit),
+        access_log_(access_log),
+        bodies_(audit != nullptr && include_bodies) {}
 
   std::string_view name() const override { return "observe"; }
   // The answer's body only when bodies are audited: otherwise events skip the chunk hooks.
   unsigned hooks() const override {
-    bool bodies = audit_ != nullptr && audit_->config().include_bodies;
-    return core::kRequestHead | core::kComplete | (bodies ? core::kResponse | core::kChunk : 0u);
+    return core::kRequestHead | core::kComplete | (bodies_ ? core::kResponse | core::kChunk : 0u);
   }
   boost::asio::awaitable<core::Decision> on_request_head(core::Exchange& exchange) override;
   // With audit.include_bodies, keep what the client was answered for the audit line.
@@ -31,6 +34,7 @@ class ObserveStage final : public core::Stage {
   GatewayMetrics& metrics_;
   AuditLog* audit_;  // null: no audit log configured
   bool access_log_;
+  bool bodies_;  // the audit line records the bodies
 };
 
 // Sets exchange.trace_id/parent_span_id/span_id and the traceparent sent upstream.

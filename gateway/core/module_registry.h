@@ -42,6 +42,9 @@ struct ConfigSection {
   // A reload may change it (the module's reconfigure applies it); otherwise a change is
   // refused with "takes a restart".
   bool reloadable = false;
+  // Keys of a section that is not reloadable which a reload may still change (each
+  // snapshot's stages read them): `audit.include_bodies`.
+  std::vector<std::string> reloadable_keys{};
 };
 
 // The process-lifetime part of a feature: made once at startup (before the first

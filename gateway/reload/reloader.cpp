@@ -9,10 +9,16 @@ namespace tollgate::gateway::reload {
 
 namespace {
 
-// A section as written (after ${VAR} expansion), for comparing two configs.
-std::string text_of(const core::Config& config, const std::string& section) {
+// A section as written (after ${VAR} expansion), without the keys a reload may change,
+// for comparing two configs.
+std::string text_of(const core::Config& config, const std::string& section,
+                    const std::vector<std::string>& changeable = {}) {
   const YAML::Node node = config.root[section];
-  return node ? YAML::Dump(node) : std::string();
+  if (!node) return "";
+  if (changeable.empty() || !node.IsMap()) return YAML::Dump(node);
+  YAML::Node copy = YAML::Clone(node);
+  for (const auto& key : changeable) copy.remove(key);
+  return YAML::Dump(copy);
 }
 
 }  // namespace
@@ -23,7 +29,8 @@ std::string restart_needed(const core::Config& running, const core::Config& next
   for (const auto& module : registry.modules()) {
     for (const auto& section : module.sections) {
       if (section.reloadable) continue;
-      if (text_of(running, section.name) != text_of(next, section.name)) {
+      if (text_of(running, section.name, section.reloadable_keys) !=
+          text_of(next, section.name, section.reloadable_keys)) {
         return "`" + section.name + ":` changed, which takes a restart";
       }
     }

@@ -84,3 +84,29 @@ test("server.watch: a changed or new included file reloads without a signal", as
   const reloads = (gw.proc.stdout + gw.proc.stderr).match(/configuration reloaded \(a config file changed\)/g) ?? [];
   assert.equal(reloads.length, 2, "a file no glob matches changes nothing");
 });
+
+test("audit.include_bodies reloads; the audit file's path takes a restart", async () => {
+  const dir = tempDir();
+  const config = (bodies, file = "audit.jsonl") =>
+    basicConfig({ server: `  admin_key: ${ADMIN_KEY}\n` }) +
+    `audit:\n  path: ${dir}/${file}\n  fsync_interval: 50ms\n  include_bodies: ${bodies}\n`;
+  const gw = await startGateway(config(false));
+  const port = (text) => text.replaceAll("${PORT}", String(gw.port)).replaceAll("${ADMIN_PORT}", String(gw.adminPort));
+  const ask = (content) =>
+    curl([`${gw.base}/v1/chat/completions`, "-d", JSON.stringify({ model: "demo", messages: [{ role: "user", content }] })]);
+  const reload = () =>
+    curl(["-X", "POST", `http://127.0.0.1:${gw.adminPort}/admin/reload`, "-H", `authorization: Bearer ${ADMIN_KEY}`]);
+  assert.equal((await ask("before the reload")).status, 200);
+  writeFileSync(gw.file, port(config(true)));
+  assert.equal((await reload()).status, 200);
+  assert.equal((await ask("after the reload")).status, 200);
+  writeFileSync(gw.file, port(config(true, "elsewhere.jsonl")));
+  const refused = await reload();
+  assert.equal(refused.status, 400);
+  assert.match(JSON.parse(refused.body).error.message, /audit:.*takes a restart/);
+  await sleep(300);
+  const lines = readFileSync(path.join(dir, "audit.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0].request_body, undefined);
+  assert.match(lines[1].request_body, /after the reload/);
+});

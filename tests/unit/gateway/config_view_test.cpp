@@ -65,6 +65,18 @@ TEST_CASE("server: and module sections take a restart; routes and stages do not"
                        *config_of("server: {threads: 2}\nlogging: {level: debug}\n" + base),
                        registry)
             .empty());
+  core::ConfigPtr audited =
+      config_of("server: {threads: 2}\naudit: {path: a.jsonl, include_bodies: false}\n" + base);
+  CHECK(restart_needed(*audited,
+                       *config_of("server: {threads: 2}\naudit: {path: a.jsonl, include_bodies: "
+                                  "true}\n" +
+                                  base),
+                       registry)
+            .empty());
+  CHECK_THAT(
+      restart_needed(*audited, *config_of("server: {threads: 2}\naudit: {path: b.jsonl}\n" + base),
+                     registry),
+      Catch::Contains("audit:"));
   CHECK_THAT(restart_needed(*running, *config_of("server: {threads: 4}\n" + base), registry),
              Catch::Contains("server:"));
   CHECK_THAT(restart_needed(*running,
