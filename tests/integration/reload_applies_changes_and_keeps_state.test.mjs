@@ -214,3 +214,14 @@ test("GET /admin/config shows the files, their hashes and the config with secret
   const unauthorized = await curl([`http://127.0.0.1:${gw.adminPort}/admin/config`]);
   assert.equal(unauthorized.status, 401);
 });
+
+test("the split example (conf/examples/split/) passes --check from the repository root", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { TOLLGATE_BIN } = await import("./lib/harness.mjs");
+  const root = process.env.TOLLGATE_SOURCE_DIR ?? path.resolve(import.meta.dirname, "..", "..");
+  const r = spawnSync(TOLLGATE_BIN, ["--check", "--config", "conf/examples/split/tollgate.yaml"], {
+    cwd: root, encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /is valid \(2 provider\(s\), 2 model\(s\)\)/);
+});
