@@ -44,6 +44,9 @@ class ResponseIdRecorder final : public core::ResponseSink {
   }
   boost::asio::awaitable<void> send_chunk(core::Chunk& chunk) override;
   boost::asio::awaitable<void> end_stream() override { return next_.end_stream(); }
+  boost::asio::awaitable<void> send_bytes(std::string_view bytes) override {
+    return next_.send_bytes(bytes);
+  }
   bool committed() const override { return next_.committed(); }
 
  private:

@@ -110,7 +110,9 @@ void OpenAiShapedDialect::add_openai_body(Attempt& attempt, core::UpstreamReques
     request.body = core::splice_request_body(exchange.body, exchange.json, attempt.target.model,
                                              attempt.usage_forced);
   }
-  request.stream = exchange.json.stream;
+  // Speech is audio bytes, streamed through as they come, whatever the body says.
+  attempt.relay_bytes = exchange.path == "/v1/audio/speech";
+  request.stream = exchange.json.stream || attempt.relay_bytes;
 }
 
 bool has_content_filter_finish(std::string_view json) {
