@@ -119,3 +119,19 @@ test("speech streams its audio bytes through as they arrive", async () => {
   assert.ok(firstAt < total - 700, `the first bytes came before the last (${firstAt} of ${total} ms)`);
   assert.deepEqual(Buffer.concat(pieces), expectedSpeech(6000));
 });
+
+test("uploads pass the sanitize and pii stages, which read prompts, not audio", async () => {
+  const guarded = await startGateway(
+    basicConfig({ mockUrl: mockA.url }) +
+      `sanitize:
+  max_prompt_tokens: 1000
+pii:
+  entities: {email: pseudonymize}
+`,
+  );
+  const c = new OpenAI({ baseURL: `${guarded.base}/v1`, apiKey: "any", maxRetries: 0 });
+  const a = await c.audio.transcriptions.create({ file: await audio(), model: "gpt-test" });
+  assert.match(a.text, /^transcribed by mock-model-1 /);
+  const res = await c.audio.speech.create({ model: "gpt-test", voice: "alloy", input: "hello" });
+  assert.deepEqual(Buffer.from(await res.arrayBuffer()), expectedSpeech(4096));
+});
