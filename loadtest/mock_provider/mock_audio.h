@@ -4,7 +4,8 @@
 //   POST /v1/images/edits  multipart/form-data: an ImagesResponse with one b64_json image
 //   POST /v1/audio/speech  JSON with a model: audio/mpeg bytes, chunked, x-mock-chunks
 //       pieces of x-mock-body-bytes (default 4096) in all, x-mock-chunk-delay-ms apart; the
-//       bytes hold "data: " and blank lines, so an SSE reader in between would show.
+//       bytes hold "data: " and blank lines, so an SSE reader in between would show;
+//       x-mock-drop-after-chunks: N closes the connection after N pieces.
 // Every answer says the model it read in x-mock-received-model.
 #pragma once
 
@@ -56,6 +57,10 @@ boost::asio::awaitable<bool> answer_speech(
     if (i > 0 && s.chunk_delay_ms > 0) {
       timer.expires_after(std::chrono::milliseconds(s.chunk_delay_ms));
       co_await timer.async_wait(tuple_awaitable);
+    }
+    if (s.drop_after_chunks >= 0 && i == s.drop_after_chunks) {
+      boost::beast::get_lowest_layer(stream).socket().close();
+      co_return false;
     }
     std::string piece = speech_piece(total, s.chunks, i);
     if (piece.empty()) continue;

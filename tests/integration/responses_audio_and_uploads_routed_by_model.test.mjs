@@ -135,3 +135,15 @@ pii:
   const res = await c.audio.speech.create({ model: "gpt-test", voice: "alloy", input: "hello" });
   assert.deepEqual(Buffer.from(await res.arrayBuffer()), expectedSpeech(4096));
 });
+
+test("speech cut short by the provider reaches the client as a cut, not a whole file", async () => {
+  const res = await client().audio.speech.create(
+    { model: "whisper-b", voice: "alloy", input: "hello there" },
+    { headers: { "x-mock-chunks": "4", "x-mock-drop-after-chunks": "2", "x-mock-body-bytes": "6000" } },
+  );
+  assert.equal(res.status, 200);
+  await assert.rejects(res.arrayBuffer());
+  // The gateway serves the next request as before.
+  const again = await client().audio.speech.create({ model: "whisper-b", voice: "alloy", input: "hi" });
+  assert.equal((await again.arrayBuffer()).byteLength, 4096);
+});
