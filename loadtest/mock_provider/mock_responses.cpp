@@ -147,7 +147,7 @@ std::optional<ResponseItem> response_item_path(std::string_view path) {
   return item;
 }
 
-DialectReply response_item_reply(std::string_view method, const ResponseItem& item) {
+DialectReply response_item_reply(std::string_view method, const ResponseItem& item, bool stream) {
   DialectReply reply;
   if (!item.id.starts_with(id_prefix())) {
     reply.status = 404;
@@ -166,6 +166,14 @@ DialectReply response_item_reply(std::string_view method, const ResponseItem& it
     reply.body = response_object(item.id, stored, "cancelled", done, "null");
   } else if (method == "DELETE") {
     reply.body = R"({"id":")" + item.id + R"(","object":"response.deleted","deleted":true})";
+  } else if (stream) {
+    reply.stream = true;
+    EventList events(reply);
+    events.add("response.created",
+               R"("response":)" + response_object(item.id, stored, "in_progress", "", "null"));
+    events.add("response.completed",
+               R"("response":)" + response_object(item.id, stored, "completed", done,
+                                                  usage_json(stored, ResponsesSteering{}, 2)));
   } else {
     reply.body = response_object(item.id, stored, "completed", done,
                                  usage_json(stored, ResponsesSteering{}, 2));

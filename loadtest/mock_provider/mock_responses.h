@@ -33,7 +33,9 @@ struct ResponseItem {
   std::string sub;  // "", "cancel" or "input_items"
 };
 std::optional<ResponseItem> response_item_path(std::string_view path);
-DialectReply response_item_reply(std::string_view method, const ResponseItem& item);
+// `stream`: GET with ?stream=true, the stored response as response.created and
+// response.completed events.
+DialectReply response_item_reply(std::string_view method, const ResponseItem& item, bool stream);
 
 struct ResponsesSteering {
   std::string end = "completed";  // x-mock-responses-end

@@ -206,7 +206,8 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
   RequestFacts facts;
   if (req.method() != http::verb::get) g_posts.fetch_add(1, std::memory_order_relaxed);
   if (auto item = response_item_path(path)) {
-    DialectReply reply = response_item_reply(req.method_string(), *item);
+    bool as_events = req.target().find("stream=true") != std::string_view::npos;
+    DialectReply reply = response_item_reply(req.method_string(), *item, as_events);
     co_return co_await write_dialect_reply(stream, req, reply, s);
   }
   if (is_upload_path(path) && req.method() == http::verb::post) {

@@ -65,6 +65,12 @@ test("retrieve, inputItems.list, cancel and delete reach the provider that made 
   assert.equal(b.id, idB);
   assert.equal(headB.headers.get("x-tollgate-provider"), "other");
 
+  // Retrieved as a stream: its events, relayed as they come.
+  const events = [];
+  for await (const event of await client(gw).responses.retrieve(idB, { stream: true })) events.push(event);
+  assert.deepEqual(events.map((e) => e.type), ["response.created", "response.completed"]);
+  assert.equal(events[1].response.id, idB);
+
   const items = [];
   for await (const item of client(gw).responses.inputItems.list(idB)) items.push(item);
   assert.equal(items.length, 1);

@@ -112,7 +112,10 @@ void OpenAiShapedDialect::add_openai_body(Attempt& attempt, core::UpstreamReques
   }
   // Speech is audio bytes, streamed through as they come, whatever the body says.
   attempt.relay_bytes = exchange.path == "/v1/audio/speech";
-  request.stream = exchange.json.stream || attempt.relay_bytes;
+  // A stored response retrieved with ?stream=true comes back as its events.
+  bool streamed_retrieve = exchange.operation == core::Operation::response_item &&
+                           exchange.target.find("stream=true") != std::string::npos;
+  request.stream = exchange.json.stream || attempt.relay_bytes || streamed_retrieve;
 }
 
 bool has_content_filter_finish(std::string_view json) {
