@@ -4,7 +4,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI, { BadRequestError, toFile } from "openai";
-import { basicConfig, json, lastUpstreamRequest, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { basicConfig, curl, json, lastUpstreamRequest, startGateway, startMock, stopAll, tempDir } from "./lib/harness.mjs";
 import { validate } from "./lib/openapi.mjs";
 
 let mockA;
@@ -146,4 +148,15 @@ test("speech cut short by the provider reaches the client as a cut, not a whole 
   // The gateway serves the next request as before.
   const again = await client().audio.speech.create({ model: "whisper-b", voice: "alloy", input: "hi" });
   assert.equal((await again.arrayBuffer()).byteLength, 4096);
+});
+
+test("an HTTP/1.0 client gets the audio close-delimited, byte for byte", async () => {
+  const file = path.join(tempDir(), "speech.mp3");
+  const r = await curl([
+    "--http1.0", "-o", file, `${gw.base}/v1/audio/speech`,
+    "-H", "content-type: application/json", "-H", "x-mock-chunks: 3",
+    "-d", JSON.stringify({ model: "gpt-test", voice: "alloy", input: "hello" }),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readFileSync(file), expectedSpeech(4096));
 });
