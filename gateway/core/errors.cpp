@@ -25,6 +25,8 @@ ErrorInfo error_info(ErrorKind kind) {
       return {404, "invalid_request_error", "unknown_url"};
     case ErrorKind::model_not_found:
       return {404, "invalid_request_error", "model_not_found"};
+    case ErrorKind::response_not_found:
+      return {404, "invalid_request_error", "response_not_found"};
     case ErrorKind::method_not_allowed:
       return {405, "invalid_request_error", "method_not_allowed"};
     case ErrorKind::conflict:

@@ -21,6 +21,7 @@ enum class ErrorKind {
   country_not_allowed,           // 403 the caller's country is refused (policies/geo)
   not_found,                     // 404 unknown path
   model_not_found,               // 404 unknown model
+  response_not_found,            // 404 a Responses API id no replica made for this key
   method_not_allowed,            // 405
   conflict,                      // 409 (an id that exists already)
   request_too_large,             // 413

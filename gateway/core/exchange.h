@@ -24,14 +24,17 @@ namespace tollgate::core {
 
 // The OpenAI operation a path names; `passthrough` is any other POST /v1/... with a model.
 // `count_tokens` is Anthropic's POST /v1/messages/count_tokens (its body read as a chat
-// request; an anthropic target answers it, else the gateway does).
+// request; an anthropic target answers it, else the gateway does). `response_item` is a
+// stored response addressed by id (GET/DELETE /v1/responses/{id}, .../cancel,
+// .../input_items): it has no model and goes where the response was made.
 enum class Operation {
   chat_completions,
   completions,
   embeddings,
   models,
   passthrough,
-  count_tokens
+  count_tokens,
+  response_item
 };
 
 // The API the client speaks. Stages and providers always see OpenAI's form: a request in

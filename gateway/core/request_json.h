@@ -23,6 +23,9 @@ struct RequestJson {
   bool is_object = false;
   std::optional<std::string> model;
   ByteRange model_range;  // the whole string token, quotes included
+  // The body is multipart/form-data (audio, image edits), not JSON: `model` is its model
+  // part and `model_range` that part's raw value (gateway/core/multipart_model.h).
+  bool multipart = false;
   bool stream = false;
   bool has_messages = false;  // "messages" is an array
   bool has_prompt = false;

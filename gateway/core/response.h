@@ -3,7 +3,9 @@
 // by the pipeline runner so that stage hooks see every response and chunk.
 #pragma once
 
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -38,6 +40,13 @@ class ResponseSink {
   // Sends one event at once (no buffering until the next one).
   virtual boost::asio::awaitable<void> send_chunk(Chunk& chunk) = 0;
   virtual boost::asio::awaitable<void> end_stream() = 0;
+  // Raw bytes of a stream begun with another content-type in `headers` (audio from
+  // /v1/audio/speech): sent at once as they are, no event framing, no stage's chunk hooks.
+  // Only the sinks on the way to a client carry them.
+  virtual boost::asio::awaitable<void> send_bytes(std::string_view /*bytes*/) {
+    throw std::logic_error("this sink carries events only");
+    co_return;
+  }
   // True once any byte of the response may have reached the client: from then on a
   // failure can no longer be answered with an error status or a fallback.
   virtual bool committed() const = 0;

@@ -4,8 +4,10 @@
 
 #include "gateway/core/content_coding.h"
 #include "gateway/core/errors.h"
+#include "gateway/core/multipart_model.h"
 #include "gateway/ingress/anthropic_ingress.h"
 #include "gateway/pipeline/request_path.h"
+#include "gateway/pipeline/response_routes.h"
 #include "gateway/pipeline/stage_sink.h"
 
 namespace tollgate::gateway::pipeline {
@@ -26,11 +28,19 @@ std::optional<PathMatch> match_path(std::string_view method, std::string_view pa
   if (path == "/v1/messages/count_tokens") {
     return PathMatch{Operation::count_tokens, post, false, core::Ingress::anthropic};
   }
-  if (path == "/v1/models") return PathMatch{Operation::models, method == "GET"};
-  if (path.starts_with("/v1/models/") && path.size() > 11) {
-    return PathMatch{Operation::models, method == "GET", true};
+  if (path == "/v1/models") {
+    return PathMatch{Operation::models, method == "GET", false, core::Ingress::openai, "GET"};
   }
-  // Any other POST /v1/... is routed by the model in its body and passed through.
+  if (path.starts_with("/v1/models/") && path.size() > 11) {
+    return PathMatch{Operation::models, method == "GET", true, core::Ingress::openai, "GET"};
+  }
+  // A stored response, by id: served where it was made (response_routes.h).
+  if (auto item = response_item_path(path)) {
+    return PathMatch{Operation::response_item, response_item_method_allowed(*item, method), false,
+                     core::Ingress::openai, item->allow};
+  }
+  // Any other POST /v1/... is routed by the model in its body (JSON, or a multipart
+  // upload's model field) and passed through.
   if (path.starts_with("/v1/") && path.size() > 4 && post) {
     return PathMatch{Operation::passthrough, true};
   }
@@ -128,23 +138,41 @@ std::optional<core::Response> check_path(core::Exchange& exchange) {
     core::Response response =
         error_response(ErrorKind::method_not_allowed,
                        "method " + exchange.method + " is not allowed for " + exchange.path);
-    response.headers.set("allow", match->operation == Operation::models ? "GET" : "POST");
+    response.headers.set("allow", match->allow);
     return response;
   }
   exchange.operation = match->operation;
   return std::nullopt;
 }
 
+// An upload (multipart/form-data): only its model field is read, bounded.
+std::optional<core::Response> read_multipart(core::Exchange& exchange) {
+  core::MultipartModel found =
+      core::read_multipart_model(exchange.request_headers.get("content-type"), exchange.body);
+  if (!found.ok) return error_response(ErrorKind::invalid_request, found.error, "model");
+  exchange.json.multipart = true;
+  exchange.json.model = std::move(found.model);
+  exchange.json.model_range = found.value;
+  return std::nullopt;
+}
+
 // The body, once read: decoded, parsed, and the fields its operation needs.
 std::optional<core::Response> check_body(core::Exchange& exchange) {
   if (exchange.operation == Operation::models) return std::nullopt;
+  bool item = exchange.operation == Operation::response_item;
+  if (item && exchange.body.empty()) return std::nullopt;
   if (auto error = decode_request_body(exchange)) return error;
+  if (exchange.operation == Operation::passthrough &&
+      core::is_multipart_form(exchange.request_headers.get("content-type"))) {
+    return read_multipart(exchange);
+  }
   if (exchange.ingress == core::Ingress::anthropic) {
     if (auto refusal = ingress::accept_anthropic_request(exchange)) return refusal;
   }
   auto parsed = core::parse_request_json(exchange.body, exchange.json,
                                          exchange.config->server.max_json_depth);
   if (!parsed.ok) return error_response(ErrorKind::invalid_json, parsed.error);
+  if (item) return std::nullopt;  // addressed by its id: no model
   return missing_field(exchange);
 }
 
@@ -248,6 +276,8 @@ asio::awaitable<void> answer_decision(StageSink& sink, std::size_t stage,
 // Every answer is built in the one named `answer` before it is co_awaited: see the note
 // on ResponseSink about GCC 12 and temporaries in co_await expressions. One object, not
 // one per kind of answer, because every local of a coroutine lives on its frame.
+// long: the request's whole path in one coroutine, since a stream holds every frame of it
+// for minutes and each helper coroutine would be one more.
 asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::RequestBody& body,
                                            core::ResponseSink& client) {
   RuntimePtr runtime = slot_->runtime;  // this request's snapshot, whatever a reload does meanwhile
@@ -311,15 +341,24 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Reque
     co_return;
   }
 
-  const core::ModelConfig* model = runtime->router->resolve(exchange);
-  if (answered_without_provider(*runtime, exchange, model, answer)) {
-    co_await sink.send(answer);
-    co_return;
-  }
-
-  core::CallContext context{*upstream_, sink};
   core::CallOutcome outcome;
-  co_await runtime->router->serve(exchange, *model, runtime->providers, context, outcome);
+  if (exchange.operation == Operation::response_item) {
+    core::CallContext context{*upstream_, sink};
+    co_await serve_response_item(*runtime, exchange, context, outcome);
+  } else {
+    const core::ModelConfig* model = runtime->router->resolve(exchange);
+    if (answered_without_provider(*runtime, exchange, model, answer)) {
+      co_await sink.send(answer);
+      co_return;
+    }
+    // A new stored response: where it was made is recorded before its id reaches the client.
+    ResponseIdRecorder recorder(sink, exchange, response_routes(*runtime));
+    core::ResponseSink& provider_sink = creates_response(exchange)
+                                            ? static_cast<core::ResponseSink&>(recorder)
+                                            : static_cast<core::ResponseSink&>(sink);
+    core::CallContext context{*upstream_, provider_sink};
+    co_await runtime->router->serve(exchange, *model, runtime->providers, context, outcome);
+  }
   if (outcome.failure == core::FailureClass::none) co_return;
   exchange.failure = outcome.failure;
   exchange.failure_detail = outcome.detail;

@@ -41,6 +41,7 @@ struct PathMatch {
   bool method_allowed;
   bool is_model_item = false;  // GET /v1/models/{id}
   core::Ingress ingress = core::Ingress::openai;
+  std::string_view allow = "POST";  // a 405's allow header
 };
 std::optional<PathMatch> match_path(std::string_view method, std::string_view path);
 

@@ -5,6 +5,8 @@
 
 #include "gateway/config/config_loader.h"
 #include "gateway/core/errors.h"
+#include "gateway/pipeline/response_route_store.h"
+#include "state/state_services.h"
 
 namespace tollgate::gateway::pipeline {
 
@@ -59,6 +61,8 @@ RuntimePtr build_runtime(core::ConfigPtr config, const core::ProviderRegistry& p
   runtime->router = std::make_unique<routing::Router>(
       *config, previous != nullptr ? previous->router.get() : nullptr);
   runtime->models_list_body = models_list_json(*config);
+  runtime->response_route_store =
+      std::make_shared<ResponseRouteStore>(services.find<state::StateServices>());
   return runtime;
 }
 

@@ -17,12 +17,16 @@
 
 namespace tollgate::gateway::pipeline {
 
+class ResponseRouteStore;
+
 struct Runtime {
   core::ConfigPtr config;
   std::vector<std::unique_ptr<core::Stage>> stages;
   routing::ProviderMap providers;  // by name
   std::unique_ptr<routing::Router> router;
   std::string models_list_body;  // GET /v1/models, built once
+  // Where each Responses API id was made (response_routes.h); null: in-process only.
+  std::shared_ptr<ResponseRouteStore> response_route_store;
 
   core::Provider* provider(const std::string& name) const;
 };

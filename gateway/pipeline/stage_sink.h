@@ -31,6 +31,10 @@ class StageSink final : public core::ResponseSink {
   boost::asio::awaitable<void> begin_stream(int status, const core::Headers& headers) override;
   boost::asio::awaitable<void> send_chunk(core::Chunk& chunk) override;
   boost::asio::awaitable<void> end_stream() override;
+  // Binary bytes skip the chunk hooks: stages read events, never audio.
+  boost::asio::awaitable<void> send_bytes(std::string_view bytes) override {
+    return client_->send_bytes(bytes);
+  }
   bool committed() const override { return client_->committed(); }
 
   // Sends a stage's stream answer event by event, then [DONE], and ends the stream.

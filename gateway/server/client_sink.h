@@ -184,6 +184,19 @@ class ClientSink final : public core::ResponseSink {
                                asio::use_awaitable);
   }
 
+  // A binary stream's bytes: one HTTP chunk each (as they are for HTTP/1.0).
+  awaitable<void> send_bytes(std::string_view bytes) override {
+    if (bytes.empty()) co_return;
+    WriteDeadline armed(session_, write_timeout_);
+    std::array<char, 20> size_line{};
+    std::size_t n = http10_ ? 0 : write_chunk_size_line(size_line.data(), bytes.size());
+    static constexpr std::string_view kCrlf = "\r\n";
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line.data(), n),
+                                              asio::buffer(bytes),
+                                              asio::buffer(kCrlf.data(), http10_ ? 0 : 2)};
+    co_await asio::async_write(stream_, buffers, asio::use_awaitable);
+  }
+
   awaitable<void> end_stream() override {
     if (!http10_) {
       WriteDeadline armed(session_, write_timeout_);

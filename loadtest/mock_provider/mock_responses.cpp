@@ -1,6 +1,9 @@
 // OpenAI Responses API answers for the mock, in the shapes and event order OpenAI sends.
 #include "loadtest/mock_provider/mock_responses.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <ctime>
 
 #include "loadtest/mock_provider/mock_bodies.h"
@@ -9,7 +12,17 @@ namespace tollgate::mock {
 
 namespace {
 
-constexpr std::string_view kResponseId = "resp_mock";
+// Ids this mock made start with its own prefix (its pid), so that a test running two mocks
+// sees which one an id belongs to: any other id is unknown here (404).
+const std::string& id_prefix() {
+  static const std::string prefix = "resp_m" + std::to_string(::getpid()) + "_";
+  return prefix;
+}
+
+std::string next_response_id() {
+  static std::atomic<long long> counter{0};
+  return id_prefix() + std::to_string(counter.fetch_add(1, std::memory_order_relaxed) + 1);
+}
 constexpr std::string_view kMessageId = "msg_mock";
 
 std::string usage_json(const RequestFacts& r, const ResponsesSteering& steering,
@@ -39,11 +52,11 @@ std::string message_item(std::string_view status, std::string_view content) {
 
 // The Response object. `status`: in_progress, completed, incomplete or failed; `output`
 // the items' JSON; `usage` null while in progress.
-std::string response_object(const RequestFacts& r, std::string_view status, std::string_view output,
-                            std::string_view usage) {
-  std::string out = R"({"id":")" + std::string(kResponseId) +
-                    R"(","object":"response","created_at":)" + std::to_string(std::time(nullptr)) +
-                    R"(,"status":")" + std::string(status) + R"(","error":)";
+std::string response_object(std::string_view id, const RequestFacts& r, std::string_view status,
+                            std::string_view output, std::string_view usage) {
+  std::string out = R"({"id":")" + std::string(id) + R"(","object":"response","created_at":)" +
+                    std::to_string(std::time(nullptr)) + R"(,"status":")" + std::string(status) +
+                    R"(","error":)";
   out += status == "failed" ? R"({"code":"server_error","message":"mock failure"})" : "null";
   out += R"(,"incomplete_details":)";
   out += status == "incomplete" ? R"({"reason":"max_output_tokens"})" : "null";
@@ -91,14 +104,15 @@ DialectReply responses_reply(const RequestFacts& r, const ResponsesSteering& ste
                                ? steering.end
                                : std::string("completed");
   std::string done_item = message_item("completed", output_text_part(text));
+  std::string id = next_response_id();
   DialectReply reply;
   if (!r.stream) {
-    reply.body = response_object(r, end_status, done_item, usage);
+    reply.body = response_object(id, r, end_status, done_item, usage);
     return reply;
   }
   reply.stream = true;
   EventList events(reply);
-  std::string in_progress = response_object(r, "in_progress", "", "null");
+  std::string in_progress = response_object(id, r, "in_progress", "", "null");
   events.add("response.created", R"("response":)" + in_progress);
   events.add("response.in_progress", R"("response":)" + in_progress);
   events.add("response.output_item.added",
@@ -118,7 +132,52 @@ DialectReply responses_reply(const RequestFacts& r, const ResponsesSteering& ste
   events.add("response.content_part.done", item_fields(0) + R"(,"part":)" + output_text_part(text));
   events.add("response.output_item.done", R"("output_index":0,"item":)" + done_item);
   events.add("response." + end_status,
-             R"("response":)" + response_object(r, end_status, done_item, usage));
+             R"("response":)" + response_object(id, r, end_status, done_item, usage));
+  return reply;
+}
+
+std::optional<ResponseItem> response_item_path(std::string_view path) {
+  constexpr std::string_view kPrefix = "/v1/responses/";
+  if (!path.starts_with(kPrefix)) return std::nullopt;
+  std::string_view rest = path.substr(kPrefix.size());
+  std::size_t slash = rest.find('/');
+  ResponseItem item{std::string(rest.substr(0, slash)), ""};
+  if (slash != std::string_view::npos) item.sub = std::string(rest.substr(slash + 1));
+  if (item.id.empty()) return std::nullopt;
+  return item;
+}
+
+DialectReply response_item_reply(std::string_view method, const ResponseItem& item, bool stream) {
+  DialectReply reply;
+  if (!item.id.starts_with(id_prefix())) {
+    reply.status = 404;
+    reply.body = R"({"error":{"message":"Response with id ')" + item.id +
+                 R"(' not found.","type":"invalid_request_error","param":null,"code":null}})";
+    return reply;
+  }
+  RequestFacts stored;
+  stored.model = "mock-stored";
+  std::string done = message_item("completed", output_text_part("stored answer"));
+  if (item.sub == "input_items") {
+    reply.body = R"({"object":"list","data":[{"id":"msg_in","type":"message","role":"user",)"
+                 R"("status":"completed","content":[{"type":"input_text","text":"hello"}]}],)"
+                 R"("first_id":"msg_in","last_id":"msg_in","has_more":false})";
+  } else if (item.sub == "cancel") {
+    reply.body = response_object(item.id, stored, "cancelled", done, "null");
+  } else if (method == "DELETE") {
+    reply.body = R"({"id":")" + item.id + R"(","object":"response.deleted","deleted":true})";
+  } else if (stream) {
+    reply.stream = true;
+    EventList events(reply);
+    events.add("response.created",
+               R"("response":)" + response_object(item.id, stored, "in_progress", "", "null"));
+    events.add("response.completed",
+               R"("response":)" + response_object(item.id, stored, "completed", done,
+                                                  usage_json(stored, ResponsesSteering{}, 2)));
+  } else {
+    reply.body = response_object(item.id, stored, "completed", done,
+                                 usage_json(stored, ResponsesSteering{}, 2));
+  }
   return reply;
 }
 

@@ -12,6 +12,7 @@
 //                                 output_tokens as OpenAI does)
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,17 @@
 namespace tollgate::mock {
 
 bool is_responses_path(std::string_view path);
+
+// GET and DELETE /v1/responses/{id}, POST .../cancel, GET .../input_items: answered for
+// ids this mock made (they start with "resp_m<pid>_"), 404 in OpenAI's shape for others.
+struct ResponseItem {
+  std::string id;
+  std::string sub;  // "", "cancel" or "input_items"
+};
+std::optional<ResponseItem> response_item_path(std::string_view path);
+// `stream`: GET with ?stream=true, the stored response as response.created and
+// response.completed events.
+DialectReply response_item_reply(std::string_view method, const ResponseItem& item, bool stream);
 
 struct ResponsesSteering {
   std::string end = "completed";  // x-mock-responses-end

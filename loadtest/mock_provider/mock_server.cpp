@@ -25,6 +25,7 @@
 
 #include "gateway/core/content_coding.h"
 #include "loadtest/mock_provider/mock_anthropic.h"
+#include "loadtest/mock_provider/mock_audio.h"
 #include "loadtest/mock_provider/mock_azure.h"
 #include "loadtest/mock_provider/mock_bodies.h"
 #include "loadtest/mock_provider/mock_gemini.h"
@@ -204,6 +205,15 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
   path = path.substr(0, path.find('?'));
   RequestFacts facts;
   if (req.method() != http::verb::get) g_posts.fetch_add(1, std::memory_order_relaxed);
+  if (auto item = response_item_path(path)) {
+    bool as_events = req.target().find("stream=true") != std::string_view::npos;
+    DialectReply reply = response_item_reply(req.method_string(), *item, as_events);
+    co_return co_await write_dialect_reply(stream, req, reply, s);
+  }
+  if (is_upload_path(path) && req.method() == http::verb::post) {
+    DialectReply reply = upload_reply(path, req[http::field::content_type], req.body());
+    co_return co_await write_dialect_reply(stream, req, reply, s);
+  }
   if (req.method() == http::verb::get) {
     std::string body;
     http::status status = http::status::ok;
@@ -244,6 +254,7 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
     co_return co_await write_whole(stream, req, http::status::bad_request, body, s, facts);
   }
   if (is_responses_path(path)) co_return co_await answer_responses(stream, req, facts, s);
+  if (is_speech_path(path)) co_return co_await answer_speech(stream, req, facts, s);
   bool chat = path == "/v1/chat/completions";
   if (chat || path == "/v1/completions") {
     if (facts.stream) co_return co_await write_stream(stream, req, s, facts, chat);

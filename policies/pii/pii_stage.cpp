@@ -104,6 +104,8 @@ bool writes_text(const core::Exchange& exchange) {
       return true;
     case core::Operation::passthrough:
       return exchange.path.starts_with("/v1/responses");
+    case core::Operation::response_item:  // a stored response, retrieved by id
+      return true;
     default:
       return false;
   }
@@ -136,7 +138,10 @@ std::string json_inner(std::string_view value) {
 }  // namespace
 
 bool PiiStage::protect(core::Exchange& exchange, core::Response& answer) const {
-  if (!settings_.scans_requests() || exchange.body.empty()) return false;
+  // An upload's parts (audio, an image) are not prompt texts (docs/providers.md).
+  if (!settings_.scans_requests() || exchange.body.empty() || exchange.json.multipart) {
+    return false;
+  }
   const ActionPolicy& policy = settings_.policy_for(exchange.principal.get());
   auto& state = exchange.stage_state<RequestPii>(this);
   if (settings_.pseudonymizes) reserve_client_placeholders(exchange.body, state.pseudonyms);

@@ -56,7 +56,11 @@ bool judge_injection(core::Exchange& exchange, core::Response& answer,
 }  // namespace
 
 bool SanitizeStage::inspect(core::Exchange& exchange, core::Response& answer) const {
-  if (exchange.operation == core::Operation::models || exchange.body.empty()) return false;
+  // An upload (multipart: audio, an image) holds no JSON prompt to scan.
+  if (exchange.operation == core::Operation::models || exchange.body.empty() ||
+      exchange.json.multipart) {
+    return false;
+  }
   // Estimated before anything is spent: a provider would refuse it anyway, after the
   // round trip (OpenAI's own code and param for it).
   std::int64_t tokens = core::estimate_prompt_tokens(exchange.json);

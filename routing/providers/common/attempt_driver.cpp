@@ -59,13 +59,21 @@ class StreamPump final : public core::StreamReceiver {
 
   asio::awaitable<void> on_head(const core::UpstreamResponse& head) override {
     status_ = head.status;
-    if (!head.headers.get("content-type").starts_with("text/event-stream")) co_return;
+    std::string_view type = head.headers.get("content-type");
+    if (!type.starts_with("text/event-stream")) {
+      if (attempt_.relay_bytes) co_await begin_bytes(head.status, type);
+      co_return;
+    }
     translator_ = dialect_.stream_translator(attempt_);
     hide_usage_ = attempt_.usage_forced && !attempt_.exchange.json.include_usage;
     if (dialect_.relays_openai_streams()) co_await begin(head.status);
   }
 
   asio::awaitable<void> on_data(std::string_view bytes) override {
+    if (relaying_bytes_) {
+      co_await sink_.send_bytes(bytes);
+      co_return;
+    }
     if (!translator_) {
       core::append_answer_bytes(collected_, bytes);
       co_return;
@@ -113,6 +121,7 @@ class StreamPump final : public core::StreamReceiver {
   }
 
   bool is_event_stream() const { return translator_ != nullptr; }
+  bool relaying_bytes() const { return relaying_bytes_; }
   bool started() const { return started_; }
   bool ended() const { return ended_; }
   int status() const { return status_; }
@@ -133,6 +142,16 @@ class StreamPump final : public core::StreamReceiver {
     co_await sink_.begin_stream(status, kNoHeaders);
   }
 
+  // A binary answer (audio): the client's stream begins with the provider's content type.
+  asio::awaitable<void> begin_bytes(int status, std::string_view type) {
+    relaying_bytes_ = true;
+    started_ = true;
+    attempt_.exchange.streamed = true;
+    core::Headers headers;
+    headers.set("content-type", type.empty() ? "application/octet-stream" : type);
+    co_await sink_.begin_stream(status, headers);
+  }
+
   // Sends what the translator made, beginning the client's stream before the first chunk;
   // the usage-only chunk is dropped when the gateway asked for it on its own account.
   asio::awaitable<void> forward() {
@@ -149,6 +168,7 @@ class StreamPump final : public core::StreamReceiver {
   core::ResponseSink& sink_;
   std::unique_ptr<StreamTranslator> translator_;  // set when the answer is an event stream
   bool hide_usage_ = false;
+  bool relaying_bytes_ = false;
   bool started_ = false;
   bool ended_ = false;
   int status_ = 0;
@@ -218,6 +238,12 @@ asio::awaitable<void> DialectProvider::call(core::Exchange& exchange,
                                               request.stream ? &pump : nullptr);
   } catch (const core::UpstreamError& e) {
     fail(outcome, e.failure(), e.what(), 0);
+  }
+  if (pump.relaying_bytes()) {
+    // Cut short: no end of stream, so the client sees the answer was cut (the connection
+    // closes without chunked framing's last chunk); an event would corrupt the audio.
+    if (outcome.failure == FailureClass::none) co_await context.sink.end_stream();
+    co_return;
   }
   if (outcome.failure != FailureClass::none) {
     // A transport failure after the answer ended well (trailing bytes) cost the client

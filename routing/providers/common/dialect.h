@@ -44,6 +44,9 @@ struct Attempt {
   // (billing is not the client's choice): the driver drops the usage-only chunk again
   // unless the client asked for it (stream_options.include_usage).
   bool usage_forced = false;
+  // A 2xx answer that is not an event stream goes to the client as it arrives, bytes as
+  // they are (audio from /v1/audio/speech), never held whole.
+  bool relay_bytes = false;
   // The dialect's own note from build to its answer hooks (Gemini: base64 embeddings).
   unsigned note = 0;
 };

@@ -4,6 +4,7 @@
 #include "routing/providers/common/openai_dialect.h"
 
 #include "gateway/core/errors.h"
+#include "gateway/core/multipart_model.h"
 #include "routing/providers/common/usage_json.h"
 
 namespace tollgate::routing::providers {
@@ -96,12 +97,25 @@ void OpenAiShapedDialect::add_openai_body(Attempt& attempt, core::UpstreamReques
   // null or missing): billing is not something a client can switch off. The driver hides
   // the chunk again unless the client asked for it.
   attempt.usage_forced = exchange.json.stream && counts_tokens;
-  if (!exchange.body.empty()) {
+  if (exchange.json.multipart) {
+    // An upload (audio, image edit): the client's bytes and boundary, the model part's
+    // value replaced only when the target's name differs.
+    request.headers.set("content-type", exchange.request_headers.get("content-type"));
+    request.body =
+        exchange.json.model == attempt.target.model
+            ? exchange.body
+            : core::splice_range(exchange.body, exchange.json.model_range, attempt.target.model);
+  } else if (!exchange.body.empty()) {
     request.headers.set("content-type", "application/json");
     request.body = core::splice_request_body(exchange.body, exchange.json, attempt.target.model,
                                              attempt.usage_forced);
   }
-  request.stream = exchange.json.stream;
+  // Speech is audio bytes, streamed through as they come, whatever the body says.
+  attempt.relay_bytes = exchange.path == "/v1/audio/speech";
+  // A stored response retrieved with ?stream=true comes back as its events.
+  bool streamed_retrieve = exchange.operation == core::Operation::response_item &&
+                           exchange.target.find("stream=true") != std::string::npos;
+  request.stream = exchange.json.stream || attempt.relay_bytes || streamed_retrieve;
 }
 
 bool has_content_filter_finish(std::string_view json) {
