@@ -1,7 +1,7 @@
 // Anthropic Messages API request (what the Claude SDKs and Claude Code send to
 // POST /v1/messages) → an OpenAI chat completions request, the form every stage and
 // provider reads: the reverse of anthropic_request.h. Every field is translated, ignored
-// as a pure hint (documented in docs/anthropic.md), or refused with a 400 naming it.
+// as a pure hint (documented in docs/ingress.md), or refused with a 400 naming it.
 // Pure: unit-tested in tests/unit/routing/messages_request_test.cpp.
 #pragma once
 
