@@ -196,9 +196,9 @@ void ObserveStage::on_complete(core::Exchange& exchange) {
                                                            : nullptr;
     audit_->append(audit_record(exchange, audit_->config().include_bodies, answer));
   }
-  if (access_log_ && core::log_enabled(core::LogLevel::info)) {
-    core::log_fields(exchange.status >= 500 ? core::LogLevel::warn : core::LogLevel::info,
-                     access_fields(exchange));
+  if (access_log_ != nullptr && core::log_enabled(core::LogLevel::info)) {
+    access_log_->write(exchange.status >= 500 ? core::LogLevel::warn : core::LogLevel::info,
+                       access_fields(exchange));
   }
 }
 

@@ -1,10 +1,11 @@
 // The `observe` stage: runs first, so its on_complete runs last, once every other stage
 // has said what it decided. On the request's head it takes or starts the W3C trace context; on
 // completion it records the request's metrics, queues its audit line, and writes the
-// access log line.
+// access log line (both buffered, written by their own threads).
 #pragma once
 
 #include "gateway/core/stage.h"
+#include "observability/access_log.h"
 #include "observability/audit/audit_log.h"
 #include "observability/metrics/gateway_metrics.h"
 
@@ -12,7 +13,8 @@ namespace tollgate::observability {
 
 class ObserveStage final : public core::Stage {
  public:
-  ObserveStage(GatewayMetrics& metrics, AuditLog* audit, bool access_log)
+  // `access_log`: null when `logging.access_log` is off.
+  ObserveStage(GatewayMetrics& metrics, AuditLog* audit, AccessLog* access_log)
       : metrics_(metrics), audit_(audit), access_log_(access_log) {}
 
   std::string_view name() const override { return "observe"; }
@@ -30,7 +32,7 @@ class ObserveStage final : public core::Stage {
  private:
   GatewayMetrics& metrics_;
   AuditLog* audit_;  // null: no audit log configured
-  bool access_log_;
+  AccessLog* access_log_;
 };
 
 // Sets exchange.trace_id/parent_span_id/span_id and the traceparent sent upstream.
