@@ -14,7 +14,7 @@ void AccessLog::write(core::LogLevel level, std::string_view fields) {
   thread_local std::string line;
   line.clear();
   core::append_log_line(line, level, fields);
-  queue_.push(line);
+  if (!queue_.push(line)) dropped_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void AccessLog::flush() {
@@ -28,6 +28,10 @@ void AccessLog::writer_loop() {
     lines.clear();
     queue_.take(lines);
     if (!lines.empty()) core::write_log_lines(lines);
+    if (std::uint64_t dropped = dropped_.exchange(0, std::memory_order_relaxed); dropped > 0) {
+      core::log_warn("access log: " + std::to_string(dropped) +
+                     " line(s) dropped: stdout did not take them (a full pipe?)");
+    }
     if (turn.flush_ticket > 0) queue_.flushed(turn.flush_ticket);
     if (turn.stop) break;
   }

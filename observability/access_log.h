@@ -3,9 +3,14 @@
 // writes them to stdout, one write() per buffer, when a buffer passes 64 KiB, a second
 // after the first line waiting, and at shutdown. Lines are never torn: they go out whole,
 // under the same lock as every other log line. A crash loses at most the last second.
+// When stdout does not take them (a full pipe nobody reads), a thread's buffer stops at
+// kMaxBufferBytes and lines past it are dropped and counted (logged once it moves again),
+// rather than holding requests or memory.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -19,6 +24,7 @@ class AccessLog {
  public:
   static constexpr std::size_t kBufferBytes = 64 * 1024;
   static constexpr std::chrono::milliseconds kFlushInterval{1000};
+  static constexpr std::size_t kMaxBufferBytes = 4u << 20;
 
   AccessLog();
   ~AccessLog();  // writes out what is buffered
@@ -33,7 +39,9 @@ class AccessLog {
  private:
   void writer_loop();
 
-  LineQueue queue_{LineQueue::Options{.delay = kFlushInterval, .batch_bytes = kBufferBytes}};
+  LineQueue queue_{LineQueue::Options{
+      .delay = kFlushInterval, .batch_bytes = kBufferBytes, .max_shard_bytes = kMaxBufferBytes}};
+  std::atomic<std::uint64_t> dropped_{0};
   std::thread writer_;
 };
 

@@ -10,13 +10,16 @@ std::size_t LineQueue::shard_index() {
   return index;
 }
 
-void LineQueue::push(std::string_view line) {
+bool LineQueue::push(std::string_view line) {
   Shard& shard = shards_[shard_index()];
   bool full = false;
   {
     Clock::rep pushed = Clock::now().time_since_epoch().count();
     std::lock_guard lock(shard.mutex);
     std::string& bytes = shard.lines.bytes;
+    if (options_.max_shard_bytes > 0 && bytes.size() + line.size() >= options_.max_shard_bytes) {
+      return false;
+    }
     bytes.append(line);
     bytes.push_back('\n');
     shard.lines.marks.push_back(Mark{pushed, bytes.size()});
@@ -27,6 +30,7 @@ void LineQueue::push(std::string_view line) {
   }
   // The common case: lines are already waiting and the writer knows; nothing to do.
   if (full || !pending_.load()) wake(full);
+  return true;
 }
 
 void LineQueue::wake(bool full) {

@@ -26,6 +26,7 @@ class LineQueue {
   struct Options {
     std::chrono::milliseconds delay{25};  // how long a line may wait for its batch
     std::size_t batch_bytes = 64 * 1024;  // a shard this full wakes the writer at once
+    std::size_t max_shard_bytes = 0;      // > 0: a line that would pass it is dropped
   };
   // What woke the writer, and what it must do with the batch it takes now.
   struct Turn {
@@ -38,7 +39,8 @@ class LineQueue {
   LineQueue& operator=(const LineQueue&) = delete;
 
   // Appends `line` and a '\n' to the calling thread's shard. `line` holds no '\n'.
-  void push(std::string_view line);
+  // False: dropped, the shard is at max_shard_bytes (the writer is stuck).
+  bool push(std::string_view line);
 
   // The writer: blocks until there is a batch to take (see above) or until `until` (work
   // of the writer's own: an fsync, a retry), whichever comes first.
