@@ -35,7 +35,7 @@ packages=(
 # The fuzz targets (make test-fuzz, docs/fuzzing.md): clang 14 and its runtimes, libFuzzer
 # and the sanitizers (libclang-rt-14-dev holds libclang_rt.fuzzer).
 ((test_tools)) && packages+=(clang-14 libclang-rt-14-dev)
-((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux redis-server)
+((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux redis-server libmaxmind-db-writer-perl)
 # Node comes with the machine image (Node 20 with its own npm); Debian's only when absent.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
