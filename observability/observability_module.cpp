@@ -76,6 +76,7 @@ ObservabilitySettings read_settings(const core::ConfigReader& r, const core::Con
 struct ObserveTargets {
   GatewayMetrics& metrics;
   AuditLog* audit;  // null: no audit log configured
+  AccessLog& access_log;
 };
 
 class ObservabilityModule final : public core::Module {
@@ -96,7 +97,8 @@ class ObservabilityModule final : public core::Module {
     if (const auto* store = services.find<core::StoreHealthSource>()) {
       metrics_.set_state_source([store] { return store->store_health(); });
     }
-    targets_ = std::make_unique<ObserveTargets>(ObserveTargets{metrics_, audit_.get()});
+    targets_ =
+        std::make_unique<ObserveTargets>(ObserveTargets{metrics_, audit_.get(), access_log_});
     services.provide<GatewayMetrics>(metrics_);
     services.provide<core::ConnectionObserver>(metrics_.live());
     services.provide<ObserveTargets>(*targets_);
@@ -110,9 +112,10 @@ class ObservabilityModule final : public core::Module {
     core::set_log_level(settings.log_level.value_or(core::LogLevel::info));
     metrics_.set_config_hash(settings.config_hash);
   }
-  // Writes out and fsyncs the audit log.
+  // Writes out and fsyncs the audit log, and writes out the access log's buffers.
   void flush() override {
     if (audit_) audit_->flush();
+    access_log_.flush();
   }
 
  private:
@@ -132,6 +135,7 @@ class ObservabilityModule final : public core::Module {
   ReloadCounter reload_events_{metrics_};
   MetricsEndpoint metrics_endpoint_;
   std::unique_ptr<AuditLog> audit_;
+  AccessLog access_log_;  // its writer thread idles (no wake-up) while nothing is logged
   std::unique_ptr<ObserveTargets> targets_;
 };
 
@@ -173,7 +177,8 @@ const core::Registration kObserveStage{core::StageSpec<ObserveSettings>{
     .make = [](const ObserveSettings& settings,
                const core::Services& services) -> std::unique_ptr<core::Stage> {
       const auto& targets = services.get<ObserveTargets>();
-      return std::make_unique<ObserveStage>(targets.metrics, targets.audit, settings.access_log,
+      return std::make_unique<ObserveStage>(targets.metrics, targets.audit,
+                                            settings.access_log ? &targets.access_log : nullptr,
                                             settings.include_bodies);
     }}};
 

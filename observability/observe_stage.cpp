@@ -1,17 +1,16 @@
 #include "observability/observe_stage.h"
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstdio>
 
-#include <boost/json.hpp>
-
+#include "gateway/core/errors.h"
 #include "gateway/core/log.h"
 #include "gateway/core/random_hex.h"
-#include "gateway/core/utf8.h"
 #include "observability/tracing/trace_context.h"
 
 namespace tollgate::observability {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -39,10 +38,6 @@ std::chrono::system_clock::time_point wall_start(const core::Exchange& exchange)
          std::chrono::duration_cast<std::chrono::system_clock::duration>(age);
 }
 
-json::value or_null(std::string_view s) {
-  return s.empty() ? json::value(nullptr) : json::value(s);
-}
-
 }  // namespace
 
 void start_trace(core::Exchange& exchange) {
@@ -68,95 +63,189 @@ boost::asio::awaitable<core::Decision> ObserveStage::on_request_head(core::Excha
   co_return core::Decision::proceed();
 }
 
+namespace {
+
+// Writes the members of a JSON object straight into a string: the audit and access lines
+// are built once per request, and a document tree (allocations per member) cost more than
+// the rest of the line. Strings go through core::append_json_string (escaped; bytes that
+// are not UTF-8 become U+FFFD).
+class Members {
+ public:
+  explicit Members(std::string& out) : out_(out) {}
+  void string(std::string_view name, std::string_view value) {
+    key(name);
+    core::append_json_string(out_, value);
+  }
+  // Null when empty.
+  void string_or_null(std::string_view name, std::string_view value) {
+    if (value.empty()) return null(name);
+    string(name, value);
+  }
+  void null(std::string_view name) {
+    key(name);
+    out_ += "null";
+  }
+  void integer(std::string_view name, std::int64_t value) {
+    key(name);
+    char text[24];
+    auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+    out_.append(text, end);
+  }
+  void boolean(std::string_view name, bool value) {
+    key(name);
+    out_ += value ? "true" : "false";
+  }
+  // Milliseconds to the microsecond.
+  void millis(std::string_view name, core::Exchange::Clock::duration d) {
+    key(name);
+    char text[40];
+    int n = std::snprintf(text, sizeof text, "%.3f", ms(d));
+    out_.append(text, static_cast<std::size_t>(std::max(n, 0)));
+  }
+  // Nano-USD as a decimal number of dollars, exactly: 1800 -> 0.0000018.
+  void dollars(std::string_view name, std::int64_t nusd) {
+    key(name);
+    if (nusd < 0) out_ += '-';
+    std::uint64_t v =
+        nusd < 0 ? 0 - static_cast<std::uint64_t>(nusd) : static_cast<std::uint64_t>(nusd);
+    char text[40];
+    int n = std::snprintf(text, sizeof text, "%llu.%09llu",
+                          static_cast<unsigned long long>(v / 1000000000u),
+                          static_cast<unsigned long long>(v % 1000000000u));
+    std::string_view digits(text, static_cast<std::size_t>(std::max(n, 0)));
+    while (digits.back() == '0') digits.remove_suffix(1);
+    if (digits.back() == '.') digits.remove_suffix(1);
+    out_ += digits;
+  }
+  // An array of objects of two string members.
+  template <typename Pairs, typename Second>
+  void pairs(std::string_view name, const Pairs& items, std::string_view first_name,
+             std::string_view second_name, Second second) {
+    key(name);
+    out_ += '[';
+    bool first = true;
+    for (const auto& item : items) {
+      if (!first) out_ += ',';
+      first = false;
+      out_ += '{';
+      Members member(out_);
+      member.string(first_name, item.first);
+      member.string(second_name, second(item.second));
+      out_ += '}';
+    }
+    out_ += ']';
+  }
+
+ private:
+  void key(std::string_view name) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += name;  // our own names: nothing to escape
+    out_ += "\":";
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+core::Exchange::Clock::time_point end_of(const core::Exchange& exchange) {
+  return exchange.finished != core::Exchange::Clock::time_point{} ? exchange.finished
+                                                                  : core::Exchange::Clock::now();
+}
+
+}  // namespace
+
+// One call per member of the audit line, in the order docs/observability.md shows.
 std::string audit_record(const core::Exchange& exchange, bool include_bodies,
                          const std::string* response_body) {
-  json::object o;
-  o["time"] = iso_time(wall_start(exchange));
-  o["request_id"] = exchange.request_id;
-  o["trace_id"] = exchange.trace_id.view();
-  o["span_id"] = exchange.span_id.view();
-  o["parent_span_id"] = or_null(exchange.parent_span_id.view());
+  std::string out;
+  out.reserve(1024);
+  out += '{';
+  Members o(out);
+  o.string("time", iso_time(wall_start(exchange)));
+  o.string("request_id", exchange.request_id);
+  o.string("trace_id", exchange.trace_id.view());
+  o.string("span_id", exchange.span_id.view());
+  o.string_or_null("parent_span_id", exchange.parent_span_id.view());
   const core::Principal* p = exchange.principal.get();
-  o["key_id"] = p != nullptr ? json::value(p->key_id) : json::value(nullptr);
-  o["user"] = p != nullptr ? or_null(p->user) : json::value(nullptr);
-  o["team"] = p != nullptr ? or_null(p->team) : json::value(nullptr);
-  o["client"] = exchange.client_address;
-  o["country"] = or_null(exchange.country);  // the geo stage's; null when unknown
-  o["continent"] = or_null(exchange.continent);
-  o["method"] = exchange.method;
-  o["path"] = core::valid_utf8(exchange.path);  // the client chose its bytes
-  o["model_requested"] = exchange.json.model ? json::value(*exchange.json.model) : nullptr;
-  o["model"] = exchange.model != nullptr ? json::value(exchange.model->name) : nullptr;
-  o["provider"] = exchange.provider != nullptr ? json::value(exchange.provider->name) : nullptr;
-  o["provider_model"] =
-      exchange.target_model != nullptr ? json::value(exchange.target_model->model) : nullptr;
-  o["route_rule"] = or_null(exchange.route_rule);
-  o["status"] = exchange.status;
-  o["stream"] = exchange.streamed;
-  o["prompt_tokens"] = exchange.usage.prompt_tokens;
-  o["completion_tokens"] = exchange.usage.completion_tokens;
-  o["cached_tokens"] = exchange.usage.cached_tokens;
-  o["reasoning_tokens"] = exchange.usage.reasoning_tokens;
-  o["usage_reported"] = exchange.usage.reported;
-  o["usage_estimated"] = exchange.usage.estimated;
-  o["cost_usd"] = static_cast<double>(exchange.cost_nusd) / 1e9;
-  o["cache"] = json::string_view(exchange.cache.data(), exchange.cache.size());
-  json::array decisions;
-  for (const auto& [stage, decision] : exchange.decisions) {
-    decisions.push_back(json::object{{"stage", stage}, {"decision", decision}});
+  if (p != nullptr) {
+    o.string("key_id", p->key_id);
+    o.string_or_null("user", p->user);
+    o.string_or_null("team", p->team);
+  } else {
+    o.null("key_id");
+    o.null("user");
+    o.null("team");
   }
-  o["decisions"] = std::move(decisions);
-  o["attempts"] = exchange.attempts;
-  o["fallbacks"] = exchange.fallbacks;
-  json::array failures;
-  for (const auto& [provider, failure] : exchange.failed_attempts) {
-    failures.push_back(
-        json::object{{"provider", provider}, {"class", std::string(core::to_string(failure))}});
-  }
-  o["failed_attempts"] = std::move(failures);
-  auto end = exchange.finished != core::Exchange::Clock::time_point{}
-                 ? exchange.finished
-                 : core::Exchange::Clock::now();
-  o["duration_ms"] = ms(end - exchange.started);
-  o["upstream_ms"] = ms(exchange.upstream_time);
+  o.string("client", exchange.client_address);
+  o.string_or_null("country", exchange.country);  // the geo stage's; null when unknown
+  o.string_or_null("continent", exchange.continent);
+  o.string("method", exchange.method);
+  o.string("path", exchange.path);  // the client chose its bytes: made valid UTF-8
+  exchange.json.model ? o.string("model_requested", *exchange.json.model)
+                      : o.null("model_requested");
+  exchange.model != nullptr ? o.string("model", exchange.model->name) : o.null("model");
+  exchange.provider != nullptr ? o.string("provider", exchange.provider->name) : o.null("provider");
+  exchange.target_model != nullptr ? o.string("provider_model", exchange.target_model->model)
+                                   : o.null("provider_model");
+  o.string_or_null("route_rule", exchange.route_rule);
+  o.integer("status", exchange.status);
+  o.boolean("stream", exchange.streamed);
+  o.integer("prompt_tokens", exchange.usage.prompt_tokens);
+  o.integer("completion_tokens", exchange.usage.completion_tokens);
+  o.integer("cached_tokens", exchange.usage.cached_tokens);
+  o.integer("reasoning_tokens", exchange.usage.reasoning_tokens);
+  o.boolean("usage_reported", exchange.usage.reported);
+  o.boolean("usage_estimated", exchange.usage.estimated);
+  o.dollars("cost_usd", exchange.cost_nusd);
+  o.string("cache", exchange.cache);
+  o.pairs("decisions", exchange.decisions, "stage", "decision",
+          [](const std::string& decision) -> std::string_view { return decision; });
+  o.integer("attempts", exchange.attempts);
+  o.integer("fallbacks", exchange.fallbacks);
+  o.pairs("failed_attempts", exchange.failed_attempts, "provider", "class",
+          [](core::FailureClass failure) { return core::to_string(failure); });
+  auto end = end_of(exchange);
+  o.millis("duration_ms", end - exchange.started);
+  o.millis("upstream_ms", exchange.upstream_time);
   if (exchange.streamed && exchange.first_byte > exchange.started) {
-    o["ttft_ms"] = ms(exchange.first_byte - exchange.started);
+    o.millis("ttft_ms", exchange.first_byte - exchange.started);
   }
   if (include_bodies) {
-    o["request_body"] = exchange.body;
-    o["response_body"] = response_body != nullptr ? json::value(*response_body) : nullptr;
+    o.string("request_body", exchange.body);
+    response_body != nullptr ? o.string("response_body", *response_body) : o.null("response_body");
   }
-  return json::serialize(o);
+  out += '}';
+  return out;
 }
 
 std::string access_fields(const core::Exchange& exchange) {
-  json::object o;
-  o["type"] = "access";
-  o["request_id"] = exchange.request_id;
-  o["trace_id"] = exchange.trace_id.view();
-  o["client"] = exchange.client_address;
-  o["country"] = or_null(exchange.country);
-  o["continent"] = or_null(exchange.continent);
-  o["method"] = exchange.method;
-  o["path"] = core::valid_utf8(exchange.path);  // the client chose its bytes
-  o["status"] = exchange.status;
+  std::string out;
+  out.reserve(512);
+  Members o(out);
+  o.string("type", "access");
+  o.string("request_id", exchange.request_id);
+  o.string("trace_id", exchange.trace_id.view());
+  o.string("client", exchange.client_address);
+  o.string_or_null("country", exchange.country);
+  o.string_or_null("continent", exchange.continent);
+  o.string("method", exchange.method);
+  o.string("path", exchange.path);  // the client chose its bytes: made valid UTF-8
+  o.integer("status", exchange.status);
   // As in the audit line: what the client asked for, and what served it (null when the
   // request was refused before routing, a 429 from the limits stage).
-  o["model_requested"] = exchange.json.model ? json::value(*exchange.json.model) : nullptr;
-  o["model"] = exchange.model != nullptr ? json::value(exchange.model->name) : nullptr;
-  o["provider"] = exchange.provider != nullptr ? json::value(exchange.provider->name) : nullptr;
-  o["key_id"] = exchange.principal ? json::value(exchange.principal->key_id) : nullptr;
-  o["attempts"] = exchange.attempts;
-  o["prompt_tokens"] = exchange.usage.prompt_tokens;
-  o["completion_tokens"] = exchange.usage.completion_tokens;
-  o["usage_estimated"] = exchange.usage.estimated;
-  auto end = exchange.finished != core::Exchange::Clock::time_point{}
-                 ? exchange.finished
-                 : core::Exchange::Clock::now();
-  o["duration_ms"] = ms(end - exchange.started);
-  std::string out = json::serialize(o);
+  exchange.json.model ? o.string("model_requested", *exchange.json.model)
+                      : o.null("model_requested");
+  exchange.model != nullptr ? o.string("model", exchange.model->name) : o.null("model");
+  exchange.provider != nullptr ? o.string("provider", exchange.provider->name) : o.null("provider");
+  exchange.principal ? o.string("key_id", exchange.principal->key_id) : o.null("key_id");
+  o.integer("attempts", exchange.attempts);
+  o.integer("prompt_tokens", exchange.usage.prompt_tokens);
+  o.integer("completion_tokens", exchange.usage.completion_tokens);
+  o.boolean("usage_estimated", exchange.usage.estimated);
+  o.millis("duration_ms", end_of(exchange) - exchange.started);
   // The logger wants members, not an object.
-  return out.substr(1, out.size() - 2);
+  return out;
 }
 
 namespace {
@@ -196,9 +285,9 @@ void ObserveStage::on_complete(core::Exchange& exchange) {
                                                            : nullptr;
     audit_->append(audit_record(exchange, bodies_, answer));
   }
-  if (access_log_ && core::log_enabled(core::LogLevel::info)) {
-    core::log_fields(exchange.status >= 500 ? core::LogLevel::warn : core::LogLevel::info,
-                     access_fields(exchange));
+  if (access_log_ != nullptr && core::log_enabled(core::LogLevel::info)) {
+    access_log_->write(exchange.status >= 500 ? core::LogLevel::warn : core::LogLevel::info,
+                       access_fields(exchange));
   }
 }
 

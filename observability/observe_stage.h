@@ -1,10 +1,11 @@
 // The `observe` stage: runs first, so its on_complete runs last, once every other stage
 // has said what it decided. On the request's head it takes or starts the W3C trace context; on
 // completion it records the request's metrics, queues its audit line, and writes the
-// access log line.
+// access log line (both buffered, written by their own threads).
 #pragma once
 
 #include "gateway/core/stage.h"
+#include "observability/access_log.h"
 #include "observability/audit/audit_log.h"
 #include "observability/metrics/gateway_metrics.h"
 
@@ -12,8 +13,9 @@ namespace tollgate::observability {
 
 class ObserveStage final : public core::Stage {
  public:
-  // `include_bodies`: audit.include_bodies of this stage's snapshot (a reload may change it).
-  ObserveStage(GatewayMetrics& metrics, AuditLog* audit, bool access_log, bool include_bodies)
+  // `access_log`: null when `logging.access_log` is off. `include_bodies`:
+  // audit.include_bodies of this stage's snapshot (a reload may change it).
+  ObserveStage(GatewayMetrics& metrics, AuditLog* audit, AccessLog* access_log, bool include_bodies)
       : metrics_(metrics),
         audit_(audit),
         access_log_(access_log),
@@ -33,7 +35,7 @@ class ObserveStage final : public core::Stage {
  private:
   GatewayMetrics& metrics_;
   AuditLog* audit_;  // null: no audit log configured
-  bool access_log_;
+  AccessLog* access_log_;
   bool bodies_;  // the audit line records the bodies
 };
 

@@ -47,7 +47,7 @@ packages=(
 ((test_tools)) && packages+=(python3)
 ((test_tools)) && ! command -v kubectl >/dev/null && packages+=(kubernetes-client)
 ((test_tools)) && ! command -v systemd-analyze >/dev/null && packages+=(systemd)
-((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux redis-server)
+((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux redis-server libmaxmind-db-writer-perl)
 # Node comes with the machine image (Node 20 with its own npm); Debian's only when absent.
 ((node)) && ! command -v node >/dev/null && packages+=(nodejs)
 ((node)) && ! command -v npm >/dev/null && packages+=(npm)

@@ -1,4 +1,4 @@
-// Structured logs: one JSON object per line on stdout, written with one write() each.
+// Structured logs: one JSON object per line on stdout, each written whole under one lock.
 #include "gateway/core/log.h"
 
 #include "gateway/core/errors.h"
@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <mutex>
 #include <string>
 
 namespace tollgate::core {
@@ -36,29 +38,57 @@ void set_log_level(LogLevel level) {
 
 namespace {
 
+std::mutex g_stdout;  // held while a line (or a buffer of whole lines) is written
+
+// The second's "YYYY-MM-DDTHH:MM:SS", formatted once per second per thread.
+std::string_view second_stamp(std::time_t seconds) {
+  thread_local std::time_t cached = -1;
+  thread_local char stamp[32];
+  thread_local std::size_t size = 0;
+  if (seconds != cached) {
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    size = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+    cached = seconds;
+  }
+  return {stamp, size};
+}
+
+}  // namespace
+
 // {"time":"2026-11-25T10:00:00.123Z","level":"info", then the caller's fields, then }.
-void write_line(LogLevel level, std::string_view fields) {
+void append_log_line(std::string& out, LogLevel level, std::string_view fields) {
   auto now = std::chrono::system_clock::now();
-  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char stamp[40];
-  std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::string line = R"({"time":")";
-  line.append(stamp, n);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+  out += R"({"time":")";
+  out += second_stamp(static_cast<std::time_t>(millis.count() / 1000));
   char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(millis));
-  line += ms;
-  line += R"(","level":")";
-  line += level_name(level);
-  line += "\",";
-  line += fields;
-  line += "}\n";
-  // One write per line: lines from different threads never interleave.
-  ssize_t rc = ::write(STDOUT_FILENO, line.data(), line.size());
-  (void)rc;
+  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(millis.count() % 1000));
+  out += ms;
+  out += R"(","level":")";
+  out += level_name(level);
+  out += "\",";
+  out += fields;
+  out += '}';
+}
+
+void write_log_lines(std::string_view lines) {
+  std::lock_guard lock(g_stdout);
+  while (!lines.empty()) {
+    ssize_t n = ::write(STDOUT_FILENO, lines.data(), lines.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nowhere to log to: dropped, as a log line must not fail a request
+    lines.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+namespace {
+
+void write_line(LogLevel level, std::string_view fields) {
+  std::string line;
+  append_log_line(line, level, fields);
+  line += '\n';
+  write_log_lines(line);
 }
 
 }  // namespace

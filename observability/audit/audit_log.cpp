@@ -155,7 +155,10 @@ AuditConfig read_audit_config(const core::Config& config) {
   return out;
 }
 
-AuditLog::AuditLog(AuditConfig config) : config_(std::move(config)) {
+AuditLog::AuditLog(AuditConfig config)
+    : config_(std::move(config)),
+      queue_(LineQueue::Options{.delay = std::min(kWriteDelay, config_.fsync_interval),
+                                .batch_bytes = 64 * 1024}) {
   std::filesystem::path file(config_.path);
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
   prev_hash_ = last_line_hash(config_.path);
@@ -167,11 +170,7 @@ AuditLog::AuditLog(AuditConfig config) : config_(std::move(config)) {
 }
 
 AuditLog::~AuditLog() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  queue_.stop();  // the writer takes what is left, writes and fsyncs it, and ends
   writer_.join();
   if (fd_ >= 0) {
     sync();
@@ -239,50 +238,52 @@ void AuditLog::rotate() {
     core::log_info("audit: rotated to " + name);
   }
   // The chain continues: prev_hash_ is the rotated file's last line. If the new file
-  // cannot be made, write_held() tries again.
+  // cannot be made, write_batch() tries again.
   if (!open_file()) failed(errno, "open after rotation");
 }
 
-void AuditLog::append(std::string record) {
-  {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(record));
-    ++appended_;
-  }
-  wake_.notify_one();
+void AuditLog::append(std::string_view record) {
+  queue_.push(record);
 }
 
 void AuditLog::flush() {
-  std::unique_lock lock(mutex_);
-  std::uint64_t target = appended_;
-  wake_.notify_one();
-  // Bounded: the writer drains at least every fsync interval.
-  drained_.wait_for(lock, std::chrono::seconds(30), [&] { return settled_ >= target && !dirty_; });
+  // Bounded: a writer stuck in a write() to a hung disk must not hang the caller for ever.
+  queue_.flush(std::chrono::seconds(30));
 }
 
-// Moves the batch behind what is held. A record that does not fit is lost: it joins the
+namespace {
+
+// Calls `each` with every record of `records` ('\n'-separated lines) that is an object.
+template <typename Each>
+void for_each_record(std::string_view records, Each each) {
+  for (std::size_t start = 0; start < records.size();) {
+    std::size_t end = records.find('\n', start);
+    if (end == std::string_view::npos) end = records.size();
+    std::string_view record = records.substr(start, end - start);
+    start = end + 1;
+    if (record.size() >= 2 && record.front() == '{') each(record);
+  }
+}
+
+}  // namespace
+
+// Moves `records` behind what is held. A record that does not fit is lost: it joins the
 // gap at the end of what is held (or starts one), so a gap record is written exactly
 // where the lost records were.
-void AuditLog::hold(std::vector<std::string>& batch) {
-  for (auto& record : batch) {
-    if (record.size() < 2 || record.front() != '{') continue;
-    bool fits = held_records_ == 0 || held_bytes_ + record.size() <= kMaxHeldBytes;
-    if (!fits && !failing_) {
-      write_held();  // a burst larger than the bound, with a healthy disk: no loss
-      fits = held_records_ == 0;
-    }
-    if (fits) {
+void AuditLog::hold(std::string_view records) {
+  for_each_record(records, [&](std::string_view record) {
+    if (held_records_ == 0 || held_bytes_ + record.size() <= kMaxHeldBytes) {
       held_bytes_ += record.size();
       ++held_records_;
-      held_.push_back(Held{std::move(record), 0, {}, {}});
-      continue;
+      held_.push_back(Held{std::string(record), 0, {}, {}});
+      return;
     }
     auto now = std::chrono::system_clock::now();
     if (held_.empty() || held_.back().lost == 0) held_.push_back(Held{{}, 0, now, now});
     ++held_.back().lost;
     held_.back().last_lost = now;
     records_lost_.fetch_add(1, std::memory_order_relaxed);
-  }
+  });
   records_unwritten_.store(held_records_, std::memory_order_relaxed);
 }
 
@@ -298,28 +299,29 @@ std::string AuditLog::gap_record(const Held& gap) const {
   return boost::json::serialize(o);
 }
 
-// Writes what is held (gaps as gap records) in one write(). On a failure the file is
-// cut back to where it was, so it never keeps half a batch (a line torn in the middle of
-// the chain), and the chain's hash is not moved on.
-void AuditLog::write_held() {
-  if (held_.empty()) return;
+// Writes what is held (gaps as gap records), then `records`, in one write(). On a failure
+// the file is cut back to where it was, so it never keeps half a batch (a line torn in the
+// middle of the chain), the chain's hash is not moved on, and `records` are held.
+void AuditLog::write_batch(std::string_view records) {
+  if (held_.empty() && records.empty()) return;
   if (fd_ < 0 && !open_file()) {
     failed(errno, "open");
+    hold(records);
     return;
   }
-  std::string out;
-  out.reserve(held_bytes_ + 80 * held_.size());
+  out_.clear();
   std::string hash = prev_hash_;
   std::uint64_t lost = 0;
   for (const auto& held : held_) {
-    append_line(out, held.lost > 0 ? gap_record(held) : held.record, hash);
+    append_line(out_, held.lost > 0 ? gap_record(held) : held.record, hash);
     lost += held.lost;
   }
+  for_each_record(records, [&](std::string_view record) { append_line(out_, record, hash); });
   struct stat st {};
   std::uint64_t before = ::fstat(fd_, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : size_;
   std::size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
+  while (done < out_.size()) {
+    ssize_t n = ::write(fd_, out_.data() + done, out_.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int error = errno;
@@ -330,12 +332,13 @@ void AuditLog::write_held() {
                         errno_text());
       }
       failed(error, "write");
+      hold(records);
       return;
     }
     done += static_cast<std::size_t>(n);
   }
   prev_hash_ = std::move(hash);
-  size_ = before + out.size();
+  size_ = before + out_.size();
   dirty_ = true;
   if (lost > 0) {
     core::log_warn("audit: recorded " + std::to_string(lost) + " lost record(s) as gap(s) in " +
@@ -348,43 +351,42 @@ void AuditLog::write_held() {
   succeeded();
 }
 
+// Group commit: one write() per batch (what came in during the queue's delay), one fsync
+// per fsync_interval at most (counted from the first write it covers), and both at once
+// for a flush or the stop.
 void AuditLog::writer_loop() {
-  auto last_sync = std::chrono::steady_clock::now();
-  std::unique_lock lock(mutex_);
+  using Clock = LineQueue::Clock;
+  constexpr Clock::time_point kNever = Clock::time_point::max();
+  Clock::time_point sync_due = kNever;
   for (;;) {
-    wake_.wait_for(lock, config_.fsync_interval, [&] { return stopping_ || !queue_.empty(); });
-    std::vector<std::string> batch;
-    batch.swap(queue_);
-    bool stop = stopping_;
-    lock.unlock();
-    std::size_t taken = batch.size();
-    hold(batch);
-    auto now = std::chrono::steady_clock::now();
-    // While the file refuses writes, try again once per fsync_interval, not per record.
-    if (!failing_ || stop || now - last_attempt_ >= config_.fsync_interval) write_held();
-    if (now - last_sync >= config_.fsync_interval || stop) {
-      sync();
-      last_sync = now;
+    Clock::time_point until = sync_due;
+    if (failing_ && !held_.empty()) until = std::min(until, last_attempt_ + config_.fsync_interval);
+    if (fd_ >= 0 && size_ > 0 && !failing_) {  // rotation by age, even with no traffic
+      auto age = std::chrono::system_clock::now() - opened_;
+      until = std::min(until, Clock::now() + std::max<std::chrono::system_clock::duration>(
+                                                 config_.max_age - age, {}));
     }
+    LineQueue::Turn turn = queue_.wait(until);
+    batch_.clear();
+    queue_.take(batch_);
+    auto now = Clock::now();
+    // While the file refuses writes, try again once per fsync_interval, not per batch.
+    if (!failing_ || turn.stop || now - last_attempt_ >= config_.fsync_interval) {
+      write_batch(batch_);
+    } else {
+      hold(batch_);
+    }
+    if (dirty_ && sync_due == kNever) sync_due = now + config_.fsync_interval;
+    if (dirty_ && (turn.stop || turn.flush_ticket > 0 || now >= sync_due)) sync();
     if (fd_ >= 0 && !failing_ &&
         (size_ >= config_.max_bytes ||
-         std::chrono::system_clock::now() - opened_ >= config_.max_age)) {
+         (size_ > 0 && std::chrono::system_clock::now() - opened_ >= config_.max_age))) {
       rotate();
     }
-    lock.lock();
-    settled_ += taken;
-    if (queue_.empty()) {
-      if (dirty_ && settled_ >= appended_) {
-        // Someone may be waiting in flush(): make it durable now.
-        lock.unlock();
-        sync();
-        lock.lock();
-      }
-      drained_.notify_all();
-    }
-    if (stop && queue_.empty()) break;
+    if (!dirty_) sync_due = kNever;
+    if (turn.flush_ticket > 0) queue_.flushed(turn.flush_ticket);
+    if (turn.stop) break;
   }
-  lock.unlock();
   if (!held_.empty()) {
     std::uint64_t unwritten = held_records_;
     for (const auto& held : held_) unwritten += held.lost;

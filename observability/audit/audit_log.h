@@ -1,8 +1,10 @@
 // The audit log: one JSON line per request, each carrying the SHA-256 of the line before
 // it ("prev"), so an edited, removed or reordered line breaks the chain that
 // `tollgate audit verify` checks, across rotated files. Lines are queued by the request
-// path and written by one thread (no disk wait in a request), fsync'd every
-// fsync_interval; a batch goes out in one write(), so kill -9 never tears a line.
+// path, each thread on its own (observability/line_queue.h), and written by one thread in
+// group commits: a batch of whatever came in during the last kWriteDelay goes out in one
+// write() (so kill -9 never tears a line and loses at most that delay), and the file is
+// fsync'd every fsync_interval (a power cut loses at most that) and at shutdown.
 //
 // When the file refuses writes (a full disk, an immutable file), records are held in
 // memory up to kMaxHeldBytes and written when it takes them again; records past that are
@@ -12,15 +14,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gateway/core/config.h"
+#include "observability/line_queue.h"
 
 namespace tollgate::observability {
 
@@ -52,6 +53,9 @@ class AuditLog {
   // Records held in memory while the file refuses writes: ~16,000 lines without bodies,
   // minutes of traffic for most gateways; a bound, so an outage cannot exhaust memory.
   static constexpr std::size_t kMaxHeldBytes = 8u << 20;
+  // How long a record may wait for its batch (less when fsync_interval is shorter): the
+  // writer wakes at most once per this delay under load, never per record.
+  static constexpr std::chrono::milliseconds kWriteDelay{25};
 
   // Opens (creating directories) and continues the chain of an existing file, reading
   // only its tail; a torn last line (a crash mid-write, or a power loss) is cut off
@@ -61,8 +65,9 @@ class AuditLog {
   ~AuditLog();
 
   const AuditConfig& config() const { return config_; }
-  // `record` is a JSON object ("{...}"); the writer adds "prev" as its first member.
-  void append(std::string record);
+  // `record` is a JSON object ("{...}", on one line); the writer adds "prev" as its first
+  // member.
+  void append(std::string_view record);
   // Blocks until everything appended so far has been written and fsync'd, or held
   // after a failed write.
   void flush();
@@ -78,8 +83,8 @@ class AuditLog {
   };
 
   void writer_loop();
-  void hold(std::vector<std::string>& batch);
-  void write_held();
+  void hold(std::string_view records);
+  void write_batch(std::string_view records);
   std::string gap_record(const Held& gap) const;
   bool open_file();
   void rotate();
@@ -101,13 +106,10 @@ class AuditLog {
   std::uint64_t outage_failures_ = 0;
   std::chrono::steady_clock::time_point last_attempt_;
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable drained_;
-  std::vector<std::string> queue_;
-  std::uint64_t appended_ = 0, settled_ = 0;  // settled: written, held or lost
-  bool stopping_ = false;
-  std::atomic<bool> dirty_{false};  // written but not yet fsync'd (read by flush())
+  bool dirty_ = false;       // written but not yet fsync'd
+  std::string batch_, out_;  // the writer's buffers, reused
+
+  LineQueue queue_;
   std::atomic<std::uint64_t> write_errors_{0}, records_lost_{0}, records_unwritten_{0};
   std::atomic<bool> writable_{true};
   std::thread writer_;
