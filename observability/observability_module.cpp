@@ -111,6 +111,7 @@ class ObservabilityModule final : public core::Module {
     ObservabilitySettings settings = read_settings(r, config);
     core::set_log_level(settings.log_level.value_or(core::LogLevel::info));
     metrics_.set_config_hash(settings.config_hash);
+    if (audit_) audit_->retune(settings.audit);
   }
   // Writes out and fsyncs the audit log, and writes out the access log's buffers.
   void flush() override {
@@ -145,7 +146,7 @@ const core::Registration kModule{core::ModuleSpec<ObservabilitySettings>{
     .sections = {{.name = "metrics", .keys = {"per_key_labels"}},
                  {.name = "audit",
                   .keys = {"path", "fsync_interval", "rotate", "include_bodies"},
-                  .reloadable_keys = {"include_bodies"}},
+                  .reloadable_keys = {"include_bodies", "fsync_interval", "rotate"}},
                  {.name = "logging", .keys = {"level", "access_log"}, .reloadable = true}},
     .read = read_settings,
     .make = [](const ObservabilitySettings& settings,

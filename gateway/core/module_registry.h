@@ -43,7 +43,8 @@ struct ConfigSection {
   // refused with "takes a restart".
   bool reloadable = false;
   // Keys of a section that is not reloadable which a reload may still change (each
-  // snapshot's stages read them): `audit.include_bodies`.
+  // snapshot's stages read them, or the module's reconfigure applies them):
+  // `audit.include_bodies`, `audit.fsync_interval`, `audit.rotate`.
   std::vector<std::string> reloadable_keys{};
 };
 

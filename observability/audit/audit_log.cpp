@@ -351,6 +351,23 @@ void AuditLog::write_batch(std::string_view records) {
   succeeded();
 }
 
+void AuditLog::retune(const AuditConfig& next) {
+  {
+    std::lock_guard lock(tuning_mutex_);
+    tuning_ = next;
+  }
+  queue_.flush(std::chrono::milliseconds(1000));  // wakes the writer, which takes it
+}
+
+void AuditLog::take_tuning() {
+  std::lock_guard lock(tuning_mutex_);
+  if (!tuning_) return;
+  config_.fsync_interval = tuning_->fsync_interval;
+  config_.max_bytes = tuning_->max_bytes;
+  config_.max_age = tuning_->max_age;
+  tuning_.reset();
+}
+
 // Group commit: one write() per batch (what came in during the queue's delay), one fsync
 // per fsync_interval at most (counted from the first write it covers), and both at once
 // for a flush or the stop.
@@ -359,6 +376,7 @@ void AuditLog::writer_loop() {
   constexpr Clock::time_point kNever = Clock::time_point::max();
   Clock::time_point sync_due = kNever;
   for (;;) {
+    take_tuning();
     Clock::time_point until = sync_due;
     if (failing_ && !held_.empty()) until = std::min(until, last_attempt_ + config_.fsync_interval);
     if (fd_ >= 0 && size_ > 0 && !failing_) {  // rotation by age, even with no traffic

@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,6 +67,9 @@ class AuditLog {
   ~AuditLog();
 
   const AuditConfig& config() const { return config_; }
+  // A reload: a new fsync interval and rotation thresholds, taken by the writer at its
+  // next turn (the path, and so the chain, stays: it takes a restart).
+  void retune(const AuditConfig& next);
   // `record` is a JSON object ("{...}", on one line); the writer adds "prev" as its first
   // member.
   void append(std::string_view record);
@@ -92,7 +97,13 @@ class AuditLog {
   void failed(int error, const char* doing);
   void succeeded();
 
+  // What retune() asked for, taken by the writer thread, which alone reads config_'s
+  // fsync_interval and rotation thresholds.
+  void take_tuning();
+
   AuditConfig config_;
+  std::mutex tuning_mutex_;
+  std::optional<AuditConfig> tuning_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
   std::chrono::system_clock::time_point opened_;

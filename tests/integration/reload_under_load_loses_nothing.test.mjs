@@ -85,11 +85,11 @@ test("server.watch: a changed or new included file reloads without a signal", as
   assert.equal(reloads.length, 2, "a file no glob matches changes nothing");
 });
 
-test("audit.include_bodies reloads; the audit file's path takes a restart", async () => {
+test("audit.include_bodies, fsync_interval and rotate reload; the audit file's path takes a restart", async () => {
   const dir = tempDir();
-  const config = (bodies, file = "audit.jsonl") =>
+  const config = (bodies, file = "audit.jsonl", rotate = "") =>
     basicConfig({ server: `  admin_key: ${ADMIN_KEY}\n` }) +
-    `audit:\n  path: ${dir}/${file}\n  fsync_interval: 50ms\n  include_bodies: ${bodies}\n`;
+    `audit:\n  path: ${dir}/${file}\n  fsync_interval: 50ms\n  include_bodies: ${bodies}\n${rotate}`;
   const gw = await startGateway(config(false));
   const port = (text) => text.replaceAll("${PORT}", String(gw.port)).replaceAll("${ADMIN_PORT}", String(gw.adminPort));
   const ask = (content) =>
@@ -109,4 +109,14 @@ test("audit.include_bodies reloads; the audit file's path takes a restart", asyn
   assert.equal(lines.length, 2);
   assert.equal(lines[0].request_body, undefined);
   assert.match(lines[1].request_body, /after the reload/);
+  // Rotation past 1 KiB from now on: the next lines (about 1 KiB each with bodies) rotate.
+  writeFileSync(gw.file, port(config(true, "audit.jsonl", "  fsync_interval: 20ms\n  rotate: {max_bytes: 1024}\n")
+    .replace("  fsync_interval: 50ms\n", "")));
+  const retuned = await reload();
+  assert.equal(retuned.status, 200, retuned.body);
+  for (let i = 0; i < 4; i++) assert.equal((await ask(`line ${i} `.repeat(40))).status, 200);
+  await sleep(300);
+  const { readdirSync } = await import("node:fs");
+  const files = readdirSync(dir).filter((f) => f.startsWith("audit.jsonl"));
+  assert.ok(files.length >= 2, `rotated after the reload: ${files.join(", ")}`);
 });
