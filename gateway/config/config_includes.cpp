@@ -117,6 +117,7 @@ void merge_file(const Reader& r, const Reader& file, YAML::Node root, const YAML
 
 Included merge_includes(Reader& r, YAML::Node root) {
   Included out;
+  if (!root.IsMap()) return out;  // not a config at all: the loader's key check says so
   const YAML::Node node = root["include"];
   if (!Reader::has(node)) return out;
   out.origins = std::make_shared<core::NodeOrigins>();
