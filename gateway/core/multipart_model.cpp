@@ -123,16 +123,17 @@ MultipartModel read_multipart_model(std::string_view content_type, std::string_v
     while (at < body.size() && (body[at] == ' ' || body[at] == '\t')) ++at;
     if (body.substr(at, 2) != "\r\n") return refused("a multipart delimiter line is malformed");
     std::size_t head_start = at + 2;
-    std::size_t head_end =
-        body.substr(head_start, 2) == "\r\n"
-            ? head_start
-            : body.substr(head_start, kMaxMultipartHeadBytes + 4).find("\r\n\r\n");
-    if (head_end == std::string_view::npos) {
+    bool no_headers = body.substr(head_start, 2) == "\r\n";
+    // Relative to head_start until checked: never compared with an absolute position
+    // (a fuzz input once made the two coincide, and the part read as having no headers).
+    std::size_t head_length =
+        no_headers ? 0 : body.substr(head_start, kMaxMultipartHeadBytes + 4).find("\r\n\r\n");
+    if (head_length == std::string_view::npos) {
       return refused("a multipart part's headers are unterminated or longer than " +
                      std::to_string(kMaxMultipartHeadBytes) + " bytes");
     }
-    if (head_end != head_start) head_end += head_start;
-    std::size_t content = head_end + (head_end == head_start ? 2 : 4);
+    std::size_t head_end = head_start + head_length;
+    std::size_t content = head_end + (no_headers ? 2 : 4);
     std::size_t end = find_delimiter(content);
     if (end == std::string_view::npos) return refused("the multipart body is not terminated");
     std::optional<std::string_view> name =
