@@ -97,7 +97,8 @@ bool is_responses_path(std::string_view path) {
 
 DialectReply responses_reply(const RequestFacts& r, const ResponsesSteering& steering,
                              const Steering& s) {
-  std::string text = completion_text(s.completion_tokens, s.body_bytes);
+  std::string text =
+      s.answer.empty() ? completion_text(s.completion_tokens, s.body_bytes) : s.answer;
   long long output_tokens = s.completion_tokens + steering.reasoning_tokens;
   std::string usage = usage_json(r, steering, output_tokens);
   std::string end_status = steering.end == "incomplete" || steering.end == "failed"

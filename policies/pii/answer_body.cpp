@@ -85,6 +85,20 @@ bool scan_output(json::object& response, json::array& output, AnswerScan& scan) 
 
 }  // namespace
 
+bool scan_answer_part(json::object& part, AnswerScan& scan) {
+  bool blocked = false;
+  bool changed = scan_content(part, scan, blocked);
+  for (const char* key : {"text", "refusal", "arguments"})
+    changed = scan_field(part, key, scan, blocked) || changed;
+  return changed;
+}
+
+bool scan_responses_object(json::object& response, AnswerScan& scan) {
+  json::value* output = response.if_contains("output");
+  return output != nullptr && output->is_array() &&
+         scan_output(response, output->get_array(), scan);
+}
+
 bool scan_answer_body(std::string& body, AnswerScan& scan) {
   boost::system::error_code ec;
   json::value doc = json::parse(body, ec, {}, core::bounded_json_options());

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include <boost/json/object.hpp>
+
 #include "policies/pii/answer_scan.h"
 
 namespace tollgate::policies::pii {
@@ -15,5 +17,11 @@ namespace tollgate::policies::pii {
 // Rewrites `body` (an answer's JSON) when one of its texts changed; false when nothing
 // changed or the body is not an answer of a known shape.
 bool scan_answer_body(std::string& body, AnswerScan& scan);
+
+// Parts of a streamed Responses answer, already parsed: one output item or content part
+// (`content`, `text`, `refusal`, `arguments`), or a whole response object (its `output`).
+// True when a text changed.
+bool scan_answer_part(boost::json::object& part, AnswerScan& scan);
+bool scan_responses_object(boost::json::object& response, AnswerScan& scan);
 
 }  // namespace tollgate::policies::pii

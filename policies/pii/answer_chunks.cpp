@@ -147,7 +147,8 @@ bool AnswerChunks::pass(json::array& choices, Step step) {
   return changed;
 }
 
-void AnswerChunks::on_chunk(std::string& data, std::string* audit) {
+void AnswerChunks::on_chunk(std::string& data, std::string* audit,
+                            std::vector<ExtraEvent>* before) {
   boost::system::error_code ec;
   json::value doc = json::parse(data, ec, {}, core::bounded_json_options());
   if (ec || !doc.is_object()) {
@@ -155,6 +156,10 @@ void AnswerChunks::on_chunk(std::string& data, std::string* audit) {
     return;
   }
   json::object& chunk = doc.get_object();
+  if (before != nullptr && ResponsesEvents::is_responses_event(chunk)) {
+    responses_.on_event(chunk, data, audit, *before);
+    return;
+  }
   json::value* choices = chunk.if_contains("choices");
   if (choices == nullptr || !choices->is_array()) {
     if (audit != nullptr) *audit = data;
@@ -181,7 +186,9 @@ void AnswerChunks::drain(Slot& s, std::string& scanned, std::string& restored) {
   }
 }
 
-void AnswerChunks::flush(std::vector<std::string>& chunks, std::vector<std::string>* audit) {
+void AnswerChunks::flush(std::vector<std::string>& chunks, std::vector<std::string>* audit,
+                         std::vector<ExtraEvent>* responses_tail) {
+  if (responses_tail != nullptr) responses_.flush(*responses_tail);
   for (Slot& s : slots_) {
     if (blocked(s.choice)) continue;
     std::string scanned, restored;

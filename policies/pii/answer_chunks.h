@@ -16,6 +16,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "policies/pii/answer_responses.h"
 #include "policies/pii/answer_scan.h"
 #include "policies/pii/placeholders.h"
 
@@ -26,15 +27,21 @@ class AnswerChunks {
   // `scan`: null when answers are not scanned. `map`: the request's placeholders, null
   // when none are put back. `hold_any_window`: see AnswerTextScanner.
   AnswerChunks(AnswerScan* scan, const Pseudonyms* map, bool hold_any_window)
-      : scan_(scan), map_(map), hold_any_window_(hold_any_window) {}
+      : scan_(scan),
+        map_(map),
+        hold_any_window_(hold_any_window),
+        responses_(scan, map, hold_any_window) {}
 
   // Rewrites `data`, one chunk's JSON, when one of its texts changed or was held back;
   // `audit`, when given, gets the chunk as scanned, before placeholders are put back.
-  // Data that is not a chunk of OpenAI's shape is left as it is.
-  void on_chunk(std::string& data, std::string* audit);
+  // A Responses stream's events go to ResponsesEvents, which may add events to send
+  // before this one (`before`). Data of neither shape is left as it is.
+  void on_chunk(std::string& data, std::string* audit, std::vector<ExtraEvent>* before = nullptr);
   // The stream ends: a chunk for each text still holding bytes (their choice never
-  // finished), shaped like the last chunk seen; `audit` as for on_chunk.
-  void flush(std::vector<std::string>& chunks, std::vector<std::string>* audit);
+  // finished), shaped like the last chunk seen; `audit` as for on_chunk. A Responses
+  // stream's held texts go to `responses_tail` as deltas.
+  void flush(std::vector<std::string>& chunks, std::vector<std::string>* audit,
+             std::vector<ExtraEvent>* responses_tail = nullptr);
 
  private:
   // Which text of which choice: field 0 content, 1 refusal, 2 text, 3 tool arguments.
@@ -62,6 +69,7 @@ class AnswerChunks {
   const Pseudonyms* map_;
   bool hold_any_window_;
   std::vector<Slot> slots_;
+  ResponsesEvents responses_;
   std::vector<std::int64_t> blocked_;  // choices ended by a `block` finding
   boost::json::object last_;           // id, object, created, model of the last chunk
 };

@@ -76,8 +76,7 @@ ActionPolicy answer_policy(const ActionPolicy& request_policy) {
 AnswerText act_on_answer_text(std::string_view text, AnswerScan& scan, std::string& out) {
   scan.scanner.scan(text, scan.findings);
   if (scan.findings.empty()) return {};
-  std::vector<Finding> findings = scan.findings;
-  return act(text, findings, scan, out);
+  return act(text, scan.findings, scan, out);
 }
 
 std::size_t AnswerTextScanner::release_point() const {

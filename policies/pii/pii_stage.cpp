@@ -128,13 +128,6 @@ void keep_for_audit(core::Exchange& exchange, std::string_view data) {
   exchange.audit_answer_kept = true;
 }
 
-// A placeholder's value inside a JSON string: the value escaped, without its quotes.
-std::string json_inner(std::string_view value) {
-  std::string literal;
-  core::append_json_string(literal, value);
-  return literal.substr(1, literal.size() - 2);
-}
-
 }  // namespace
 
 bool PiiStage::protect(core::Exchange& exchange, core::Response& answer) const {
@@ -200,24 +193,7 @@ void PiiStage::on_response(core::Exchange& exchange, core::Response& response) {
     exchange.audit_answer_kept = true;
   }
   if (state.pseudonyms.empty()) return;
-  // Placeholders are letters, digits and '_' between brackets: never split by a JSON
-  // escape, so they are replaced in the body as it is, each value escaped for JSON.
-  std::string restored;
-  std::string_view body = response.body;
-  std::size_t copied = 0;
-  for (std::size_t at = body.find('['); at != std::string_view::npos; at = body.find('[', at + 1)) {
-    std::size_t length = placeholder_length(body.substr(at));
-    const std::string* value =
-        length != 0 ? state.pseudonyms.value_of(body.substr(at, length)) : nullptr;
-    if (value == nullptr) continue;
-    restored.append(body.substr(copied, at - copied));
-    restored.append(json_inner(*value));
-    copied = at + length;
-    at = copied - 1;
-  }
-  if (copied == 0) return;
-  restored.append(body.substr(copied));
-  response.body = std::move(restored);
+  restore_placeholders_in_json(response.body, state.pseudonyms);
 }
 
 // A body whose raw bytes hold no finding needs no parse: JSON escapes never touch the
@@ -238,20 +214,41 @@ void PiiStage::on_chunk(core::Exchange& exchange, core::Events& events) {
                          state.pseudonyms.empty() ? nullptr : &state.pseudonyms,
                          settings_.custom_entities);
   }
+  // Events to send before one (what a Responses text held back) rebuild the batch.
   std::string audit;
-  for (auto& event : events) {
-    state.chunks->on_chunk(event.data, exchange.audit_bodies ? &audit : nullptr);
+  std::vector<ExtraEvent> before;
+  core::Events rebuilt;
+  bool rebuilding = false;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    before.clear();
+    state.chunks->on_chunk(events[i].data, exchange.audit_bodies ? &audit : nullptr, &before);
+    if (!before.empty() && !rebuilding) {
+      rebuilding = true;
+      rebuilt.assign(std::make_move_iterator(events.begin()),
+                     std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(i)));
+    }
+    for (auto& extra : before) {
+      if (exchange.audit_bodies) keep_for_audit(exchange, extra.audit_data);
+      rebuilt.push_back({std::move(extra.event), std::move(extra.data)});
+    }
     if (exchange.audit_bodies) keep_for_audit(exchange, audit);
+    if (rebuilding) rebuilt.push_back(std::move(events[i]));
   }
+  if (rebuilding) events = std::move(rebuilt);
 }
 
 void PiiStage::on_stream_end(core::Exchange& exchange, core::Events& events) {
   auto* state = exchange.find_stage_state<RequestPii>(this);
   if (state == nullptr || !state->chunks) return;
   std::vector<std::string> tail, audit;
-  state->chunks->flush(tail, exchange.audit_bodies ? &audit : nullptr);
+  std::vector<ExtraEvent> responses_tail;
+  state->chunks->flush(tail, exchange.audit_bodies ? &audit : nullptr, &responses_tail);
   for (auto& data : audit) keep_for_audit(exchange, data);
   for (auto& data : tail) events.push_back({"", std::move(data)});
+  for (auto& extra : responses_tail) {
+    if (exchange.audit_bodies) keep_for_audit(exchange, extra.audit_data);
+    events.push_back({std::move(extra.event), std::move(extra.data)});
+  }
 }
 
 void PiiStage::on_complete(core::Exchange& exchange) {

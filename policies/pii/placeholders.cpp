@@ -1,5 +1,7 @@
 #include "policies/pii/placeholders.h"
 
+#include "gateway/core/errors.h"
+
 namespace tollgate::policies::pii {
 
 namespace {
@@ -66,6 +68,28 @@ void StreamRestorer::feed(std::string_view piece, const Pseudonyms& map, std::st
 void StreamRestorer::flush(std::string& out) {
   out.append(held_);
   held_.clear();
+}
+
+bool restore_placeholders_in_json(std::string& json, const Pseudonyms& map) {
+  if (map.empty()) return false;
+  std::string restored;
+  std::string_view text = json;
+  std::size_t copied = 0;
+  for (std::size_t at = text.find('['); at != std::string_view::npos; at = text.find('[', at + 1)) {
+    std::size_t length = placeholder_length(text.substr(at));
+    const std::string* value = length != 0 ? map.value_of(text.substr(at, length)) : nullptr;
+    if (value == nullptr) continue;
+    restored.append(text.substr(copied, at - copied));
+    std::string literal;
+    core::append_json_string(literal, *value);
+    restored.append(literal, 1, literal.size() - 2);  // without its quotes
+    copied = at + length;
+    at = copied - 1;
+  }
+  if (copied == 0) return false;
+  restored.append(text.substr(copied));
+  json = std::move(restored);
+  return true;
 }
 
 }  // namespace tollgate::policies::pii

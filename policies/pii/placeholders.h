@@ -25,6 +25,12 @@ std::size_t placeholder_length(std::string_view text);
 // follow: "[EMA", "[EMAIL_", "[EMAIL_1" are; "[email", "[EMAIL_1x" are not.
 bool may_become_placeholder(std::string_view text);
 
+// Replaces each of the request's placeholders in `json` (an answer or an event, as text)
+// by its value, escaped for JSON. Placeholders are letters, digits and '_' between
+// brackets, never split by a JSON escape, so the text is searched as it is. True when one
+// was replaced.
+bool restore_placeholders_in_json(std::string& json, const Pseudonyms& map);
+
 // One stream of text (a choice's content, a tool call's arguments) restored as it comes.
 // Only the bytes that can still be the start of a placeholder are held back, at most
 // kMaxPlaceholderBytes; the next piece shows whether they were one.
