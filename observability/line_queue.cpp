@@ -39,7 +39,7 @@ void LineQueue::wake(bool full) {
     // Taken so that the writer, between checking and sleeping, cannot miss the news.
     std::lock_guard lock(mutex_);
     pending_.store(true);
-    if (full) full_ = true;
+    if (full) turn_now_ = true;
   }
   wake_.notify_one();
 }
@@ -48,7 +48,7 @@ LineQueue::Turn LineQueue::wait(Clock::time_point until) {
   std::unique_lock lock(mutex_);
   Clock::time_point batch_due = Clock::time_point::max();
   for (;;) {
-    if (stop_ || full_ || flush_asked_ > flush_done_) break;
+    if (stop_ || turn_now_ || flush_asked_ > flush_done_) break;
     Clock::time_point now = Clock::now();
     if (pending_.load() && batch_due == Clock::time_point::max()) {
       batch_due = now + options_.delay;  // the first line waits at most `delay`
@@ -61,7 +61,7 @@ LineQueue::Turn LineQueue::wait(Clock::time_point until) {
       wake_.wait_until(lock, deadline);
     }
   }
-  full_ = false;
+  turn_now_ = false;
   // Before take(): a line pushed from here on wakes the writer again.
   pending_.store(false);
   return Turn{stop_, flush_asked_ > flush_done_ ? flush_asked_ : 0};
@@ -114,6 +114,14 @@ bool LineQueue::flush(std::chrono::milliseconds timeout) {
   std::uint64_t ticket = ++flush_asked_;
   wake_.notify_one();
   return flushed_.wait_for(lock, timeout, [&] { return flush_done_ >= ticket; });
+}
+
+void LineQueue::nudge() {
+  {
+    std::lock_guard lock(mutex_);
+    turn_now_ = true;
+  }
+  wake_.notify_one();
 }
 
 void LineQueue::stop() {

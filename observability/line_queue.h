@@ -54,6 +54,9 @@ class LineQueue {
   // Any thread: asks the writer to take and write everything pushed so far, and waits
   // until it has (false after `timeout`).
   bool flush(std::chrono::milliseconds timeout);
+  // Any thread: the writer takes a turn now (to pick up work of its own, as a reload's new
+  // settings), without waiting for it.
+  void nudge();
   // Asks the writer to take what is left and stop (Turn::stop).
   void stop();
 
@@ -92,7 +95,7 @@ class LineQueue {
   std::mutex mutex_;  // the writer's wake-ups: taken per batch, never per line
   std::condition_variable wake_;
   std::condition_variable flushed_;
-  bool full_ = false, stop_ = false;
+  bool turn_now_ = false, stop_ = false;  // turn_now_: a shard is full, or nudge()
   std::uint64_t flush_asked_ = 0, flush_done_ = 0;
 };
 

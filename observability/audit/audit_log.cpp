@@ -356,16 +356,18 @@ void AuditLog::retune(const AuditConfig& next) {
     std::lock_guard lock(tuning_mutex_);
     tuning_ = next;
   }
-  queue_.flush(std::chrono::milliseconds(1000));  // wakes the writer, which takes it
+  // Not a flush(): a reload must not wait on a writer stuck on the disk.
+  queue_.nudge();
 }
 
-void AuditLog::take_tuning() {
+bool AuditLog::take_tuning() {
   std::lock_guard lock(tuning_mutex_);
-  if (!tuning_) return;
+  if (!tuning_) return false;
   config_.fsync_interval = tuning_->fsync_interval;
   config_.max_bytes = tuning_->max_bytes;
   config_.max_age = tuning_->max_age;
   tuning_.reset();
+  return true;
 }
 
 // Group commit: one write() per batch (what came in during the queue's delay), one fsync
@@ -376,7 +378,6 @@ void AuditLog::writer_loop() {
   constexpr Clock::time_point kNever = Clock::time_point::max();
   Clock::time_point sync_due = kNever;
   for (;;) {
-    take_tuning();
     Clock::time_point until = sync_due;
     if (failing_ && !held_.empty()) until = std::min(until, last_attempt_ + config_.fsync_interval);
     if (fd_ >= 0 && size_ > 0 && !failing_) {  // rotation by age, even with no traffic
@@ -388,6 +389,8 @@ void AuditLog::writer_loop() {
     batch_.clear();
     queue_.take(batch_);
     auto now = Clock::now();
+    // A reload's thresholds apply from this turn on, to a pending fsync too.
+    if (take_tuning()) sync_due = std::min(sync_due, now + config_.fsync_interval);
     // While the file refuses writes, try again once per fsync_interval, not per batch.
     if (!failing_ || turn.stop || now - last_attempt_ >= config_.fsync_interval) {
       write_batch(batch_);

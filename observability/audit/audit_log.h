@@ -66,9 +66,9 @@ class AuditLog {
   // Writes and fsyncs everything queued (and logs what could not be written).
   ~AuditLog();
 
-  const AuditConfig& config() const { return config_; }
-  // A reload: a new fsync interval and rotation thresholds, taken by the writer at its
-  // next turn (the path, and so the chain, stays: it takes a restart).
+  // A reload: a new fsync interval and rotation thresholds, taken by the writer at a turn
+  // it takes at once (the path, and so the chain, stays: it takes a restart). Does not
+  // wait for the writer, which may be stuck in a write() or an fsync.
   void retune(const AuditConfig& next);
   // `record` is a JSON object ("{...}", on one line); the writer adds "prev" as its first
   // member.
@@ -98,8 +98,8 @@ class AuditLog {
   void succeeded();
 
   // What retune() asked for, taken by the writer thread, which alone reads config_'s
-  // fsync_interval and rotation thresholds.
-  void take_tuning();
+  // fsync_interval and rotation thresholds. False: nothing was asked.
+  bool take_tuning();
 
   AuditConfig config_;
   std::mutex tuning_mutex_;

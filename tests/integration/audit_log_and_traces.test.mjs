@@ -118,7 +118,7 @@ test("include_bodies keeps the request body; rotation by size keeps one chain ac
   assert.equal(r.status, 1, "files out of order break the chain");
 });
 
-test("SIGTERM under load loses no audit line", async () => {
+test("SIGTERM under load loses no audit line and no access line", async () => {
   const mock = await startMock();
   const dir = tempDir();
   const gw = await startGateway(auditConfig(mock.url, dir));
@@ -136,6 +136,9 @@ test("SIGTERM under load loses no audit line", async () => {
   const records = lines(path.join(dir, "audit.jsonl"));
   assert.equal(records.filter((r) => r.status === 200).length, answered, others.join("; "));
   assert.equal(verify([path.join(dir, "audit.jsonl")]).status, 0);
+  // The access log's buffers (written up to a second late) are written out before exit too.
+  const access = gw.proc.stdout.split("\n").filter((l) => l.includes('"type":"access"')).map((l) => JSON.parse(l));
+  assert.equal(access.filter((a) => a.status === 200).length, answered);
 });
 
 test("kill -9 leaves a file that verifies up to its last whole line, and the chain goes on after restart", async () => {

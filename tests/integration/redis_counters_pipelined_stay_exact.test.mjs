@@ -77,6 +77,12 @@ test("80 requests at once: exactly rpm pass, the ledger counts them, and their s
   t.diagnostic(`redis did ${reads} reads for ${scripts} scripts`);
   assert.ok(scripts >= 109, `scripts ${scripts}`);
   assert.ok(reads < scripts, `pipelined: ${reads} reads for ${scripts} scripts`);
+  // Every key the counters made expires (a period's usage hash and index, set once per
+  // period): past periods do not fill Redis.
+  const cli = (...args) => execFileSync("redis-cli", ["-p", String(redis.port), ...args], { encoding: "utf8" });
+  const keys = cli("--scan").split("\n").filter(Boolean);
+  assert.ok(keys.length >= 4, keys.join(", "));
+  for (const key of keys) assert.ok(Number(cli("ttl", key)) > 0, `${key} has no expiry`);
 });
 
 test("two replicas, 60 slow requests at once: no more than max_parallel run, in total", async () => {

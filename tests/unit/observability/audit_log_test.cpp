@@ -1,13 +1,17 @@
 // The audit log when the disk refuses writes: records held and written later, records
-// past the bound recorded as a gap in the chain that verify reports; and a start that
-// reads only the tail of a large file.
+// past the bound recorded as a gap in the chain that verify reports; a start that reads
+// only the tail of a large file; and a reload retuning the writer.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "gateway/core/sha256.h"
@@ -190,4 +194,59 @@ TEST_CASE("opening a large audit file reads only its tail", "[audit]") {
   }
   std::string next = lines_of(path).back();
   CHECK(next.find(core::sha256_hex(last)) != std::string::npos);  // the chain goes on
+}
+
+TEST_CASE("a reload retunes the audit log at once without waiting on a writer stuck on the disk",
+          "[audit]") {
+  // The "disk": a FIFO nobody reads for a while, so the writer blocks in write(). (Its
+  // fdatasync fails: a FIFO has none; the records are written all the same.)
+  std::string path = temp_file("audit.fifo");
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  int fifo = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);  // both ends: no open blocks
+  REQUIRE(fifo >= 0);
+  constexpr int kRecords = 100;
+  std::optional<AuditLog> log;
+  log.emplace(config_for(path));
+  for (int i = 0; i < kRecords; ++i) log->append(record(i, 2000));  // 200 KiB: past the pipe
+  int capacity = ::fcntl(fifo, F_GETPIPE_SZ);
+  REQUIRE(eventually([&] {
+    int queued = 0;
+    return ::ioctl(fifo, FIONREAD, &queued) == 0 && queued >= capacity;
+  }));
+  AuditConfig retuned = config_for(path);
+  retuned.fsync_interval = std::chrono::milliseconds(10);
+  auto started = std::chrono::steady_clock::now();
+  log->retune(retuned);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(100));
+  // The disk moves again: every record comes out.
+  std::string drained;
+  CHECK(eventually([&] {
+    char buffer[65536];
+    for (ssize_t n; (n = ::read(fifo, buffer, sizeof buffer)) > 0;) {
+      drained.append(buffer, static_cast<std::size_t>(n));
+    }
+    return std::count(drained.begin(), drained.end(), '\n') == kRecords;
+  }));
+  log.reset();
+  ::close(fifo);
+}
+
+TEST_CASE("a rotation threshold lowered by a reload rotates a file already past it", "[audit]") {
+  std::string path = temp_file("audit.jsonl");
+  AuditConfig config = config_for(path);
+  config.max_age = std::chrono::hours(24);
+  AuditLog log(config);
+  for (int i = 0; i < 10; ++i) log.append(record(i, 100));
+  log.flush();
+  REQUIRE(fs::file_size(path) > 1024);
+  config.max_bytes = 1024;
+  log.retune(config);  // no record comes after it: the reload alone rotates
+  auto rotated = [&] {
+    int files = 0;
+    for (const auto& entry : fs::directory_iterator(fs::path(path).parent_path())) {
+      files += entry.path().filename().string().starts_with("audit.jsonl.");
+    }
+    return files == 1;
+  };
+  CHECK(eventually(rotated));
 }

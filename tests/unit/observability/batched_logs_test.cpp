@@ -1,13 +1,17 @@
 // The batching behind the audit and access logs: lines from many threads are never torn,
 // keep each thread's order, reach the file or stdout at shutdown, and wake the writer per
-// batch, not per line.
+// batch, not per line; and the access log, when stdout stops taking lines, keeps a bounded
+// buffer a thread and counts what it drops.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <thread>
 #include <vector>
@@ -191,4 +195,81 @@ TEST_CASE(
   REQUIRE(lines.size() == kThreads * kPerThread + 1);
   check_lines(lines, kPerThread);
   REQUIRE(lines[0].find(R"("level":"info","early":true})") != std::string::npos);
+}
+
+TEST_CASE(
+    "an access log whose stdout does not move keeps 4 MiB a thread, drops the lines past it "
+    "without making anyone wait, and says how many it dropped",
+    "[batched_logs]") {
+  int ends[2];
+  REQUIRE(::pipe2(ends, O_CLOEXEC) == 0);
+  int capacity = ::fcntl(ends[1], F_SETPIPE_SZ, 4096);
+  REQUIRE(capacity > 0);
+  ::fflush(stdout);
+  int saved = ::dup(STDOUT_FILENO);
+  ::dup2(ends[1], STDOUT_FILENO);
+  ::close(ends[1]);
+  const std::string pad(1000, 'x');
+  constexpr int kFirst = 100, kLines = 12000;  // ~12 MiB in all
+  bool stuck = false, pushed_in_time = false;
+  std::string out;
+  std::thread reader;
+  {
+    observability::AccessLog log;
+    auto write = [&](int n) {
+      log.write(core::LogLevel::info, R"("n":)" + std::to_string(n) + R"(,"pad":")" + pad + '"');
+    };
+    // Past 64 KiB: the writer takes them and blocks on the full pipe.
+    for (int n = 0; n < kFirst; ++n) write(n);
+    for (int i = 0; i < 500 && !stuck; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      int queued = 0;
+      stuck = ::ioctl(ends[0], FIONREAD, &queued) == 0 && queued >= capacity;
+    }
+    // No REQUIRE until stdout moves again: a failure would wait for the writer for ever.
+    auto rest = std::async(std::launch::async, [&] {
+      for (int n = kFirst; n < kLines; ++n) write(n);
+    });
+    pushed_in_time = rest.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+    reader = std::thread([&] {
+      char buffer[65536];
+      for (ssize_t n; (n = ::read(ends[0], buffer, sizeof buffer)) > 0;) {
+        out.append(buffer, static_cast<std::size_t>(n));
+      }
+    });
+    rest.wait();
+  }                              // writes what it kept, and the count of what it dropped
+  ::dup2(saved, STDOUT_FILENO);  // the pipe's last writer gone: the reader sees its end
+  ::close(saved);
+  reader.join();
+  ::close(ends[0]);
+  REQUIRE(stuck);
+  CHECK(pushed_in_time);
+  std::int64_t written = 0, dropped = 0, next = 0;
+  std::size_t written_bytes = 0, longest = 0;
+  REQUIRE(out.ends_with('\n'));
+  for (std::size_t start = 0, end; (end = out.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    std::string_view line(out.data() + start, end - start);
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(line, ec);
+    INFO(line.substr(0, 200));
+    REQUIRE(!ec);  // whole lines only, none inside another
+    const auto& o = v.as_object();
+    if (o.contains("n")) {
+      REQUIRE(o.at("n").as_int64() >= next);  // in order; gaps where lines were dropped
+      next = o.at("n").as_int64() + 1;
+      ++written;
+      written_bytes += line.size() + 1;
+      longest = std::max(longest, line.size() + 1);
+    } else if (std::string_view msg = o.at("msg").as_string(); msg.starts_with("access log: ")) {
+      CHECK(msg.ends_with(" line(s) dropped: stdout did not take them (a full pipe?)"));
+      dropped += std::stoll(std::string(msg.substr(12)));
+    }
+  }
+  INFO("written " << written << ", dropped " << dropped);
+  CHECK(dropped > 0);
+  CHECK(written + dropped == kLines);  // every line written or counted
+  // What the writer had taken when stdout stopped, then one thread's 4 MiB; not the 12 MiB.
+  CHECK(written_bytes <= kFirst * longest + observability::AccessLog::kMaxBufferBytes);
 }
