@@ -10,6 +10,10 @@ constexpr std::size_t kTokenHold = 4096;  // a whitespace-free token: an email, 
 constexpr std::size_t kGroupWindow = 64;  // numbers written in groups, custom entities
 constexpr std::size_t kPemHold = 16384;   // a PEM private key, BEGIN to END
 constexpr std::size_t kLeftContext = 64;  // "phone:" or "SSN" before a bare number
+// Past a hold bound (a long token, an open PEM block) text is released in steps of at
+// least this, not per delta: each release scans everything held, so releasing a few bytes
+// per delta made a 1 MiB token in 4-byte deltas cost 1.5 s of scanning.
+constexpr std::size_t kReleaseStep = 1024;
 constexpr std::string_view kPemBegin = "-----BEGIN";
 constexpr std::string_view kPemEnd = "-----END";
 
@@ -87,7 +91,9 @@ std::size_t AnswerTextScanner::release_point() const {
     while (at > floor && !space(text[at - 1])) --at;
     return at;
   };
-  std::size_t release = token_start(n, kTokenHold);
+  // The trailing whitespace-free token, as note_appended() keeps it: never walked back here,
+  // so a delta costs its own bytes, not the held ones.
+  std::size_t release = std::max(token_from_, n > kTokenHold ? n - kTokenHold : 0);
   std::size_t window = n > kGroupWindow ? n - kGroupWindow : 0;
   if (hold_any_window_) {
     release = std::min(release, token_start(window, kGroupWindow));
@@ -104,10 +110,8 @@ std::size_t AnswerTextScanner::release_point() const {
     }
     release = std::min(release, run);
   }
-  std::size_t pem = text.rfind(kPemBegin);
-  if (pem != std::string_view::npos && n - pem <= kPemHold &&
-      text.find(kPemEnd, pem) == std::string_view::npos) {
-    release = std::min(release, pem);
+  if (pem_open_ != std::string::npos && n - pem_open_ <= kPemHold) {
+    release = std::min(release, pem_open_);
   }
   // Never between the bytes of one UTF-8 character: each event stays valid UTF-8.
   while (release > 0 && release < n && (static_cast<unsigned char>(text[release]) & 0xC0) == 0x80)
@@ -135,18 +139,54 @@ void AnswerTextScanner::release(std::size_t end, AnswerScan& scan, std::string& 
   if (acted.blocked) {
     blocked_ = true;
     pending_.clear();
+    token_from_ = 0;
+    pem_open_ = pem_end_ = std::string::npos;
     return;
   }
   context_.append(released);
   if (context_.size() > kLeftContext) context_.erase(0, context_.size() - kLeftContext);
   pending_.erase(0, end);
+  token_from_ = token_from_ > end ? token_from_ - end : 0;
+  if (pem_open_ != std::string::npos)
+    pem_open_ = pem_open_ >= end ? pem_open_ - end : std::string::npos;
+}
+
+// Looks at the new bytes only (and the few before them a marker may straddle).
+void AnswerTextScanner::note_appended(std::size_t old_size) {
+  std::string_view text = pending_;
+  for (std::size_t i = text.size(); i > old_size; --i) {
+    if (space(text[i - 1])) {
+      token_from_ = i;
+      break;
+    }
+  }
+  std::size_t from = old_size > kPemBegin.size() ? old_size - kPemBegin.size() : 0;
+  if (std::size_t begin = text.substr(from).rfind(kPemBegin); begin != std::string_view::npos) {
+    pem_open_ = from + begin;
+  }
+  if (pem_open_ == std::string::npos) return;
+  // Closed only once its END line is whole ("-----END RSA PRIVATE KEY-----"): the scanner
+  // finds the block by both lines.
+  auto back = [&](std::size_t by) { return old_size > by ? old_size - by : 0; };
+  if (pem_end_ == std::string::npos || pem_end_ < pem_open_) {
+    std::size_t e = text.find(kPemEnd, std::max(pem_open_, back(kPemEnd.size())));
+    pem_end_ = e == std::string_view::npos ? std::string::npos : e;
+  }
+  if (pem_end_ != std::string::npos &&
+      text.find("-----", std::max(pem_end_ + kPemEnd.size(), back(5))) != std::string_view::npos) {
+    pem_open_ = std::string::npos;
+    pem_end_ = std::string::npos;
+  }
 }
 
 void AnswerTextScanner::feed(std::string_view piece, AnswerScan& scan, std::string& out) {
   if (blocked_) return;
+  std::size_t old_size = pending_.size();
   pending_.append(piece);
+  note_appended(old_size);
   std::size_t end = release_point();
-  if (end != 0) release(end, scan, out);
+  if (end == 0 || (end < kReleaseStep && pending_.size() - end > kGroupWindow)) return;
+  release(end, scan, out);
 }
 
 void AnswerTextScanner::flush(AnswerScan& scan, std::string& out) {

@@ -63,6 +63,8 @@ class AnswerTextScanner {
 
  private:
   std::size_t release_point() const;
+  // Keeps token_from_ and pem_open_ up to date after `pending_` grew from `old_size`.
+  void note_appended(std::size_t old_size);
   // Acts on pending_[0, end) (with `end == pending_.size()` the text is whole), appends it
   // to `out` and keeps the rest.
   void release(std::size_t end, AnswerScan& scan, std::string& out);
@@ -70,6 +72,9 @@ class AnswerTextScanner {
   bool hold_any_window_;
   bool blocked_ = false;
   std::string pending_;
+  std::size_t token_from_ = 0;  // pending_'s trailing whitespace-free token starts here
+  std::size_t pem_open_ = std::string::npos;  // a "-----BEGIN" in pending_ with no END line yet
+  std::size_t pem_end_ = std::string::npos;   // its "-----END", while that line is unfinished
   // The last bytes released as the model wrote them: left context for the scanner ("tel
   // 4155552671" split after "tel").
   std::string context_;

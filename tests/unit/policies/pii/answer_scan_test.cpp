@@ -191,3 +191,28 @@ TEST_CASE("a placeholder the client wrote is never handed out for a value", "[pi
   CHECK(map.restore("[EMAIL_1] and [EMAIL_2]", out));
   CHECK(out == "[EMAIL_1] and ann@example.com");
 }
+
+TEST_CASE("a PEM key and a long token streamed in small deltas", "[pii]") {
+  const std::string pem =
+      "key: -----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7b3Jq9Xc2hK\nQ8vZ0kL5m\n"
+      "-----END RSA PRIVATE KEY-----\nthanks";
+  std::string whole_pem = whole(pem);
+  REQUIRE(whole_pem != pem);  // the key is redacted
+  for (std::size_t step : {1u, 3u, 7u}) {
+    AnswerTextScanner scanner(false);
+    std::string out;
+    for (std::size_t i = 0; i < pem.size(); i += step)
+      scanner.feed(std::string_view(pem).substr(i, step), setup().scan, out);
+    scanner.flush(setup().scan, out);
+    CHECK(out == whole_pem);
+  }
+  // Past the 4 KiB bound a whitespace-free token is released in steps, bytes unchanged.
+  std::string token(20000, 'x');
+  AnswerTextScanner scanner(false);
+  std::string out;
+  for (std::size_t i = 0; i < token.size(); i += 4)
+    scanner.feed(std::string_view(token).substr(i, 4), setup().scan, out);
+  CHECK(out.size() >= token.size() - 4096 - 1024);
+  scanner.flush(setup().scan, out);
+  CHECK(out == token);
+}
