@@ -26,6 +26,7 @@ audit:
 keys:
   - {id: app, key: tg-geo-key-0001, team: search}
   - {id: gov, key: tg-geo-key-0002, team: public-sector}
+  - {id: lax, key: tg-geo-key-0003}
 geo:
   database: ${database}
   trusted_proxies: ["127.0.0.9/32"]
@@ -33,12 +34,14 @@ geo:
   unknown: deny
   overrides:
     - {match: {team: public-sector}, allow_countries: [FR]}
+    - {match: {key_id: lax}, unknown: allow}
 `);
 });
 after(stopAll);
 
 const APP = "tg-geo-key-0001";
 const GOV = "tg-geo-key-0002";
+const LAX = "tg-geo-key-0003";  // unknown: allow, US still denied
 
 test("a caller from an allowed country is served; a denied one gets 403 naming its country", async () => {
   const de = await chatFrom(gw, "127.0.0.2", { key: APP });
@@ -100,6 +103,17 @@ test("through a trusted proxy, the right-most untrusted forwarded address counts
   assert.equal(r.status, 200, "a trusted hop is walked past");
   r = await chatFrom(gw, "127.0.0.9", { key: APP, headers: { "x-forwarded-for": "garbage" } });
   assert.equal(r.status, 403, "not an address: unknown, never the proxy's own country");
+});
+
+test("a client cannot make itself unknown (and so allowed) by what it writes before the proxy's hop", async () => {
+  const throughProxy = async (headers) => (await chatFrom(gw, "127.0.0.9", { key: LAX, headers })).status;
+  assert.equal(await throughProxy({ "x-forwarded-for": "127.0.0.5" }), 200, "unknown is allowed for this key");
+  // The proxy appended 127.0.0.3 (US) to whatever the client sent.
+  assert.equal(await throughProxy({ "x-forwarded-for": '"127.0.0.2, 127.0.0.3' }), 403, "an open quote");
+  assert.equal(await throughProxy({ forwarded: 'for="127.0.0.2, for=127.0.0.3' }), 403, "an open quote in Forwarded");
+  const junk = Array(3000).fill("127.0.0.2").join(", ");
+  assert.equal(await throughProxy({ "x-forwarded-for": `${junk}, 127.0.0.3` }), 403, "3000 entries before it");
+  assert.equal(await throughProxy({ "x-forwarded-for": `${junk}, 127.0.0.4` }), 200, "and the hop still counts when allowed");
 });
 
 test("refusals are counted by country in tollgate_geo_refusals_total", async () => {

@@ -98,12 +98,25 @@ TEST_CASE("geo: RFC 7239 Forwarded wins over X-Forwarded-For, quoted and with po
            trusted) == "198.51.100.7");
   CHECK(walk("10.0.0.1", {{"Forwarded", "For=\"[2001:db8:cafe::17]:4711\""}}, trusted) ==
         "2001:db8:cafe::17");
-  // A quoted comma does not split an element.
-  CHECK(walk("10.0.0.1", {{"Forwarded", "for=198.51.100.7;x=\"a,b\", for=10.9.9.9"}}, trusted) ==
-        "198.51.100.7");
   // An element without for= and an obfuscated identifier are not addresses.
   CHECK(walk("10.0.0.1", {{"Forwarded", "for=198.51.100.7, proto=https"}}, trusted) == "unknown");
   CHECK(walk("10.0.0.1", {{"Forwarded", "for=_hidden"}}, trusted) == "unknown");
+}
+
+TEST_CASE("geo: what a client writes left of the proxies' hops changes nothing") {
+  auto trusted = nets({"10.0.0.0/8"});
+  // A quote left open does not swallow the hop the proxy appended to the same field.
+  CHECK(walk("10.0.0.1", {{"X-Forwarded-For", "\"203.0.113.9, 198.51.100.7"}}, trusted) ==
+        "198.51.100.7");
+  CHECK(walk("10.0.0.1", {{"Forwarded", "for=\"203.0.113.9, for=198.51.100.7"}}, trusted) ==
+        "198.51.100.7");
+  CHECK(walk("10.0.0.1", {{"Forwarded", "for=x;by=\"a, for=198.51.100.7;proto=http"}}, trusted) ==
+        "198.51.100.7");
+  // However many entries the client sends before it.
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many += "junk, ";
+  CHECK(walk("10.0.0.1", {{"X-Forwarded-For", (many + "198.51.100.7, 10.0.0.2").c_str()}},
+             trusted) == "198.51.100.7");
 }
 
 TEST_CASE("geo: the walk is bounded") {
@@ -113,7 +126,14 @@ TEST_CASE("geo: the walk is bounded") {
   many += "10.0.0.3";
   core::Headers headers;
   headers.add("X-Forwarded-For", many);
-  CHECK(forwarded_entries(headers).size() == kMaxForwardedHops + 1);
+  ForwardedEntries entries = forwarded_entries(headers);
+  CHECK(entries.size() == kMaxForwardedHops + 1);
+  CHECK(entries.from_right(0) == "10.0.0.3");
   // More trusted hops than are walked: unknown.
   CHECK_FALSE(client_address(IpAddress::parse("10.0.0.1"), headers, trusted).has_value());
+  // Exactly as many as are walked: the left-most.
+  std::string bounded;
+  for (std::size_t i = 1; i < kMaxForwardedHops; ++i) bounded += "10.0.0.2, ";
+  bounded += "10.0.0.3";
+  CHECK(walk("10.0.0.1", {{"X-Forwarded-For", bounded.c_str()}}, trusted) == "10.0.0.2");
 }
