@@ -124,24 +124,24 @@ std::optional<Network> Network::parse(std::string_view text) {
   return network;
 }
 
-ForwardedEntries forwarded_entries(const core::Headers& headers) {
+ForwardedEntries forwarded_entries(const core::Headers& headers, ForwardedHeader header) {
   ForwardedEntries out;
-  bool forwarded = headers.has("forwarded");
+  bool rfc = header == ForwardedHeader::forwarded;
+  std::string_view name = rfc ? "forwarded" : "x-forwarded-for";
   for (const core::HeaderField field : headers) {
-    if (forwarded && core::iequals(field.name, "forwarded")) {
-      split(field.value, ',', [&](std::string_view element) { out.push(for_of(element)); });
-    } else if (!forwarded && core::iequals(field.name, "x-forwarded-for")) {
-      split(field.value, ',', [&](std::string_view item) { out.push(trim(item)); });
-    }
+    if (!core::iequals(field.name, name)) continue;
+    split(field.value, ',',
+          [&](std::string_view item) { out.push(rfc ? for_of(item) : trim(item)); });
   }
   return out;
 }
 
 std::optional<IpAddress> client_address(const std::optional<IpAddress>& peer,
                                         const core::Headers& headers,
-                                        const std::vector<Network>& trusted) {
+                                        const std::vector<Network>& trusted,
+                                        ForwardedHeader header) {
   if (!peer || !in_any(trusted, *peer)) return peer;
-  ForwardedEntries entries = forwarded_entries(headers);
+  ForwardedEntries entries = forwarded_entries(headers, header);
   if (entries.size() == 0) return std::nullopt;
   std::optional<IpAddress> address;
   for (std::size_t i = 0; i < entries.size() && i < kMaxForwardedHops; ++i) {

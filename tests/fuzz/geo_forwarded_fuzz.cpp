@@ -1,7 +1,7 @@
 // The geo stage's reading of X-Forwarded-For and RFC 7239 Forwarded
 // (policies/geo/client_address.cpp) on any header bytes a client or proxy can send. The
-// first byte picks the peer (trusted or not) and which fields the rest fills; the rest is
-// cut at '\n' into several fields. Checked:
+// first byte picks the peer (trusted or not), the header read, and which fields the rest
+// fills; the rest is cut at '\n' into several fields. Checked:
 //   - an untrusted peer is always the client, whatever the headers say;
 //   - never more than kMaxForwardedHops + 1 entries are kept;
 //   - a client found behind a trusted proxy is one of the forwarded entries, and is not
@@ -36,11 +36,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   core::Headers headers;
   for (const auto& [name, value] : fields) headers.add(name, value);
+  auto header =
+      (options & 0x20) != 0 ? ForwardedHeader::forwarded : ForwardedHeader::x_forwarded_for;
+  const char* read = names[header == ForwardedHeader::forwarded ? 1 : 0];
   auto peer = IpAddress::parse((options & 1) != 0 ? "10.1.2.3" : "198.51.100.7");
-  auto client = client_address(peer, headers, trusted);
+  auto client = client_address(peer, headers, trusted, header);
   if ((options & 1) == 0) FUZZ_CHECK(client == peer);
 
-  auto entries = forwarded_entries(headers);
+  auto entries = forwarded_entries(headers, header);
   FUZZ_CHECK(entries.size() <= kMaxForwardedHops + 1);
   if ((options & 1) != 0 && client) {
     bool listed = false, all_trusted = true;
@@ -54,19 +57,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bool client_trusted = trusted[0].contains(*client) || trusted[1].contains(*client);
     FUZZ_CHECK(!client_trusted || all_trusted);
   }
-  // A hop a trusted proxy appends to the last field of the header read decides, whatever
-  // came before it (an open quote, thousands of entries).
-  if (!fields.empty()) {
-    const char* read = headers.has("forwarded") ? names[1] : names[0];
-    std::size_t last = 0;
+  // A hop a trusted proxy appends (to the last field of the header read, or in a field of
+  // its own) decides, whatever came before it: an open quote, thousands of entries, the
+  // other header.
+  {
+    std::string_view hop = read == names[1] ? "for=198.51.100.9" : "198.51.100.9";
+    std::size_t last = fields.size();
     for (std::size_t i = 0; i < fields.size(); ++i) last = fields[i].first == read ? i : last;
     core::Headers appended;
     for (std::size_t i = 0; i < fields.size(); ++i) {
-      std::string value(fields[i].second);
-      if (i == last) value += read == names[1] ? ", for=198.51.100.9" : ", 198.51.100.9";
-      appended.add(fields[i].first, value);
+      appended.add(fields[i].first, i == last
+                                        ? std::string(fields[i].second) + ", " + std::string(hop)
+                                        : std::string(fields[i].second));
     }
-    FUZZ_CHECK(client_address(IpAddress::parse("10.1.2.3"), appended, trusted) ==
+    if (last == fields.size()) appended.add(read, hop);
+    FUZZ_CHECK(client_address(IpAddress::parse("10.1.2.3"), appended, trusted, header) ==
                IpAddress::parse("198.51.100.9"));
   }
   for (std::size_t i = 0; i < entries.size(); ++i) {
