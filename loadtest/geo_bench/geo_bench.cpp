@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   std::vector<Network> trusted{*Network::parse("10.0.0.0/8")};
   auto peer = IpAddress::parse("10.0.0.1");
   measure("walk + lookup (behind a proxy)", o.seconds, addresses.size(), [&](std::size_t i) {
-    auto client = client_address(peer, forwarded[i], trusted);
+    auto client = client_address(peer, forwarded[i], trusted, ForwardedHeader::x_forwarded_for);
     return client && !database.lookup(*client).country.empty();
   });
   return 0;

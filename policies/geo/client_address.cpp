@@ -19,41 +19,25 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Splits `value` at `separator` outside quoted strings (RFC 7230 quoted-string, with
-// backslash escapes), calling fn(part) for each part.
+// Calls fn(part) for each part of `value` between `separator`s.
 template <typename Fn>
-void split_unquoted(std::string_view value, char separator, Fn fn) {
-  bool quoted = false;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    char c = value[i];
-    if (quoted && c == '\\') {
-      ++i;
-    } else if (c == '"') {
-      quoted = !quoted;
-    } else if (!quoted && c == separator) {
-      fn(value.substr(start, i - start));
-      start = i + 1;
-    }
+void split(std::string_view value, char separator, Fn fn) {
+  for (std::size_t start = 0;;) {
+    std::size_t at = value.find(separator, start);
+    fn(value.substr(start, at - start));
+    if (at == std::string_view::npos) return;
+    start = at + 1;
   }
-  fn(value.substr(start));
 }
 
 // The `for=` parameter of one Forwarded element, or empty.
 std::string_view for_of(std::string_view element) {
   std::string_view found;
-  split_unquoted(element, ';', [&](std::string_view pair) {
+  split(element, ';', [&](std::string_view pair) {
     pair = trim(pair);
     if (pair.size() > 4 && core::iequals(pair.substr(0, 4), "for=")) found = pair.substr(4);
   });
   return found;
-}
-
-// Keeps the right-most kMaxForwardedHops + 1 entries: one more than can be walked, so
-// that a longer chain is known to be longer.
-void push_bounded(std::vector<std::string_view>& out, std::string_view entry) {
-  if (out.size() > kMaxForwardedHops) out.erase(out.begin());
-  out.push_back(entry);
 }
 
 }  // namespace
@@ -140,32 +124,31 @@ std::optional<Network> Network::parse(std::string_view text) {
   return network;
 }
 
-std::vector<std::string_view> forwarded_entries(const core::Headers& headers) {
-  std::vector<std::string_view> out;
-  bool forwarded = headers.has("forwarded");
+ForwardedEntries forwarded_entries(const core::Headers& headers, ForwardedHeader header) {
+  ForwardedEntries out;
+  bool rfc = header == ForwardedHeader::forwarded;
+  std::string_view name = rfc ? "forwarded" : "x-forwarded-for";
   for (const core::HeaderField field : headers) {
-    if (forwarded && core::iequals(field.name, "forwarded")) {
-      split_unquoted(field.value, ',',
-                     [&](std::string_view element) { push_bounded(out, for_of(element)); });
-    } else if (!forwarded && core::iequals(field.name, "x-forwarded-for")) {
-      split_unquoted(field.value, ',',
-                     [&](std::string_view item) { push_bounded(out, trim(item)); });
-    }
+    if (!core::iequals(field.name, name)) continue;
+    split(field.value, ',',
+          [&](std::string_view item) { out.push(rfc ? for_of(item) : trim(item)); });
   }
   return out;
 }
 
 std::optional<IpAddress> client_address(const std::optional<IpAddress>& peer,
                                         const core::Headers& headers,
-                                        const std::vector<Network>& trusted) {
+                                        const std::vector<Network>& trusted,
+                                        ForwardedHeader header) {
   if (!peer || !in_any(trusted, *peer)) return peer;
-  std::vector<std::string_view> entries = forwarded_entries(headers);
-  if (entries.empty() || entries.size() > kMaxForwardedHops) return std::nullopt;
+  ForwardedEntries entries = forwarded_entries(headers, header);
+  if (entries.size() == 0) return std::nullopt;
   std::optional<IpAddress> address;
-  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-    address = IpAddress::parse(*it);
+  for (std::size_t i = 0; i < entries.size() && i < kMaxForwardedHops; ++i) {
+    address = IpAddress::parse(entries.from_right(i));
     if (!address || !in_any(trusted, *address)) return address;
   }
+  if (entries.size() > kMaxForwardedHops) return std::nullopt;  // trusted past the bound
   return address;  // every hop is trusted: the left-most is where it began
 }
 

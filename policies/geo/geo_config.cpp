@@ -80,6 +80,13 @@ GeoSettings read_geo_settings(const core::ConfigReader& r, const core::Config& c
   settings.enabled = true;
   if (!r.has(section["database"])) r.fail(section, "geo.database", "is required");
   settings.trusted_proxies = read_networks(r, section["trusted_proxies"], "geo.trusted_proxies");
+  if (const YAML::Node n = section["forwarded_header"]; r.has(n)) {
+    std::string value = r.string_of(n, "geo.forwarded_header");
+    if (value != "x-forwarded-for" && value != "forwarded") {
+      r.fail(n, "geo.forwarded_header", "must be x-forwarded-for or forwarded");
+    }
+    if (value == "forwarded") settings.forwarded_header = ForwardedHeader::forwarded;
+  }
   settings.global = read_policy(r, section, "geo", GeoPolicy{});
   r.each(section["overrides"], "geo.overrides",
          [&](const YAML::Node& item, const std::string& key) {

@@ -1,8 +1,8 @@
-// The `geo:` section (docs/geo.md): the database, the proxies whose forwarding headers
-// are believed, which countries may call (allow_countries or deny_countries), what an
-// unknown address gets, and per-caller overrides (the first that matches wins). Read once
-// per config snapshot; the database is opened here, so a missing or corrupt file is an
-// error at `geo.database` that names it.
+// The `geo:` section (docs/geo.md): the database, the proxies whose forwarding header
+// (and which one) is believed, which countries may call (allow_countries or deny_countries), what
+// an unknown address gets, and per-caller overrides (the first that matches wins). Read once per
+// config snapshot; the database is opened here, so a missing or corrupt file is an error at
+// `geo.database` that names it.
 #pragma once
 
 #include <memory>
@@ -33,6 +33,7 @@ struct GeoSettings {
   bool enabled = false;  // the section is there
   std::shared_ptr<const GeoDatabase> database;
   std::vector<Network> trusted_proxies;
+  ForwardedHeader forwarded_header = ForwardedHeader::x_forwarded_for;
   GeoPolicy global;
   std::vector<std::pair<PrincipalMatch, GeoPolicy>> overrides;
 

@@ -7,7 +7,7 @@ namespace tollgate::policies::geo {
 
 bool GeoStage::locate(core::Exchange& exchange, core::Response& answer) const {
   auto address = client_address(IpAddress::parse(exchange.client_address), exchange.request_headers,
-                                settings_.trusted_proxies);
+                                settings_.trusted_proxies, settings_.forwarded_header);
   if (address) {
     Place place = settings_.database->lookup(*address);
     exchange.country = std::move(place.country);
@@ -37,8 +37,8 @@ const core::Registration kRegistration{core::StageSpec<GeoSettings>{
     .name = "geo",
     .position = 200,
     .sections = {{.name = "geo",
-                  .keys = {"database", "trusted_proxies", "allow_countries", "deny_countries",
-                           "unknown", "overrides"}}},
+                  .keys = {"database", "trusted_proxies", "forwarded_header", "allow_countries",
+                           "deny_countries", "unknown", "overrides"}}},
     .read = read_geo_settings,
     .make = [](const GeoSettings& settings, const core::Services&) -> std::unique_ptr<core::Stage> {
       if (!settings.enabled) return nullptr;  // no `geo:` section: not in the pipeline

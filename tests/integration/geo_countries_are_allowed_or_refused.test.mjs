@@ -1,8 +1,8 @@
 // Where a caller is decides whether it is served: callers from a denied country (or an
 // unknown one, with `unknown: deny`) get 403 country_not_allowed naming the country,
 // counted by country in /metrics; an override for one team allows only its list; the
-// country and continent reach the audit line and the access log. X-Forwarded-For and
-// Forwarded count only from a trusted proxy. The database (written at test time) is
+// country and continent reach the audit line and the access log. X-Forwarded-For (or,
+// as configured, Forwarded) counts only from a trusted proxy, and only the one configured. The database (written at test time) is
 // replaced while the gateway runs, and a corrupt replacement leaves the old one in use.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -26,6 +26,7 @@ audit:
 keys:
   - {id: app, key: tg-geo-key-0001, team: search}
   - {id: gov, key: tg-geo-key-0002, team: public-sector}
+  - {id: lax, key: tg-geo-key-0003}
 geo:
   database: ${database}
   trusted_proxies: ["127.0.0.9/32"]
@@ -33,12 +34,14 @@ geo:
   unknown: deny
   overrides:
     - {match: {team: public-sector}, allow_countries: [FR]}
+    - {match: {key_id: lax}, unknown: allow}
 `);
 });
 after(stopAll);
 
 const APP = "tg-geo-key-0001";
 const GOV = "tg-geo-key-0002";
+const LAX = "tg-geo-key-0003";  // unknown: allow, US still denied
 
 test("a caller from an allowed country is served; a denied one gets 403 naming its country", async () => {
   const de = await chatFrom(gw, "127.0.0.2", { key: APP });
@@ -94,12 +97,45 @@ test("through a trusted proxy, the right-most untrusted forwarded address counts
   assert.equal(r.status, 403, "the US address the proxy saw, not the DE claim before it");
   r = await chatFrom(gw, "127.0.0.9", { key: APP, headers: { "x-forwarded-for": "127.0.0.3, 127.0.0.2" } });
   assert.equal(r.status, 200, r.body);
-  r = await chatFrom(gw, "127.0.0.9", { key: APP, headers: { forwarded: 'for=127.0.0.3, for="127.0.0.2:4711"' } });
-  assert.equal(r.status, 200, r.body);
   r = await chatFrom(gw, "127.0.0.9", { key: APP, headers: { "x-forwarded-for": "127.0.0.2, 127.0.0.9" } });
   assert.equal(r.status, 200, "a trusted hop is walked past");
   r = await chatFrom(gw, "127.0.0.9", { key: APP, headers: { "x-forwarded-for": "garbage" } });
   assert.equal(r.status, 403, "not an address: unknown, never the proxy's own country");
+  // The proxy appends to X-Forwarded-For and passes on whatever Forwarded the client sent.
+  r = await chatFrom(gw, "127.0.0.9", { key: APP, headers: { forwarded: "for=127.0.0.2", "x-forwarded-for": "127.0.0.3" } });
+  assert.equal(r.status, 403, "a Forwarded the client wrote is not read");
+});
+
+test("with `forwarded_header: forwarded`, RFC 7239 Forwarded is read and X-Forwarded-For is not", async () => {
+  const rfc = await startGateway(basicConfig({ mockUrl: mock.url }) + `
+geo:
+  database: ${database}
+  trusted_proxies: ["127.0.0.9/32"]
+  forwarded_header: forwarded
+  deny_countries: [US]
+`);
+  try {
+    let r = await chatFrom(rfc, "127.0.0.9", { headers: { forwarded: 'for=127.0.0.3, for="127.0.0.2:4711"' } });
+    assert.equal(r.status, 200, r.body);
+    r = await chatFrom(rfc, "127.0.0.9", { headers: { forwarded: 'for=127.0.0.2, for="[::ffff:127.0.0.3]:4711"' } });
+    assert.equal(r.status, 403, r.body);
+    r = await chatFrom(rfc, "127.0.0.9", { headers: { "x-forwarded-for": "127.0.0.2", forwarded: "for=127.0.0.3" } });
+    assert.equal(r.status, 403, "an X-Forwarded-For the client wrote is not read");
+    r = await chatFrom(rfc, "127.0.0.9", { headers: { forwarded: 'for="127.0.0.2, for=127.0.0.3' } });
+    assert.equal(r.status, 403, "an open quote does not swallow the proxy's element (unknown: allow here)");
+  } finally {
+    await stop(rfc.proc);
+  }
+});
+
+test("a client cannot make itself unknown (and so allowed) by what it writes before the proxy's hop", async () => {
+  const throughProxy = async (headers) => (await chatFrom(gw, "127.0.0.9", { key: LAX, headers })).status;
+  assert.equal(await throughProxy({ "x-forwarded-for": "127.0.0.5" }), 200, "unknown is allowed for this key");
+  // The proxy appended 127.0.0.3 (US) to whatever the client sent.
+  assert.equal(await throughProxy({ "x-forwarded-for": '"127.0.0.2, 127.0.0.3' }), 403, "an open quote");
+  const junk = Array(3000).fill("127.0.0.2").join(", ");
+  assert.equal(await throughProxy({ "x-forwarded-for": `${junk}, 127.0.0.3` }), 403, "3000 entries before it");
+  assert.equal(await throughProxy({ "x-forwarded-for": `${junk}, 127.0.0.4` }), 200, "and the hop still counts when allowed");
 });
 
 test("refusals are counted by country in tollgate_geo_refusals_total", async () => {

@@ -1,5 +1,5 @@
 // Where a request comes from: addresses and networks as proxies write them, and the walk
-// of X-Forwarded-For and Forwarded from the right, trusted only from trusted peers.
+// of X-Forwarded-For or Forwarded from the right, trusted only from trusted peers.
 #include <catch2/catch.hpp>
 
 #include "policies/geo/client_address.h"
@@ -17,10 +17,11 @@ std::vector<Network> nets(std::initializer_list<const char*> texts) {
 
 std::string walk(const char* peer,
                  std::initializer_list<std::pair<const char*, const char*>> fields,
-                 const std::vector<Network>& trusted) {
+                 const std::vector<Network>& trusted,
+                 ForwardedHeader header = ForwardedHeader::x_forwarded_for) {
   core::Headers headers;
   for (const auto& [name, value] : fields) headers.add(name, value);
-  auto address = client_address(IpAddress::parse(peer), headers, trusted);
+  auto address = client_address(IpAddress::parse(peer), headers, trusted, header);
   return address ? address->to_string() : "unknown";
 }
 
@@ -65,7 +66,8 @@ TEST_CASE("geo: networks contain what their prefix says") {
 TEST_CASE("geo: an untrusted peer is the client, whatever it forwards") {
   auto trusted = nets({"10.0.0.0/8"});
   CHECK(walk("198.51.100.7", {{"X-Forwarded-For", "192.0.2.1"}}, trusted) == "198.51.100.7");
-  CHECK(walk("198.51.100.7", {{"Forwarded", "for=192.0.2.1"}}, trusted) == "198.51.100.7");
+  CHECK(walk("198.51.100.7", {{"Forwarded", "for=192.0.2.1"}}, trusted,
+             ForwardedHeader::forwarded) == "198.51.100.7");
   CHECK(walk("unknown", {}, trusted) == "unknown");
 }
 
@@ -89,21 +91,47 @@ TEST_CASE("geo: behind trusted proxies, the right-most untrusted hop is the clie
   CHECK(walk("10.0.0.1", {{"X-Forwarded-For", ""}}, trusted) == "unknown");
 }
 
-TEST_CASE("geo: RFC 7239 Forwarded wins over X-Forwarded-For, quoted and with ports") {
+TEST_CASE("geo: only the configured header is read; the other is the client's own") {
   auto trusted = nets({"10.0.0.0/8"});
+  // The proxies append to X-Forwarded-For and pass on a Forwarded the client wrote.
+  CHECK(walk("10.0.0.1", {{"Forwarded", "for=203.0.113.9"}, {"X-Forwarded-For", "198.51.100.7"}},
+             trusted) == "198.51.100.7");
+  CHECK(walk("10.0.0.1", {{"Forwarded", "for=203.0.113.9"}}, trusted) == "unknown");
+  // And the other way round.
+  CHECK(walk("10.0.0.1", {{"X-Forwarded-For", "203.0.113.9"}, {"Forwarded", "for=198.51.100.7"}},
+             trusted, ForwardedHeader::forwarded) == "198.51.100.7");
+}
+
+TEST_CASE("geo: RFC 7239 Forwarded, quoted and with ports") {
+  auto trusted = nets({"10.0.0.0/8"});
+  auto rfc = ForwardedHeader::forwarded;
   CHECK(
       walk("10.0.0.1",
-           {{"X-Forwarded-For", "203.0.113.9"},
-            {"Forwarded", "for=192.0.2.60;proto=http;by=203.0.113.43, for=\"198.51.100.7:4711\""}},
-           trusted) == "198.51.100.7");
-  CHECK(walk("10.0.0.1", {{"Forwarded", "For=\"[2001:db8:cafe::17]:4711\""}}, trusted) ==
+           {{"Forwarded", "for=192.0.2.60;proto=http;by=203.0.113.43, for=\"198.51.100.7:4711\""}},
+           trusted, rfc) == "198.51.100.7");
+  CHECK(walk("10.0.0.1", {{"Forwarded", "For=\"[2001:db8:cafe::17]:4711\""}}, trusted, rfc) ==
         "2001:db8:cafe::17");
-  // A quoted comma does not split an element.
-  CHECK(walk("10.0.0.1", {{"Forwarded", "for=198.51.100.7;x=\"a,b\", for=10.9.9.9"}}, trusted) ==
-        "198.51.100.7");
   // An element without for= and an obfuscated identifier are not addresses.
-  CHECK(walk("10.0.0.1", {{"Forwarded", "for=198.51.100.7, proto=https"}}, trusted) == "unknown");
-  CHECK(walk("10.0.0.1", {{"Forwarded", "for=_hidden"}}, trusted) == "unknown");
+  CHECK(walk("10.0.0.1", {{"Forwarded", "for=198.51.100.7, proto=https"}}, trusted, rfc) ==
+        "unknown");
+  CHECK(walk("10.0.0.1", {{"Forwarded", "for=_hidden"}}, trusted, rfc) == "unknown");
+}
+
+TEST_CASE("geo: what a client writes left of the proxies' hops changes nothing") {
+  auto trusted = nets({"10.0.0.0/8"});
+  // A quote left open does not swallow the hop the proxy appended to the same field.
+  CHECK(walk("10.0.0.1", {{"X-Forwarded-For", "\"203.0.113.9, 198.51.100.7"}}, trusted) ==
+        "198.51.100.7");
+  auto rfc = ForwardedHeader::forwarded;
+  CHECK(walk("10.0.0.1", {{"Forwarded", "for=\"203.0.113.9, for=198.51.100.7"}}, trusted, rfc) ==
+        "198.51.100.7");
+  CHECK(walk("10.0.0.1", {{"Forwarded", "for=x;by=\"a, for=198.51.100.7;proto=http"}}, trusted,
+             rfc) == "198.51.100.7");
+  // However many entries the client sends before it.
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many += "junk, ";
+  CHECK(walk("10.0.0.1", {{"X-Forwarded-For", (many + "198.51.100.7, 10.0.0.2").c_str()}},
+             trusted) == "198.51.100.7");
 }
 
 TEST_CASE("geo: the walk is bounded") {
@@ -113,7 +141,16 @@ TEST_CASE("geo: the walk is bounded") {
   many += "10.0.0.3";
   core::Headers headers;
   headers.add("X-Forwarded-For", many);
-  CHECK(forwarded_entries(headers).size() == kMaxForwardedHops + 1);
+  ForwardedEntries entries = forwarded_entries(headers, ForwardedHeader::x_forwarded_for);
+  CHECK(entries.size() == kMaxForwardedHops + 1);
+  CHECK(entries.from_right(0) == "10.0.0.3");
   // More trusted hops than are walked: unknown.
-  CHECK_FALSE(client_address(IpAddress::parse("10.0.0.1"), headers, trusted).has_value());
+  CHECK_FALSE(client_address(IpAddress::parse("10.0.0.1"), headers, trusted,
+                             ForwardedHeader::x_forwarded_for)
+                  .has_value());
+  // Exactly as many as are walked: the left-most.
+  std::string bounded;
+  for (std::size_t i = 1; i < kMaxForwardedHops; ++i) bounded += "10.0.0.2, ";
+  bounded += "10.0.0.3";
+  CHECK(walk("10.0.0.1", {{"X-Forwarded-For", bounded.c_str()}}, trusted) == "10.0.0.2");
 }
