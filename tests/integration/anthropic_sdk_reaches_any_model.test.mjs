@@ -301,6 +301,17 @@ test("errors are Anthropic's: 401 AuthenticationError for a bad x-api-key, 404 f
   });
 });
 
+test("a body over max_body_bytes is Anthropic's 413 request_too_large, refused from its content-length", async () => {
+  const huge = "x".repeat(4 * 1024 * 1024 + 1); // the default max_body_bytes is 4 MiB
+  await assert.rejects(client().messages.create({ model: "gpt-test", max_tokens: 5, messages: [{ role: "user", content: huge }] }), (e) => {
+    assert.equal(e.status, 413);
+    assert.equal(e.error.type, "error");
+    assert.equal(e.error.error.type, "request_too_large");
+    assert.match(e.error.error.message, /larger than 4194304 bytes/);
+    return true;
+  });
+});
+
 test("429: RateLimitError with retry-after and anthropic-ratelimit-* from the limits stage", async () => {
   const limited = client({ apiKey: LIMITED });
   const { response } = await limited.messages.create({ model: "gpt-test", max_tokens: 5, messages: [{ role: "user", content: "x" }] }).withResponse();
