@@ -5,38 +5,20 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
-import { curl, lastUpstreamRequest, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { basicConfig, curl, lastUpstreamRequest, startGateway, startMock, stopAll } from "./lib/harness.mjs";
 
 const KEY = "tg-claude-user-0001";
 const LIMITED = "tg-claude-limited-01";
 let mock, gw;
 
+// basicConfig's mock provider serves gpt-test (an OpenAI-kind model); claude-sonnet is
+// served by the same mock speaking Anthropic's wire format.
 before(async () => {
   mock = await startMock();
   const root = `http://127.0.0.1:${mock.port}`;
-  gw = await startGateway(`server:
-  listen: ["127.0.0.1:\${PORT}"]
-  admin: 127.0.0.1:\${ADMIN_PORT}
-  threads: 2
-providers:
-  - name: mock
-    kind: openai
-    forward_headers: ["x-mock-*"]
-    base_url: ${root}/v1
-    api_key: sk-openai-provider-secret
-    timeout: 5s
-  - name: claude
-    kind: anthropic
-    forward_headers: ["x-mock-*"]
-    base_url: ${root}
-    api_key: sk-ant-provider-secret
-    timeout: 5s
-models:
-  - name: gpt-test
-    targets: [{provider: mock, model: mock-model-1}]
-  - name: claude-sonnet
-    targets: [{provider: claude, model: claude-mock-1}]
-keys:
+  const claude = `  - {name: claude, kind: anthropic, forward_headers: ["x-mock-*"], base_url: "${root}", api_key: sk-ant-provider-secret, timeout: 5s}`;
+  const models = "  - name: claude-sonnet\n    targets: [{provider: claude, model: claude-mock-1}]";
+  gw = await startGateway(basicConfig({ mockUrl: mock.url, provider: claude, models }) + `keys:
   - {id: claude-user, key: ${KEY}}
   - {id: limited, key: ${LIMITED}, limits: {rpm: 1}}
 pii:
@@ -151,7 +133,7 @@ test("plain message to an OpenAI-kind model: system prompt and turns translated,
   assert.equal(response.headers.get("x-tollgate-provider"), "mock");
   const up = await upstream();
   assert.equal(up.target, "/v1/chat/completions");
-  assert.equal(up.headers.authorization, "Bearer sk-openai-provider-secret");
+  assert.equal(up.headers.authorization, "Bearer sk-provider-secret");
   assert.equal(up.headers["x-api-key"], undefined, "the client's key never reaches a provider");
   assert.deepEqual(up.json, {
     model: "mock-model-1",
