@@ -11,6 +11,10 @@ namespace tollgate::gateway::ingress {
 
 namespace anthropic = routing::providers::anthropic;
 
+bool is_messages_path(std::string_view path) {
+  return path == "/v1/messages" || path == "/v1/messages/count_tokens";
+}
+
 std::optional<core::Response> accept_anthropic_request(core::Exchange& exchange) {
   // The client's JSON is held to the same bounds as any (depth, duplicate keys) first.
   core::RequestJson original;

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "gateway/core/config.h"
@@ -18,6 +19,11 @@ class MessagesStream;
 }
 
 namespace tollgate::gateway::ingress {
+
+// The paths (no query) whose clients speak Anthropic's Messages API and read its errors:
+// /v1/messages and /v1/messages/count_tokens. The one list: the path matcher routes by it,
+// and the session shapes what it refuses before the handler (a body over the limit) by it.
+bool is_messages_path(std::string_view path);
 
 // The body (decoded, not yet parsed) in Anthropic's form → exchange.body in OpenAI's,
 // the client's own kept in exchange.ingress_body. A refusal (bad JSON, a field with no

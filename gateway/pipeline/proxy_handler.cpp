@@ -22,11 +22,10 @@ std::optional<PathMatch> match_path(std::string_view method, std::string_view pa
   if (path == "/v1/completions") return PathMatch{Operation::completions, post};
   if (path == "/v1/embeddings") return PathMatch{Operation::embeddings, post};
   // Anthropic's Messages API: its body is translated to a chat request (gateway/ingress/).
-  if (path == "/v1/messages") {
-    return PathMatch{Operation::chat_completions, post, false, core::Ingress::anthropic};
-  }
-  if (path == "/v1/messages/count_tokens") {
-    return PathMatch{Operation::count_tokens, post, false, core::Ingress::anthropic};
+  if (ingress::is_messages_path(path)) {
+    Operation operation =
+        path.ends_with("/count_tokens") ? Operation::count_tokens : Operation::chat_completions;
+    return PathMatch{operation, post, false, core::Ingress::anthropic};
   }
   if (path == "/v1/models") {
     return PathMatch{Operation::models, method == "GET", false, core::Ingress::openai, "GET"};

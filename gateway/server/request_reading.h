@@ -12,11 +12,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "gateway/core/anthropic_errors.h"
 #include "gateway/core/errors.h"
 #include "gateway/core/exchange.h"
 #include "gateway/core/http_handler.h"
 #include "gateway/core/random_hex.h"
 #include "gateway/http/message_parser.h"
+#include "gateway/ingress/anthropic_ingress.h"
 #include "gateway/server/client_sink.h"
 #include "gateway/server/worker.h"
 
@@ -87,9 +89,14 @@ inline void watch_client(tcp::socket& socket, std::shared_ptr<ClientWatchState> 
                        });
 }
 
+// In the shape the client reads: Anthropic's on the Messages API's paths, OpenAI's elsewhere.
 template <typename Stream>
-awaitable<void> write_error(Stream& stream, core::ErrorKind kind, std::string_view message) {
+awaitable<void> write_error(Stream& stream, core::ErrorKind kind, std::string_view message,
+                            std::string_view target) {
   core::Response error = core::error_response(kind, message);
+  if (ingress::is_messages_path(target.substr(0, target.find('?')))) {
+    core::make_anthropic_error(error, message);
+  }
   http::response<http::string_body> res{static_cast<http::status>(error.status), 11};
   for (const auto& field : error.headers) res.set(field.name, field.value);
   res.set("x-request-id", new_request_id());
@@ -129,11 +136,11 @@ awaitable<bool> answer_read_error(Stream& stream, const beast::error_code& ec,
     // From Content-Length, before a byte of the body is read, or while reading it.
     std::string message =
         "the request body is larger than " + std::to_string(server.max_body_bytes) + " bytes";
-    co_await write_error(stream, core::ErrorKind::request_too_large, message);
+    co_await write_error(stream, core::ErrorKind::request_too_large, message, parser.target);
     co_return true;
   }
   if (is_http_parse_error(ec)) {
-    co_await write_error(stream, error_for_read(ec), read_error_message(ec, parser));
+    co_await write_error(stream, error_for_read(ec), read_error_message(ec, parser), parser.target);
     co_return true;
   }
   co_return false;

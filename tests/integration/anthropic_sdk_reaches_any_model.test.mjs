@@ -5,38 +5,20 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
-import { curl, lastUpstreamRequest, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { basicConfig, curl, lastUpstreamRequest, startGateway, startMock, stopAll } from "./lib/harness.mjs";
 
 const KEY = "tg-claude-user-0001";
 const LIMITED = "tg-claude-limited-01";
-let mock, gw;
+let mock, gw, claude, models;
 
+// basicConfig's mock provider serves gpt-test (an OpenAI-kind model); claude-sonnet is
+// served by the same mock speaking Anthropic's wire format.
 before(async () => {
   mock = await startMock();
   const root = `http://127.0.0.1:${mock.port}`;
-  gw = await startGateway(`server:
-  listen: ["127.0.0.1:\${PORT}"]
-  admin: 127.0.0.1:\${ADMIN_PORT}
-  threads: 2
-providers:
-  - name: mock
-    kind: openai
-    forward_headers: ["x-mock-*"]
-    base_url: ${root}/v1
-    api_key: sk-openai-provider-secret
-    timeout: 5s
-  - name: claude
-    kind: anthropic
-    forward_headers: ["x-mock-*"]
-    base_url: ${root}
-    api_key: sk-ant-provider-secret
-    timeout: 5s
-models:
-  - name: gpt-test
-    targets: [{provider: mock, model: mock-model-1}]
-  - name: claude-sonnet
-    targets: [{provider: claude, model: claude-mock-1}]
-keys:
+  claude = `  - {name: claude, kind: anthropic, forward_headers: ["x-mock-*"], base_url: "${root}", api_key: sk-ant-provider-secret, timeout: 5s}`;
+  models = "  - name: claude-sonnet\n    targets: [{provider: claude, model: claude-mock-1}]";
+  gw = await startGateway(basicConfig({ mockUrl: mock.url, provider: claude, models }) + `keys:
   - {id: claude-user, key: ${KEY}}
   - {id: limited, key: ${LIMITED}, limits: {rpm: 1}}
 pii:
@@ -151,7 +133,7 @@ test("plain message to an OpenAI-kind model: system prompt and turns translated,
   assert.equal(response.headers.get("x-tollgate-provider"), "mock");
   const up = await upstream();
   assert.equal(up.target, "/v1/chat/completions");
-  assert.equal(up.headers.authorization, "Bearer sk-openai-provider-secret");
+  assert.equal(up.headers.authorization, "Bearer sk-provider-secret");
   assert.equal(up.headers["x-api-key"], undefined, "the client's key never reaches a provider");
   assert.deepEqual(up.json, {
     model: "mock-model-1",
@@ -301,6 +283,17 @@ test("errors are Anthropic's: 401 AuthenticationError for a bad x-api-key, 404 f
   });
 });
 
+test("a body over max_body_bytes is Anthropic's 413 request_too_large, refused from its content-length", async () => {
+  const huge = "x".repeat(4 * 1024 * 1024 + 1); // the default max_body_bytes is 4 MiB
+  await assert.rejects(client().messages.create({ model: "gpt-test", max_tokens: 5, messages: [{ role: "user", content: huge }] }), (e) => {
+    assert.equal(e.status, 413);
+    assert.equal(e.error.type, "error");
+    assert.equal(e.error.error.type, "request_too_large");
+    assert.match(e.error.error.message, /larger than 4194304 bytes/);
+    return true;
+  });
+});
+
 test("429: RateLimitError with retry-after and anthropic-ratelimit-* from the limits stage", async () => {
   const limited = client({ apiKey: LIMITED });
   const { response } = await limited.messages.create({ model: "gpt-test", max_tokens: 5, messages: [{ role: "user", content: "x" }] }).withResponse();
@@ -327,6 +320,37 @@ test("a provider's 429 reaches the SDK as RateLimitError, which retries after re
     (e) => e instanceof Anthropic.RateLimitError && e.headers.get("retry-after") === "1",
   );
   assert.ok(Date.now() - started >= 900, "the SDK waited retry-after: 1 before its retry");
+});
+
+test("cache hits replayed to an Anthropic client are Anthropic's Message and events, for either kind of model", async () => {
+  const cached = await startGateway(basicConfig({ mockUrl: mock.url, provider: claude, models }) + `keys:
+  - {id: claude-user, key: ${KEY}}
+cache: {scope: key, exact: {ttl: 1h}}
+`);
+  const c = client({ baseURL: cached.base });
+  for (const model of ["gpt-test", "claude-sonnet"]) {
+    const params = { model, max_tokens: 30, messages: [{ role: "user", content: `remember this, ${model}` }] };
+    const results = [];
+    for (let i = 0; i < 2; i++) results.push(await c.messages.create(params).withResponse());
+    assert.deepEqual(results.map((r) => r.response.headers.get("x-tollgate-cache")), ["miss", "hit"], model);
+    checkMessage(results[1].data);
+    assert.deepEqual(results[1].data.content, results[0].data.content);
+    assert.equal(results[1].data.stop_reason, results[0].data.stop_reason);
+
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const stream = c.messages.stream({ ...params, messages: [{ role: "user", content: `stream this, ${model}` }] });
+      const events = [];
+      for await (const event of stream) events.push(JSON.parse(JSON.stringify(event)));
+      const { response } = await stream.withResponse();
+      checkEvents(events);
+      runs.push({ cache: response.headers.get("x-tollgate-cache"), message: await stream.finalMessage() });
+    }
+    assert.deepEqual(runs.map((r) => r.cache), ["miss", "hit"], `${model} streamed`);
+    checkMessage(runs[1].message);
+    assert.deepEqual(runs[1].message.content, runs[0].message.content);
+    assert.deepEqual(runs[1].message.usage, runs[0].message.usage, "usage replayed in message_delta");
+  }
 });
 
 test("a stream cut by the provider ends with Anthropic's error event", async () => {
