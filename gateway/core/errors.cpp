@@ -68,8 +68,22 @@ ErrorInfo error_info(ErrorKind kind) {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
+  out.reserve(out.size() + s.size() + 2);
   out.push_back('"');
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // Runs of printable ASCII that need no escape are copied at once: a translated
+    // request of hundreds of KB spent 16% of the gateway's CPU here byte by byte.
+    std::size_t run = i;
+    while (run < s.size()) {
+      auto b = static_cast<unsigned char>(s[run]);
+      if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+      ++run;
+    }
+    if (run != i) {
+      out.append(s.substr(i, run - i));
+      i = run - 1;
+      continue;
+    }
     char ch = s[i];
     auto c = static_cast<unsigned char>(ch);
     if (c >= 0x80) {
