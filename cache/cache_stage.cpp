@@ -105,8 +105,8 @@ asio::awaitable<bool> CacheStage::look_up(core::Exchange& exchange, RequestCache
   embed_builtin(state.keys.last_user_text, state.vector);
   state.embedded = true;
   double threshold = std::max(settings_.semantic->threshold, state.controls.threshold.value_or(0));
-  auto hit = co_await store_.similar(state.keys.context, state.vector, state.keys.numbers,
-                                     static_cast<float>(threshold));
+  auto hit =
+      co_await store_.similar(state.keys.context, state.vector, static_cast<float>(threshold));
   if (!hit || !hit->answer.serves(stream)) co_return false;
   state.result = "semantic-hit";
   co_return answer_hit(exchange, state, hit->answer, hit->similarity, decision);
@@ -200,7 +200,7 @@ void CacheStage::on_complete(core::Exchange& exchange) {
   std::optional<SemanticPart> semantic;
   if (settings_.semantic && !state->keys.context.empty()) {
     if (!state->embedded) embed_builtin(state->keys.last_user_text, state->vector);
-    semantic = SemanticPart{state->keys.context, state->vector, state->keys.numbers,
+    semantic = SemanticPart{state->keys.context, state->vector,
                             state->controls.ttl.value_or(settings_.semantic->ttl)};
   }
   // Stored after the answer, off the request's path; drain waits for it.

@@ -42,11 +42,8 @@ std::optional<CachedAnswer> read_entry(std::string_view value, bool semantic) {
   return deserialize(value.substr(newline + 1));
 }
 
-std::string vector_value(const std::string& numbers, const Embedding& v) {
-  std::string out = numbers;
-  out.push_back('\x1e');
-  out.append(reinterpret_cast<const char*>(v.data()), sizeof(float) * kDims);
-  return out;
+std::string vector_value(const Embedding& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), sizeof(float) * kDims);
 }
 
 }  // namespace
@@ -71,7 +68,6 @@ asio::awaitable<std::optional<CachedAnswer>> RedisStore::get(const std::string& 
 
 asio::awaitable<std::optional<SemanticHit>> RedisStore::similar(const std::string& context,
                                                                 const Embedding& vector,
-                                                                const std::string& numbers,
                                                                 float threshold) {
   std::string best_key;
   float best = -2;
@@ -83,12 +79,8 @@ asio::awaitable<std::optional<SemanticHit>> RedisStore::similar(const std::strin
     Embedding stored;
     for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
       std::string_view value = items[i + 1].str;
-      auto sep = value.find('\x1e');
-      if (sep == std::string_view::npos || value.size() - sep - 1 != sizeof(float) * kDims ||
-          value.substr(0, sep) != numbers) {
-        continue;
-      }
-      std::memcpy(stored.data(), value.data() + sep + 1, sizeof(float) * kDims);
+      if (value.size() != sizeof(float) * kDims) continue;
+      std::memcpy(stored.data(), value.data(), sizeof(float) * kDims);
       float sim = cosine(vector, stored);
       if (sim >= threshold && sim > best) {
         best = sim;
@@ -130,8 +122,7 @@ asio::awaitable<void> RedisStore::put(const std::string& key, const CachedAnswer
   std::string vectors = state_.redis_key("cache:v:" + semantic->context);
   std::vector<std::string> len{"HLEN", vectors};
   if ((co_await redis.command(len)).integer >= kMaxVectorsPerContext) co_return;
-  std::vector<std::string> hset{"HSET", vectors, key,
-                                vector_value(semantic->numbers, semantic->vector)};
+  std::vector<std::string> hset{"HSET", vectors, key, vector_value(semantic->vector)};
   co_await redis.command(hset);
   std::vector<std::string> expire{"EXPIRE", vectors, std::to_string(semantic->ttl.count())};
   co_await redis.command(expire);

@@ -179,9 +179,11 @@ std::optional<std::string_view> request_keys(const CacheSettings& settings,
   auto text = user_text(*last);
   if (!text || text->empty()) return {};
   keys.last_user_text = std::move(*text);
-  keys.numbers = numbers_of(keys.last_user_text);
   list.pop_back();
-  std::string context = prefix + "semantic\x1e";
+  // The numbers are part of the context: prompts that differ in them never share an
+  // answer, so they are never compared either (a template with an order number in it
+  // would otherwise put every request in one index, each lookup scanning them all).
+  std::string context = prefix + "semantic\x1e" + numbers_of(keys.last_user_text) + "\x1e";
   write_canonical(v, context, true);
   keys.context = core::sha256_hex(context);
   return {};
