@@ -187,7 +187,7 @@ void CacheStage::on_complete(core::Exchange& exchange) {
   std::optional<CachedAnswer> answer;
   if (exchange.streamed) {
     if (!exchange.stream_ended) return;  // cut short
-    answer = answer_from_events(std::move(state->events), !settings_.skip_tools);
+    answer = answer_from_events(state->events, !settings_.skip_tools);
   } else {
     answer = std::move(state->whole);
   }
