@@ -124,6 +124,16 @@ TEST_CASE("request headers steer the cache; bad values are refused", "[cache]") 
   CHECK((!refresh.lookup && refresh.store));
   CHECK(read({{"x-tollgate-cache-ttl", "30"}}).first.ttl == std::chrono::seconds(30));
   CHECK(read({{"x-tollgate-cache-threshold", "0.97"}}).first.threshold == Approx(0.97));
+  // Every line of a field counts, as a list would.
+  CHECK_FALSE(read({{"cache-control", "max-age=0"}, {"cache-control", "no-store"}}).first.store);
+  auto both = read({{"x-tollgate-cache", "refresh"}, {"x-tollgate-cache", "bypass"}}).first;
+  CHECK((!both.lookup && !both.store));
+  CHECK(read({{"x-tollgate-cache-ttl", "5"}, {"x-tollgate-cache-ttl", "soon"}}).second);
+  CHECK(read({{"x-tollgate-cache-ttl", "5"}, {"x-tollgate-cache-ttl", "5"}}).second);
+  CHECK(
+      read({{"x-tollgate-cache-threshold", "0.95"}, {"x-tollgate-cache-threshold", "0.5"}}).second);
+  CHECK(read({{"x-tollgate-cache", "refresh, sometimes"}}).second);
+  CHECK(read({{"x-tollgate-cache", ""}}).second);
   for (auto [name, value] :
        {std::pair{"x-tollgate-cache", "maybe"}, std::pair{"x-tollgate-cache-ttl", "0"},
         std::pair{"x-tollgate-cache-ttl", "1h"}, std::pair{"x-tollgate-cache-ttl", "-5"},
