@@ -171,6 +171,7 @@ std::optional<std::string_view> request_keys(const CacheSettings& settings,
   keys.exact = core::sha256_hex(canonical);
 
   keys.context.clear();
+  if (!settings.semantic) return {};  // no semantic lookup: no context to hash
   json::value* messages = body.if_contains("messages");
   if (messages == nullptr || !messages->is_array() || messages->get_array().empty()) return {};
   json::array& list = messages->get_array();

@@ -16,7 +16,7 @@ namespace tollgate::cache {
 
 struct RequestKeys {
   std::string exact;           // hex SHA-256
-  std::string context;         // hex SHA-256; empty when there is no last user message
+  std::string context;         // hex SHA-256; empty without `semantic` or a last user message
   std::string last_user_text;  // the text the semantic lookup compares
   std::string scope_tag;       // "key:ID", "team:ID", "global"
   bool has_tools = false;

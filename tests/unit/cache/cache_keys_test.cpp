@@ -25,7 +25,13 @@ core::Exchange exchange_for(const std::string& body, const std::string& key_id =
   return ex;
 }
 
-RequestKeys keys_of(const std::string& body, const CacheSettings& settings = {},
+CacheSettings semantic_settings() {
+  CacheSettings settings;
+  settings.semantic.emplace();
+  return settings;
+}
+
+RequestKeys keys_of(const std::string& body, const CacheSettings& settings = semantic_settings(),
                     const std::string& key_id = "k1", const std::string& team = "red") {
   auto ex = exchange_for(body, key_id, team);
   RequestKeys keys;
@@ -55,8 +61,8 @@ TEST_CASE("the exact key ignores key order and whitespace, not content", "[cache
 
 TEST_CASE("the scope is part of every key, and never the raw API key", "[cache]") {
   const std::string body = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
-  CacheSettings by_key;
-  CacheSettings by_team;
+  CacheSettings by_key = semantic_settings();
+  CacheSettings by_team = semantic_settings();
   by_team.scope = Scope::team;
   CHECK(keys_of(body, by_key, "k1").exact != keys_of(body, by_key, "k2").exact);
   CHECK(keys_of(body, by_key, "k1").context != keys_of(body, by_key, "k2").context);
@@ -86,6 +92,11 @@ TEST_CASE("the semantic context is everything but the last user message", "[cach
   CHECK(numbers_of("1,000 and 2.5 and 3.") == "1000|2.5|3");
   auto assistant_last = keys_of(R"({"model":"m","messages":[{"role":"assistant","content":"x"}]})");
   CHECK(assistant_last.context.empty());
+  // Without `semantic` no context is made (a second canonical form and hash per request).
+  auto exact_only =
+      keys_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})", CacheSettings{});
+  CHECK(exact_only.context.empty());
+  CHECK(exact_only.exact.size() == 64);
 }
 
 TEST_CASE("tools, high temperatures, n > 1 and other operations are never cached", "[cache]") {
