@@ -2,7 +2,7 @@
 // the semantic vectors live in Redis, so every replica sees what any of them stored.
 // Keys, under state.key_prefix: cache:e:<exact key> (the entry, with its exact and
 // semantic deadlines, expiring at the later), cache:t:<key:ID|user:ID|team:ID> (a set of
-// entry keys), cache:v:<context> (a hash: entry key → vector).
+// entry keys), cache:v:<context> (a hash: entry key → semantic deadline and vector).
 #pragma once
 
 #include <atomic>
