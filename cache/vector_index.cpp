@@ -1,5 +1,6 @@
 #include "cache/vector_index.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <hnswlib/hnswlib.h>
@@ -21,6 +22,10 @@ constexpr std::size_t kNeighbours = 16;  // HNSW's M
 constexpr std::size_t kEfConstruction = 100;
 constexpr std::size_t kEfSearch = 48;
 constexpr std::size_t kCandidates = 8;  // best few from the graph (a slot may be dead)
+// LSH candidates compared in one lookup at most, those sharing the most bands first:
+// prompts written from one template (names, places, no numbers) are alike enough to
+// share bands without being alike enough to hit, and would otherwise all be compared.
+constexpr std::size_t kMaxCompared = 512;
 
 }  // namespace
 
@@ -42,9 +47,10 @@ struct VectorIndex::Bucket {
   std::unique_ptr<LshBands> bands;
   std::vector<LshBands::Codes> codes;  // per slot, with `bands`
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
-  // Slots already compared in this lookup (a slot may share several bands); the shard's
-  // mutex is held during a lookup, so one set per bucket is enough.
+  // Slots already met in this lookup (a slot may share several bands) and how many bands
+  // they share; the shard's mutex is held during a lookup, so one set per bucket is enough.
   mutable std::vector<std::uint32_t> seen;
+  mutable std::vector<std::uint8_t> votes;
   mutable std::uint32_t epoch = 0;
 
   std::size_t live() const { return slot_of.size(); }
@@ -145,17 +151,30 @@ struct VectorIndex::Bucket {
       }
       return;
     }
-    if (seen.size() < keys.size()) seen.resize(keys.size(), 0);
+    if (seen.size() < keys.size()) {
+      seen.resize(keys.size(), 0);
+      votes.resize(keys.size(), 0);
+    }
     if (++epoch == 0) std::fill(seen.begin(), seen.end(), epoch++);
     // The candidates first, then their vectors compared with the next ones prefetched:
     // each is a kilobyte somewhere in memory, and the misses overlap this way.
     thread_local std::vector<std::uint32_t> slots;
     slots.clear();
     bands->candidates(LshBands::codes_of(vector.data()), [&](std::uint32_t slot) {
-      if (seen[slot] == epoch) return;
+      if (seen[slot] == epoch) {
+        ++votes[slot];
+        return;
+      }
       seen[slot] = epoch;
+      votes[slot] = 1;
       slots.push_back(slot);
     });
+    if (slots.size() > kMaxCompared) {
+      auto cut = slots.begin() + static_cast<std::ptrdiff_t>(kMaxCompared);
+      std::nth_element(slots.begin(), cut, slots.end(),
+                       [&](std::uint32_t a, std::uint32_t b) { return votes[a] > votes[b]; });
+      slots.erase(cut, slots.end());
+    }
     constexpr std::size_t kAhead = 4;
     auto prefetch = [&](std::uint32_t slot) {
       const char* p = reinterpret_cast<const char*>(flat.data() + std::size_t{slot} * kDims);
@@ -171,7 +190,8 @@ struct VectorIndex::Bucket {
   }
 
   std::size_t bytes() const {
-    std::size_t n = flat.capacity() * sizeof(float) + sizeof(Bucket) + seen.capacity() * 4;
+    std::size_t n =
+        flat.capacity() * sizeof(float) + sizeof(Bucket) + seen.capacity() * 4 + votes.capacity();
     for (const auto& k : keys) n += sizeof(std::string) + k.capacity();
     n += slot_of.size() * (sizeof(std::string) + 64 + 32);
     if (bands) n += bands->bytes() + codes.capacity() * sizeof(LshBands::Codes);
