@@ -19,16 +19,17 @@ namespace tollgate::cache {
 
 namespace asio = boost::asio;
 
-// What the stage keeps for one request of a cacheable operation.
+// What the stage keeps for one request of a cacheable operation, for as long as its
+// answer runs (a stream for minutes): what only a store needs is on the heap, made when
+// needed, and let go when nothing will be stored.
 struct CacheStage::RequestCache : core::StageState {
   RequestKeys keys;
   Controls controls;
   std::string_view result = "none";
   bool storing = false;
-  bool embedded = false;
-  Embedding vector{};
+  std::unique_ptr<Embedding> vector;  // the last user message's, once embedded
   int status = 0;
-  std::optional<CachedAnswer> whole;
+  std::unique_ptr<CachedAnswer> whole;
   std::vector<std::string> events;
   std::size_t event_bytes = 0;
   asio::any_io_executor executor;
@@ -78,20 +79,19 @@ asio::awaitable<core::Decision> CacheStage::on_request(core::Exchange& exchange)
   }
   state.executor = co_await asio::this_coro::executor;
   state.storing = state.controls.store;
+  core::Decision decision = core::Decision::proceed();
   if (!state.controls.lookup) {
     state.result = state.storing ? "refresh" : "bypass";
-  } else {
-    core::Decision decision = core::Decision::proceed();
-    if (co_await look_up(exchange, state, decision)) {
-      store_.count(state.result);
-      exchange.cache = state.result;
-      co_return decision;
-    }
+  } else if (!co_await look_up(exchange, state, decision)) {
     state.result = "miss";
   }
   store_.count(state.result);
   exchange.cache = state.result;
-  co_return core::Decision::proceed();
+  if (!state.storing) {  // a hit, or no-store: nothing more to keep while the answer runs
+    state.keys = {};
+    state.vector.reset();
+  }
+  co_return decision;
 }
 
 asio::awaitable<bool> CacheStage::look_up(core::Exchange& exchange, RequestCache& state,
@@ -102,11 +102,11 @@ asio::awaitable<bool> CacheStage::look_up(core::Exchange& exchange, RequestCache
     if (answer_hit(exchange, state, *found, std::nullopt, decision)) co_return true;
   }
   if (!settings_.semantic || state.keys.context.empty()) co_return false;
-  embed_builtin(state.keys.last_user_text, state.vector);
-  state.embedded = true;
+  state.vector = std::make_unique<Embedding>();
+  embed_builtin(state.keys.last_user_text, *state.vector);
   double threshold = std::max(settings_.semantic->threshold, state.controls.threshold.value_or(0));
-  auto hit = co_await store_.similar(state.keys.context, state.vector, state.keys.numbers,
-                                     static_cast<float>(threshold));
+  auto hit =
+      co_await store_.similar(state.keys.context, *state.vector, static_cast<float>(threshold));
   if (!hit || !hit->answer.serves(stream)) co_return false;
   state.result = "semantic-hit";
   co_return answer_hit(exchange, state, hit->answer, hit->similarity, decision);
@@ -160,8 +160,11 @@ void CacheStage::on_response_head(core::Exchange& exchange, core::ResponseHead& 
 void CacheStage::on_response(core::Exchange& exchange, core::Response& response) {
   auto* state = exchange.find_stage_state<RequestCache>(this);
   if (state == nullptr || !state->storing) return;
-  state->whole = answer_from_body(response.body, !settings_.skip_tools);
-  if (!state->whole) state->storing = false;
+  if (auto answer = answer_from_body(response.body, !settings_.skip_tools)) {
+    state->whole = std::make_unique<CachedAnswer>(std::move(*answer));
+  } else {
+    state->storing = false;
+  }
 }
 
 void CacheStage::on_chunk(core::Exchange& exchange, core::Events& events) {
@@ -187,9 +190,9 @@ void CacheStage::on_complete(core::Exchange& exchange) {
   std::optional<CachedAnswer> answer;
   if (exchange.streamed) {
     if (!exchange.stream_ended) return;  // cut short
-    answer = answer_from_events(std::move(state->events), !settings_.skip_tools);
+    answer = answer_from_events(state->events, !settings_.skip_tools);
   } else {
-    answer = std::move(state->whole);
+    if (state->whole) answer = std::move(*state->whole);
   }
   if (!answer) return;
   core::complete_usage(exchange);
@@ -199,8 +202,11 @@ void CacheStage::on_complete(core::Exchange& exchange) {
   auto ttl = state->controls.ttl.value_or(settings_.exact_ttl);
   std::optional<SemanticPart> semantic;
   if (settings_.semantic && !state->keys.context.empty()) {
-    if (!state->embedded) embed_builtin(state->keys.last_user_text, state->vector);
-    semantic = SemanticPart{state->keys.context, state->vector, state->keys.numbers,
+    if (!state->vector) {
+      state->vector = std::make_unique<Embedding>();
+      embed_builtin(state->keys.last_user_text, *state->vector);
+    }
+    semantic = SemanticPart{state->keys.context, *state->vector,
                             state->controls.ttl.value_or(settings_.semantic->ttl)};
   }
   // Stored after the answer, off the request's path; drain waits for it.

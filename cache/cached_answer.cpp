@@ -38,6 +38,32 @@ bool has_tool_calls(const json::object& message) {
   return call != nullptr && !call->is_null();
 }
 
+// A JSON object as stored: serialized without the members a hit gives afresh (and an
+// event without its usage: the usage chunk is made from the entry's counts).
+std::string stored_form(json::object& o, bool event) {
+  o.stable_erase("id");  // stable: the other members keep the provider's order
+  o.stable_erase("created");
+  if (event) o.stable_erase("usage");
+  return json::serialize(o);
+}
+
+// A stored object given again: a fresh `id` and `created`, then its own members.
+std::string stamped(std::string_view stored, std::string_view id, std::int64_t created) {
+  std::string out;
+  out.reserve(stored.size() + id.size() + 32);
+  out += R"({"id":")";
+  out += id;
+  out += R"(","created":)";
+  out += std::to_string(created);
+  if (stored.size() > 2) {
+    out.push_back(',');
+    out.append(stored.substr(1));
+  } else {
+    out.push_back('}');
+  }
+  return out;
+}
+
 bool finished_whole(std::string_view finish) {
   return finish == "stop" || finish == "length";
 }
@@ -123,7 +149,7 @@ std::optional<CachedAnswer> answer_from_body(const std::string& body, bool allow
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec || !v.is_object()) return std::nullopt;
-  const json::object& o = v.get_object();
+  json::object& o = v.get_object();
   const json::value* choices = o.if_contains("choices");
   if (choices == nullptr || !choices->is_array() || choices->get_array().size() != 1) {
     return std::nullopt;
@@ -140,26 +166,27 @@ std::optional<CachedAnswer> answer_from_body(const std::string& body, bool allow
   a.model = string_at(o, "model");
   a.text = string_at(m->get_object(), "content");
   a.convertible = !tools && finished_whole(a.finish_reason);
-  a.body = body;
+  a.body = stored_form(o, false);
   a.stored_at = unix_now();
   return a;
 }
 
-std::optional<CachedAnswer> answer_from_events(std::vector<std::string> events, bool allow_tools) {
+std::optional<CachedAnswer> answer_from_events(const std::vector<std::string>& events,
+                                               bool allow_tools) {
   CachedAnswer a;
   a.streamed = true;
   bool tools = false;
   std::vector<std::string> kept;
   kept.reserve(events.size());
-  for (auto& data : events) {
+  for (const auto& data : events) {
     boost::system::error_code ec;
     json::value v = json::parse(data, ec);
     if (ec || !v.is_object()) return std::nullopt;
-    const json::object& o = v.get_object();
+    json::object& o = v.get_object();
     const json::value* choices = o.if_contains("choices");
     bool usage_only = choices != nullptr && choices->is_array() && choices->get_array().empty();
     if (!read_event(o, a, allow_tools, tools)) return std::nullopt;
-    if (!usage_only) kept.push_back(std::move(data));
+    if (!usage_only) kept.push_back(stored_form(o, true));
   }
   if (!finished_whole(a.finish_reason) && a.finish_reason != "tool_calls") return std::nullopt;
   a.events = std::move(kept);
@@ -172,10 +199,7 @@ core::Response render_whole(const CachedAnswer& a) {
   core::Response r;
   r.headers.set("content-type", "application/json");
   if (!a.streamed) {
-    json::value v = json::parse(a.body);
-    v.as_object()["id"] = fresh_id();
-    v.as_object()["created"] = unix_now();
-    r.body = json::serialize(v);
+    r.body = stamped(a.body, fresh_id(), unix_now());
     return r;
   }
   json::object message{{"role", "assistant"}, {"content", a.text}, {"refusal", nullptr}};
@@ -201,14 +225,7 @@ core::StreamAnswer render_stream(const CachedAnswer& a, bool include_usage) {
   std::int64_t created = unix_now();
   if (a.streamed) {
     s.events.reserve(a.events.size() + 1);
-    for (const auto& data : a.events) {
-      json::value v = json::parse(data);
-      json::object& o = v.as_object();
-      o["id"] = id;
-      o["created"] = created;
-      o.erase("usage");
-      s.events.push_back({"", json::serialize(v)});
-    }
+    for (const auto& data : a.events) s.events.push_back({"", stamped(data, id, created)});
   } else {
     synthesize_events(a, id, created, s.events);
   }
@@ -221,13 +238,18 @@ core::StreamAnswer render_stream(const CachedAnswer& a, bool include_usage) {
   return s;
 }
 
+namespace {
+// The serialized form's version ("n"): 2 stores bodies and events without id and created.
+constexpr std::int64_t kFormat = 2;
+}  // namespace
+
 std::string serialize(const CachedAnswer& a) {
   json::array events;
   for (const auto& e : a.events) events.push_back(json::string(e));
-  json::object o{{"s", a.streamed},          {"b", a.body},      {"e", std::move(events)},
-                 {"c", a.convertible},       {"m", a.model},     {"t", a.text},
-                 {"f", a.finish_reason},     {"v", a.served_by}, {"p", a.prompt_tokens},
-                 {"o", a.completion_tokens}, {"at", a.stored_at}};
+  json::object o{{"s", a.streamed},          {"b", a.body},       {"e", std::move(events)},
+                 {"c", a.convertible},       {"m", a.model},      {"t", a.text},
+                 {"f", a.finish_reason},     {"v", a.served_by},  {"p", a.prompt_tokens},
+                 {"o", a.completion_tokens}, {"at", a.stored_at}, {"n", kFormat}};
   return json::serialize(o);
 }
 
@@ -237,6 +259,7 @@ std::optional<CachedAnswer> deserialize(std::string_view data) {
   if (ec || !v.is_object()) return std::nullopt;
   const json::object& o = v.get_object();
   try {
+    if (o.at("n").to_number<std::int64_t>() != kFormat) return std::nullopt;
     CachedAnswer a;
     a.streamed = o.at("s").as_bool();
     a.body = std::string(o.at("b").as_string());

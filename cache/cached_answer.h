@@ -3,7 +3,8 @@
 // and how it is given again: with fresh ids and `created`, whole or as a stream, event by
 // event, the usage chunk only when the client asked for it. A text answer (one choice,
 // no tool calls) may be given in the other form: a plain request from a streamed entry
-// and the reverse.
+// and the reverse. What is given again is stored ready to give: without its `id`,
+// `created` (and in events `usage`), which a hit writes in front, never parsing it again.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +19,8 @@ namespace tollgate::cache {
 
 struct CachedAnswer {
   bool streamed = false;
-  std::string body;                 // the whole answer (not streamed)
-  std::vector<std::string> events;  // each event's data (streamed), no usage-only chunk
+  std::string body;                 // the whole answer (not streamed), as stored (above)
+  std::vector<std::string> events;  // each event's data (streamed) as stored, no usage-only chunk
   bool convertible = false;         // one choice, text only: may be given in the other form
   std::string model;                // the answer's "model" field
   std::string text;                 // the assembled content (convertible)
@@ -39,7 +40,8 @@ struct CachedAnswer {
 std::optional<CachedAnswer> answer_from_body(const std::string& body, bool allow_tools);
 // Reads a stream's events (usage-only chunk and [DONE] already left out by the caller or
 // not); nullopt as above, and for an error event.
-std::optional<CachedAnswer> answer_from_events(std::vector<std::string> events, bool allow_tools);
+std::optional<CachedAnswer> answer_from_events(const std::vector<std::string>& events,
+                                               bool allow_tools);
 
 // The answer again, with a fresh id and `created`.
 core::Response render_whole(const CachedAnswer& answer);

@@ -77,14 +77,12 @@ void MemoryStore::insert(const std::string& key, const CachedAnswer& answer,
     if (semantic != nullptr) e.context = semantic->context;
   }
   drop_vectors(orphans);
-  if (semantic != nullptr)
-    vectors_.add(semantic->context, key, semantic->vector, semantic->numbers);
+  if (semantic != nullptr) vectors_.add(semantic->context, key, semantic->vector);
 }
 
 std::optional<SemanticHit> MemoryStore::find_similar(const std::string& context,
-                                                     const Embedding& vector,
-                                                     const std::string& numbers, float threshold) {
-  auto match = vectors_.find(context, vector, numbers, threshold);
+                                                     const Embedding& vector, float threshold) {
+  auto match = vectors_.find(context, vector, threshold);
   if (!match) return std::nullopt;
   auto answer = find(match->key, true);
   if (!answer) return std::nullopt;
@@ -119,9 +117,8 @@ boost::asio::awaitable<std::optional<CachedAnswer>> MemoryStore::get(const std::
 
 boost::asio::awaitable<std::optional<SemanticHit>> MemoryStore::similar(const std::string& context,
                                                                         const Embedding& vector,
-                                                                        const std::string& numbers,
                                                                         float threshold) {
-  co_return find_similar(context, vector, numbers, threshold);
+  co_return find_similar(context, vector, threshold);
 }
 
 boost::asio::awaitable<void> MemoryStore::put(const std::string& key, const CachedAnswer& answer,

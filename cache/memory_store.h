@@ -23,7 +23,6 @@ class MemoryStore final : public Store {
   boost::asio::awaitable<std::optional<CachedAnswer>> get(const std::string& key) override;
   boost::asio::awaitable<std::optional<SemanticHit>> similar(const std::string& context,
                                                              const Embedding& vector,
-                                                             const std::string& numbers,
                                                              float threshold) override;
   boost::asio::awaitable<void> put(const std::string& key, const CachedAnswer& answer,
                                    std::chrono::seconds ttl, const EntryTags& tags,
@@ -37,7 +36,7 @@ class MemoryStore final : public Store {
   void insert(const std::string& key, const CachedAnswer& answer, std::chrono::seconds ttl,
               const EntryTags& tags, const SemanticPart* semantic);
   std::optional<SemanticHit> find_similar(const std::string& context, const Embedding& vector,
-                                          const std::string& numbers, float threshold);
+                                          float threshold);
   std::uint64_t remove_scope(const std::string& scope);
   std::uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
   std::uint64_t entries() const { return entries_.load(std::memory_order_relaxed); }

@@ -1,5 +1,6 @@
 #include "cache/redis_store.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <boost/asio/this_coro.hpp>
@@ -42,11 +43,45 @@ std::optional<CachedAnswer> read_entry(std::string_view value, bool semantic) {
   return deserialize(value.substr(newline + 1));
 }
 
-std::string vector_value(const std::string& numbers, const Embedding& v) {
-  std::string out = numbers;
-  out.push_back('\x1e');
-  out.append(reinterpret_cast<const char*>(v.data()), sizeof(float) * kDims);
+// A vector's value in cache:v:<context>: the unix second its semantic deadline passes,
+// then the vector. A lookup drops what has passed it, so a context's cap counts live
+// vectors only.
+constexpr std::size_t kVectorValueSize = sizeof(std::int64_t) + sizeof(float) * kDims;
+// Entries looked up for one semantic lookup, best first, past ones gone since.
+constexpr std::size_t kMaxTries = 4;
+
+std::string vector_value(std::int64_t until, const Embedding& v) {
+  std::string out(kVectorValueSize, '\0');
+  std::memcpy(out.data(), &until, sizeof until);
+  std::memcpy(out.data() + sizeof until, v.data(), sizeof(float) * kDims);
   return out;
+}
+
+struct Candidate {
+  float similarity;
+  std::string key;
+};
+
+// The vectors of a context's hash (field, value, ...) at `threshold` or above, best
+// first; fields whose deadline passed, or not of this form, go to `gone` (an HDEL).
+void read_candidates(const std::vector<state::RedisReply>& items, const Embedding& vector,
+                     float threshold, std::vector<Candidate>& out, std::vector<std::string>& gone) {
+  std::int64_t now = unix_now();
+  Embedding stored;
+  for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+    std::string_view value = items[i + 1].str;
+    std::int64_t until = 0;
+    if (value.size() == kVectorValueSize) std::memcpy(&until, value.data(), sizeof until);
+    if (now >= until) {
+      gone.push_back(items[i].str);
+      continue;
+    }
+    std::memcpy(stored.data(), value.data() + sizeof until, sizeof(float) * kDims);
+    float sim = cosine(vector, stored);
+    if (sim >= threshold) out.push_back({sim, items[i].str});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Candidate& a, const Candidate& b) { return a.similarity > b.similarity; });
 }
 
 }  // namespace
@@ -71,38 +106,37 @@ asio::awaitable<std::optional<CachedAnswer>> RedisStore::get(const std::string& 
 
 asio::awaitable<std::optional<SemanticHit>> RedisStore::similar(const std::string& context,
                                                                 const Embedding& vector,
-                                                                const std::string& numbers,
                                                                 float threshold) {
-  std::string best_key;
-  float best = -2;
+  std::string vectors = state_.redis_key("cache:v:" + context);
+  std::vector<Candidate> candidates;
+  std::vector<std::string> gone{"HDEL", vectors};
   try {
     auto& redis = state_.redis(co_await asio::this_coro::executor);
-    std::vector<std::string> argv{"HGETALL", state_.redis_key("cache:v:" + context)};
+    std::vector<std::string> argv{"HGETALL", vectors};
     state::RedisReply reply = co_await redis.command(argv);
-    const auto& items = reply.elements;
-    Embedding stored;
-    for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
-      std::string_view value = items[i + 1].str;
-      auto sep = value.find('\x1e');
-      if (sep == std::string_view::npos || value.size() - sep - 1 != sizeof(float) * kDims ||
-          value.substr(0, sep) != numbers) {
-        continue;
-      }
-      std::memcpy(stored.data(), value.data() + sep + 1, sizeof(float) * kDims);
-      float sim = cosine(vector, stored);
-      if (sim >= threshold && sim > best) {
-        best = sim;
-        best_key = items[i].str;
-      }
-    }
+    read_candidates(reply.elements, vector, threshold, candidates, gone);
   } catch (const std::exception& e) {
     core::log_warn(std::string("cache: redis lookup failed, served as a miss: ") + e.what());
     co_return std::nullopt;
   }
-  if (best_key.empty()) co_return std::nullopt;
-  auto answer = co_await fetch(best_key, true);
-  if (!answer) co_return std::nullopt;
-  co_return SemanticHit{std::move(*answer), best};
+  // The best whose entry is still there (a purge removes entries, not their vectors).
+  std::optional<SemanticHit> hit;
+  for (std::size_t i = 0; i < candidates.size() && i < kMaxTries && !hit; ++i) {
+    if (auto answer = co_await fetch(candidates[i].key, true)) {
+      hit = SemanticHit{std::move(*answer), candidates[i].similarity};
+    } else {
+      gone.push_back(std::move(candidates[i].key));
+    }
+  }
+  if (gone.size() > 2) {
+    try {
+      auto& redis = state_.redis(co_await asio::this_coro::executor);
+      co_await redis.command(gone);
+    } catch (const std::exception& e) {
+      core::log_warn(std::string("cache: stale vectors could not be dropped: ") + e.what());
+    }
+  }
+  co_return hit;
 }
 
 asio::awaitable<void> RedisStore::put(const std::string& key, const CachedAnswer& answer,
@@ -131,7 +165,7 @@ asio::awaitable<void> RedisStore::put(const std::string& key, const CachedAnswer
   std::vector<std::string> len{"HLEN", vectors};
   if ((co_await redis.command(len)).integer >= kMaxVectorsPerContext) co_return;
   std::vector<std::string> hset{"HSET", vectors, key,
-                                vector_value(semantic->numbers, semantic->vector)};
+                                vector_value(semantic_until, semantic->vector)};
   co_await redis.command(hset);
   std::vector<std::string> expire{"EXPIRE", vectors, std::to_string(semantic->ttl.count())};
   co_await redis.command(expire);

@@ -2,7 +2,7 @@
 // the semantic vectors live in Redis, so every replica sees what any of them stored.
 // Keys, under state.key_prefix: cache:e:<exact key> (the entry, with its exact and
 // semantic deadlines, expiring at the later), cache:t:<key:ID|user:ID|team:ID> (a set of
-// entry keys), cache:v:<context> (a hash: entry key → numbers and vector).
+// entry keys), cache:v:<context> (a hash: entry key → semantic deadline and vector).
 #pragma once
 
 #include <atomic>
@@ -22,7 +22,6 @@ class RedisStore final : public Store {
   boost::asio::awaitable<std::optional<CachedAnswer>> get(const std::string& key) override;
   boost::asio::awaitable<std::optional<SemanticHit>> similar(const std::string& context,
                                                              const Embedding& vector,
-                                                             const std::string& numbers,
                                                              float threshold) override;
   boost::asio::awaitable<void> put(const std::string& key, const CachedAnswer& answer,
                                    std::chrono::seconds ttl, const EntryTags& tags,

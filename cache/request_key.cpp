@@ -171,6 +171,7 @@ std::optional<std::string_view> request_keys(const CacheSettings& settings,
   keys.exact = core::sha256_hex(canonical);
 
   keys.context.clear();
+  if (!settings.semantic) return {};  // no semantic lookup: no context to hash
   json::value* messages = body.if_contains("messages");
   if (messages == nullptr || !messages->is_array() || messages->get_array().empty()) return {};
   json::array& list = messages->get_array();
@@ -179,9 +180,11 @@ std::optional<std::string_view> request_keys(const CacheSettings& settings,
   auto text = user_text(*last);
   if (!text || text->empty()) return {};
   keys.last_user_text = std::move(*text);
-  keys.numbers = numbers_of(keys.last_user_text);
   list.pop_back();
-  std::string context = prefix + "semantic\x1e";
+  // The numbers are part of the context: prompts that differ in them never share an
+  // answer, so they are never compared either (a template with an order number in it
+  // would otherwise put every request in one index, each lookup scanning them all).
+  std::string context = prefix + "semantic\x1e" + numbers_of(keys.last_user_text) + "\x1e";
   write_canonical(v, context, true);
   keys.context = core::sha256_hex(context);
   return {};

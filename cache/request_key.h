@@ -1,8 +1,8 @@
 // What a request is, for the cache: whether it may be looked up or stored at all, its
 // exact key (scope, the routing inputs that choose the served model, and everything in
 // the body that shapes the answer, canonicalised: key order and whitespace do not count)
-// and, for the semantic lookup, the context (the same without the last user message)
-// and that message's text and numbers.
+// and, for the semantic lookup, the context (the same without the last user message, and
+// the numbers in that message) and that message's text.
 #pragma once
 
 #include <optional>
@@ -16,9 +16,8 @@ namespace tollgate::cache {
 
 struct RequestKeys {
   std::string exact;           // hex SHA-256
-  std::string context;         // hex SHA-256; empty when there is no last user message
+  std::string context;         // hex SHA-256; empty without `semantic` or a last user message
   std::string last_user_text;  // the text the semantic lookup compares
-  std::string numbers;         // the numbers in it, in order, as written ("15|80")
   std::string scope_tag;       // "key:ID", "team:ID", "global"
   bool has_tools = false;
   bool include_usage = false;  // stream_options.include_usage

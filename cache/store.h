@@ -21,11 +21,11 @@ struct EntryTags {
   std::string key_id, user, team;
 };
 
-// What the semantic side of an entry needs: its context and its vector.
+// What the semantic side of an entry needs: its context (which covers the prompt's
+// numbers, request_key.h) and its vector.
 struct SemanticPart {
   std::string context;
   Embedding vector;
-  std::string numbers;
   std::chrono::seconds ttl;
 };
 
@@ -49,7 +49,6 @@ class Store {
   virtual boost::asio::awaitable<std::optional<CachedAnswer>> get(const std::string& key) = 0;
   virtual boost::asio::awaitable<std::optional<SemanticHit>> similar(const std::string& context,
                                                                      const Embedding& vector,
-                                                                     const std::string& numbers,
                                                                      float threshold) = 0;
   // `semantic` null: exact only.
   virtual boost::asio::awaitable<void> put(const std::string& key, const CachedAnswer& answer,

@@ -1,5 +1,6 @@
 #include "cache/vector_index.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <hnswlib/hnswlib.h>
@@ -20,7 +21,11 @@ hnswlib::InnerProductSpace& space() {
 constexpr std::size_t kNeighbours = 16;  // HNSW's M
 constexpr std::size_t kEfConstruction = 100;
 constexpr std::size_t kEfSearch = 48;
-constexpr std::size_t kCandidates = 8;  // best few from the graph, then numbers are checked
+constexpr std::size_t kCandidates = 8;  // best few from the graph (a slot may be dead)
+// LSH candidates compared in one lookup at most, those sharing the most bands first:
+// prompts written from one template (names, places, no numbers) are alike enough to
+// share bands without being alike enough to hit, and would otherwise all be compared.
+constexpr std::size_t kMaxCompared = 512;
 
 }  // namespace
 
@@ -37,15 +42,15 @@ struct VectorIndex::Bucket {
   Mode mode = Mode::flat;
   std::vector<float> flat;  // slot * kDims; empty while the graph holds the vectors
   std::vector<std::string> keys;
-  std::vector<std::string> numbers;
   std::unordered_map<std::string, std::size_t> slot_of;
   std::vector<std::size_t> free;
   std::unique_ptr<LshBands> bands;
   std::vector<LshBands::Codes> codes;  // per slot, with `bands`
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
-  // Slots already compared in this lookup (a slot may share several bands); the shard's
-  // mutex is held during a lookup, so one set per bucket is enough.
+  // Slots already met in this lookup (a slot may share several bands) and how many bands
+  // they share; the shard's mutex is held during a lookup, so one set per bucket is enough.
   mutable std::vector<std::uint32_t> seen;
+  mutable std::vector<std::uint8_t> votes;
   mutable std::uint32_t epoch = 0;
 
   std::size_t live() const { return slot_of.size(); }
@@ -63,16 +68,14 @@ struct VectorIndex::Bucket {
       return slot;
     }
     keys.emplace_back();
-    numbers.emplace_back();
     if (!graph) flat.resize(keys.size() * kDims);
     if (bands) codes.emplace_back();
     return keys.size() - 1;
   }
 
-  void add(const std::string& key, const float* v, const std::string& nums) {
+  void add(const std::string& key, const float* v) {
     std::size_t slot = new_slot();
     keys[slot] = key;
-    numbers[slot] = nums;
     slot_of[key] = slot;
     if (graph) {
       if (graph->cur_element_count >= graph->max_elements_) {
@@ -94,7 +97,6 @@ struct VectorIndex::Bucket {
     std::size_t slot = it->second;
     slot_of.erase(it);
     keys[slot].clear();
-    numbers[slot].clear();
     if (graph) {
       graph->markDelete(slot);
       return;
@@ -113,7 +115,7 @@ struct VectorIndex::Bucket {
     bool dead_heavy = graph && keys.size() > 2 * live() + 64;
     if (want == mode && !dead_heavy) return;
     std::vector<float> vectors;
-    std::vector<std::string> old_keys, old_numbers;
+    std::vector<std::string> old_keys;
     std::vector<float> scratch;
     vectors.reserve(live() * kDims);
     for (std::size_t slot = 0; slot < keys.size(); ++slot) {
@@ -121,7 +123,6 @@ struct VectorIndex::Bucket {
       const float* v = vector_at(slot, scratch);
       vectors.insert(vectors.end(), v, v + kDims);
       old_keys.push_back(std::move(keys[slot]));
-      old_numbers.push_back(std::move(numbers[slot]));
     }
     *this = Bucket();
     mode = want;
@@ -132,7 +133,7 @@ struct VectorIndex::Bucket {
     }
     if (want == Mode::lsh) bands = std::make_unique<LshBands>();
     for (std::size_t i = 0; i < old_keys.size(); ++i) {
-      add(old_keys[i], vectors.data() + i * kDims, old_numbers[i]);
+      add(old_keys[i], vectors.data() + i * kDims);
     }
   }
 
@@ -150,17 +151,30 @@ struct VectorIndex::Bucket {
       }
       return;
     }
-    if (seen.size() < keys.size()) seen.resize(keys.size(), 0);
+    if (seen.size() < keys.size()) {
+      seen.resize(keys.size(), 0);
+      votes.resize(keys.size(), 0);
+    }
     if (++epoch == 0) std::fill(seen.begin(), seen.end(), epoch++);
     // The candidates first, then their vectors compared with the next ones prefetched:
     // each is a kilobyte somewhere in memory, and the misses overlap this way.
     thread_local std::vector<std::uint32_t> slots;
     slots.clear();
     bands->candidates(LshBands::codes_of(vector.data()), [&](std::uint32_t slot) {
-      if (seen[slot] == epoch) return;
+      if (seen[slot] == epoch) {
+        ++votes[slot];
+        return;
+      }
       seen[slot] = epoch;
+      votes[slot] = 1;
       slots.push_back(slot);
     });
+    if (slots.size() > kMaxCompared) {
+      auto cut = slots.begin() + static_cast<std::ptrdiff_t>(kMaxCompared);
+      std::nth_element(slots.begin(), cut, slots.end(),
+                       [&](std::uint32_t a, std::uint32_t b) { return votes[a] > votes[b]; });
+      slots.erase(cut, slots.end());
+    }
     constexpr std::size_t kAhead = 4;
     auto prefetch = [&](std::uint32_t slot) {
       const char* p = reinterpret_cast<const char*>(flat.data() + std::size_t{slot} * kDims);
@@ -176,9 +190,9 @@ struct VectorIndex::Bucket {
   }
 
   std::size_t bytes() const {
-    std::size_t n = flat.capacity() * sizeof(float) + sizeof(Bucket) + seen.capacity() * 4;
+    std::size_t n =
+        flat.capacity() * sizeof(float) + sizeof(Bucket) + seen.capacity() * 4 + votes.capacity();
     for (const auto& k : keys) n += sizeof(std::string) + k.capacity();
-    for (const auto& k : numbers) n += sizeof(std::string) + k.capacity();
     n += slot_of.size() * (sizeof(std::string) + 64 + 32);
     if (bands) n += bands->bytes() + codes.capacity() * sizeof(LshBands::Codes);
     if (graph) {
@@ -197,8 +211,7 @@ VectorIndex::Shard& VectorIndex::shard_of(const std::string& context) const {
   return shards_[std::hash<std::string>{}(context) % kShards];
 }
 
-bool VectorIndex::add(const std::string& context, const std::string& key, const Embedding& vector,
-                      const std::string& numbers) {
+bool VectorIndex::add(const std::string& context, const std::string& key, const Embedding& vector) {
   Shard& s = shard_of(context);
   std::lock_guard lock(s.mutex);
   auto& bucket = s.buckets[context];
@@ -211,14 +224,14 @@ bool VectorIndex::add(const std::string& context, const std::string& key, const 
     if (bucket->live() == 0) s.buckets.erase(context);
     return false;
   }
-  bucket->add(key, vector.data(), numbers);
+  bucket->add(key, vector.data());
   size_.fetch_add(1, std::memory_order_relaxed);
   bucket->reshape(index_above_, kind_);
   return true;
 }
 
 std::optional<VectorMatch> VectorIndex::find(const std::string& context, const Embedding& vector,
-                                             const std::string& numbers, float threshold) const {
+                                             float threshold) const {
   Shard& s = shard_of(context);
   std::lock_guard lock(s.mutex);
   auto it = s.buckets.find(context);
@@ -226,7 +239,7 @@ std::optional<VectorMatch> VectorIndex::find(const std::string& context, const E
   const Bucket& b = *it->second;
   std::optional<VectorMatch> best;
   auto consider = [&](std::size_t slot, float sim) {
-    if (sim < threshold || b.keys[slot].empty() || b.numbers[slot] != numbers) return;
+    if (sim < threshold || b.keys[slot].empty()) return;
     if (!best || sim > best->similarity) best = VectorMatch{b.keys[slot], sim};
   };
   b.search(vector, consider);

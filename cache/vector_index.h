@@ -1,5 +1,6 @@
-// The semantic index: vectors grouped by context (scope, model, system prompt and earlier
-// turns, hashed exactly), so a lookup compares only prompts that could share an answer.
+// The semantic index: vectors grouped by context (scope, model, system prompt, earlier
+// turns and the prompt's numbers, hashed exactly), so a lookup compares only prompts that
+// could share an answer.
 // A context's vectors are scanned flat (SIMD inner products) while they are few, and
 // indexed past `index_above`: by LSH bands (lsh_bands.h, the default) or an HNSW graph
 // (hnswlib). Sharded by context, a mutex each: threads looking up different contexts do
@@ -31,12 +32,10 @@ class VectorIndex {
   ~VectorIndex();
 
   // False when the index is full (max_entries): the entry is still kept for exact hits.
-  bool add(const std::string& context, const std::string& key, const Embedding& vector,
-           const std::string& numbers);
-  // The most similar vector of `context` at `threshold` or above whose numbers are
-  // `numbers`.
+  bool add(const std::string& context, const std::string& key, const Embedding& vector);
+  // The most similar vector of `context` at `threshold` or above.
   std::optional<VectorMatch> find(const std::string& context, const Embedding& vector,
-                                  const std::string& numbers, float threshold) const;
+                                  float threshold) const;
   void remove(const std::string& context, const std::string& key);
   void clear();
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }

@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "cache/memory_store.h"
-#include "cache/request_key.h"
 
 using namespace tollgate::cache;
 using Clock = std::chrono::steady_clock;
@@ -113,7 +112,7 @@ int main(int argc, char** argv) {
   std::size_t rss_before = rss_bytes();
   auto t0 = Clock::now();
   for (std::size_t i = 0; i < o.entries; ++i) {
-    SemanticPart part{"context", {}, numbers_of(prompts[i]), std::chrono::hours(1)};
+    SemanticPart part{"context", {}, std::chrono::hours(1)};
     embed_builtin(prompts[i], part.vector);
     store.insert("key" + std::to_string(i), answer, std::chrono::hours(1), {"k", "", ""}, &part);
   }
@@ -132,7 +131,7 @@ int main(int argc, char** argv) {
     Embedding v;
     embed_builtin(text, v);
     auto b = Clock::now();
-    auto hit = store.find_similar("context", v, numbers_of(text), 0.92f);
+    auto hit = store.find_similar("context", v, 0.92f);
     auto c = Clock::now();
     store.find("key" + std::to_string(i), false);
     auto d = Clock::now();

@@ -112,6 +112,11 @@ test("no-store, no-cache, refresh and bypass do what they say", async () => {
   await sleep(50);
   assert.equal((await chat(gw, KEYS.a, ask("never kept"))).headers["x-tollgate-cache"], "miss");
   assert.equal(await mockCalls(mock), calls + 2);
+  // A cache-control split over two lines: the no-store on the second is honoured too.
+  const split = await chat(gw, KEYS.a, ask("never kept either"), ["cache-control: max-age=0", "cache-control: no-store"]);
+  assert.equal(split.headers["x-tollgate-cache"], "miss");
+  await sleep(50);
+  assert.equal((await chat(gw, KEYS.a, ask("never kept either"))).headers["x-tollgate-cache"], "miss");
 
   await chat(gw, KEYS.a, ask("kept"), ["x-mock-answer: old answer"]);
   await sleep(50);
@@ -135,10 +140,10 @@ test("no-store, no-cache, refresh and bypass do what they say", async () => {
 });
 
 test("bad cache headers are a 400 in OpenAI's shape", async () => {
-  for (const header of ["x-tollgate-cache-ttl: soon", "x-tollgate-cache-ttl: 0", "x-tollgate-cache: sometimes",
-    "x-tollgate-cache-threshold: 1.5"]) {
-    const r = await chat(gw, KEYS.a, ask("anything"), [header]);
-    assert.equal(r.status, 400, header);
+  for (const headers of [["x-tollgate-cache-ttl: soon"], ["x-tollgate-cache-ttl: 0"], ["x-tollgate-cache: sometimes"],
+    ["x-tollgate-cache-threshold: 1.5"], ["x-tollgate-cache-ttl: 60", "x-tollgate-cache-ttl: 31622401"]]) {
+    const r = await chat(gw, KEYS.a, ask("anything"), headers);
+    assert.equal(r.status, 400, headers.join(" / "));
     validate("ErrorResponse", json(r.body));
     assert.equal(json(r.body).error.type, "invalid_request_error");
   }

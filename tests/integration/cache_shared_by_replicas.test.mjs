@@ -1,8 +1,8 @@
 // `store: redis`: two gateways sharing one real redis-server (started by the test on a
 // loopback port) share entries, exact and semantic: what one replica stored, the other
 // serves without calling the provider, as a whole answer or a replayed stream; scopes
-// still separate tenants; a purge on one is seen by both; Redis gone is a miss, not an
-// error.
+// still separate tenants; a purge on one is seen by both; an entry expired or purged
+// does not hide a similar one; Redis gone is a miss, not an error.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { sleep, sseEvents, startGateway, startMock, startRedis, stop, stopAll, tempDir } from "./lib/harness.mjs";
@@ -66,6 +66,25 @@ test("a purge on one replica is seen by the other", async () => {
   assert.equal((await chat(two, KEYS.a, ask("purged across replicas"))).headers["x-tollgate-cache"], "miss");
   const stats = await admin(two, "GET", "/admin/cache");
   assert.equal(stats.status, 200);
+});
+
+test("an entry gone (expired or purged) does not hide a similar one still there", async () => {
+  // Two wordings in one context; the lookup's wording is closest to the one that goes.
+  await chat(one, KEYS.a, ask("How tall is Mount Everest?"), ["x-tollgate-cache-ttl: 1", "x-mock-answer: expired"]);
+  // (no-cache: stored, not answered from the first)
+  await chat(one, KEYS.c, ask("How tall is the Mount Everest?"), ["cache-control: no-cache", "x-mock-answer: 8849 m"]);
+  await sleep(1500);
+  const afterExpiry = await chat(two, KEYS.a, ask("how tall is mount everest"));
+  assert.equal(afterExpiry.headers["x-tollgate-cache"], "semantic-hit");
+  assert.equal(answerText(afterExpiry), "8849 m");
+
+  await chat(one, KEYS.a, ask("Name the capital of Australia."), ["x-mock-answer: purged"]);
+  await chat(one, KEYS.c, ask("Please name the capital of Australia."), ["cache-control: no-cache", "x-mock-answer: Canberra"]);
+  await sleep(100);
+  assert.equal((await admin(one, "DELETE", "/admin/cache?scope=key:key-a")).status, 200);
+  const afterPurge = await chat(two, KEYS.a, ask("name the capital of australia"));
+  assert.equal(afterPurge.headers["x-tollgate-cache"], "semantic-hit");
+  assert.equal(answerText(afterPurge), "Canberra");
 });
 
 test("with Redis gone a lookup is a miss and the request is served", async () => {

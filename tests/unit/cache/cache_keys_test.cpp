@@ -25,7 +25,13 @@ core::Exchange exchange_for(const std::string& body, const std::string& key_id =
   return ex;
 }
 
-RequestKeys keys_of(const std::string& body, const CacheSettings& settings = {},
+CacheSettings semantic_settings() {
+  CacheSettings settings;
+  settings.semantic.emplace();
+  return settings;
+}
+
+RequestKeys keys_of(const std::string& body, const CacheSettings& settings = semantic_settings(),
                     const std::string& key_id = "k1", const std::string& team = "red") {
   auto ex = exchange_for(body, key_id, team);
   RequestKeys keys;
@@ -55,8 +61,8 @@ TEST_CASE("the exact key ignores key order and whitespace, not content", "[cache
 
 TEST_CASE("the scope is part of every key, and never the raw API key", "[cache]") {
   const std::string body = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
-  CacheSettings by_key;
-  CacheSettings by_team;
+  CacheSettings by_key = semantic_settings();
+  CacheSettings by_team = semantic_settings();
   by_team.scope = Scope::team;
   CHECK(keys_of(body, by_key, "k1").exact != keys_of(body, by_key, "k2").exact);
   CHECK(keys_of(body, by_key, "k1").context != keys_of(body, by_key, "k2").context);
@@ -74,13 +80,23 @@ TEST_CASE("the semantic context is everything but the last user message", "[cach
                    R"({"role":"user","content":"what's 15 percent of 80"}]})");
   auto c = keys_of(R"({"model":"m","messages":[{"role":"system","content":"be long"},)"
                    R"({"role":"user","content":"What is 15% of 80?"}]})");
+  // Other numbers, another context: never compared, so a template with an order number
+  // in it does not put every request in one index that each lookup scans whole.
+  auto d = keys_of(R"({"model":"m","messages":[{"role":"system","content":"be brief"},)"
+                   R"({"role":"user","content":"What is 15% of 90?"}]})");
   CHECK(a.context == b.context);
   CHECK(a.context != c.context);
+  CHECK(a.context != d.context);
   CHECK(a.last_user_text == "What is 15% of 80?");
-  CHECK(a.numbers == "15|80");
+  CHECK(numbers_of(a.last_user_text) == "15|80");
   CHECK(numbers_of("1,000 and 2.5 and 3.") == "1000|2.5|3");
   auto assistant_last = keys_of(R"({"model":"m","messages":[{"role":"assistant","content":"x"}]})");
   CHECK(assistant_last.context.empty());
+  // Without `semantic` no context is made (a second canonical form and hash per request).
+  auto exact_only =
+      keys_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})", CacheSettings{});
+  CHECK(exact_only.context.empty());
+  CHECK(exact_only.exact.size() == 64);
 }
 
 TEST_CASE("tools, high temperatures, n > 1 and other operations are never cached", "[cache]") {
@@ -119,6 +135,16 @@ TEST_CASE("request headers steer the cache; bad values are refused", "[cache]") 
   CHECK((!refresh.lookup && refresh.store));
   CHECK(read({{"x-tollgate-cache-ttl", "30"}}).first.ttl == std::chrono::seconds(30));
   CHECK(read({{"x-tollgate-cache-threshold", "0.97"}}).first.threshold == Approx(0.97));
+  // Every line of a field counts, as a list would.
+  CHECK_FALSE(read({{"cache-control", "max-age=0"}, {"cache-control", "no-store"}}).first.store);
+  auto both = read({{"x-tollgate-cache", "refresh"}, {"x-tollgate-cache", "bypass"}}).first;
+  CHECK((!both.lookup && !both.store));
+  CHECK(read({{"x-tollgate-cache-ttl", "5"}, {"x-tollgate-cache-ttl", "soon"}}).second);
+  CHECK(read({{"x-tollgate-cache-ttl", "5"}, {"x-tollgate-cache-ttl", "5"}}).second);
+  CHECK(
+      read({{"x-tollgate-cache-threshold", "0.95"}, {"x-tollgate-cache-threshold", "0.5"}}).second);
+  CHECK(read({{"x-tollgate-cache", "refresh, sometimes"}}).second);
+  CHECK(read({{"x-tollgate-cache", ""}}).second);
   for (auto [name, value] :
        {std::pair{"x-tollgate-cache", "maybe"}, std::pair{"x-tollgate-cache-ttl", "0"},
         std::pair{"x-tollgate-cache-ttl", "1h"}, std::pair{"x-tollgate-cache-ttl", "-5"},

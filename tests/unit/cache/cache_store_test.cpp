@@ -56,26 +56,26 @@ TEST_CASE("memory store: TTL, semantic TTL and purge by scope", "[cache]") {
   store.insert("short", answer_of("a"), std::chrono::seconds(1), {"k1", "ann", "red"}, nullptr);
   Embedding v{};
   v[0] = 1;
-  SemanticPart semantic{"ctx", v, "", std::chrono::seconds(60)};
+  SemanticPart semantic{"ctx", v, std::chrono::seconds(60)};
   store.insert("both", answer_of("b"), std::chrono::seconds(1), {"k2", "bob", "blue"}, &semantic);
   CHECK(store.find("short", false));
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   CHECK_FALSE(store.find("short", false));
   CHECK_FALSE(store.find("both", false));  // past its exact TTL...
-  auto similar = store.find_similar("ctx", v, "", 0.9f);
+  auto similar = store.find_similar("ctx", v, 0.9f);
   REQUIRE(similar);  // ...still a semantic answer
   CHECK(similar->answer.text == "b");
   store.insert("c", answer_of("c"), std::chrono::seconds(60), {"k3", "cat", "red"}, nullptr);
   store.insert("d", answer_of("d"), std::chrono::seconds(60), {"k4", "dan", "blue"}, nullptr);
   CHECK(store.remove_scope("team:blue") == 2);
   CHECK(store.find("c", false));
-  CHECK_FALSE(store.find_similar("ctx", v, "", 0.9f));  // its vector went with it
+  CHECK_FALSE(store.find_similar("ctx", v, 0.9f));  // its vector went with it
   CHECK(store.vectors().size() == 0);
   CHECK(store.remove_scope("") == 1);
   CHECK(store.entries() == 0);
 }
 
-TEST_CASE("vector index: per context, numbers checked, flat then LSH or HNSW", "[cache]") {
+TEST_CASE("vector index: per context, flat then LSH or HNSW", "[cache]") {
   IndexKind kind = GENERATE(IndexKind::lsh, IndexKind::hnsw);
   CAPTURE(kind == IndexKind::lsh ? "lsh" : "hnsw");
   std::mt19937 rng(7);
@@ -83,26 +83,25 @@ TEST_CASE("vector index: per context, numbers checked, flat then LSH or HNSW", "
   std::vector<Embedding> vectors;
   for (int i = 0; i < 3000; ++i) {
     vectors.push_back(random_unit(rng));
-    REQUIRE(index.add("ctx", "e" + std::to_string(i), vectors.back(), i % 2 ? "1" : "2"));
+    REQUIRE(index.add("ctx", "e" + std::to_string(i), vectors.back()));
   }
   CHECK(index.size() == 3000);
   int found = 0;
   for (int i = 0; i < 3000; i += 37) {
-    auto m = index.find("ctx", vectors[i], i % 2 ? "1" : "2", 0.95f);
+    auto m = index.find("ctx", vectors[i], 0.95f);
     found += m && m->key == "e" + std::to_string(i) ? 1 : 0;
   }
-  CHECK(found >= 78);  // of 82: the index's recall on exact vectors
-  CHECK_FALSE(index.find("ctx", vectors[3], "2", 0.95f));       // other numbers
-  CHECK_FALSE(index.find("other", vectors[3], "1", 0.5f));      // other context
-  CHECK_FALSE(index.find("ctx", random_unit(rng), "1", 0.9f));  // nothing that close
+  CHECK(found >= 78);                                  // of 82: the index's recall on exact vectors
+  CHECK_FALSE(index.find("other", vectors[3], 0.5f));  // other context
+  CHECK_FALSE(index.find("ctx", random_unit(rng), 0.9f));  // nothing that close
   for (int i = 0; i < 2900; ++i) index.remove("ctx", "e" + std::to_string(i));
   CHECK(index.size() == 100);
-  CHECK_FALSE(index.find("ctx", vectors[5], "1", 0.95f));
-  auto m = index.find("ctx", vectors[2950], "2", 0.95f);
+  CHECK_FALSE(index.find("ctx", vectors[5], 0.95f));
+  auto m = index.find("ctx", vectors[2950], 0.95f);
   REQUIRE(m);
   CHECK(m->key == "e2950");
   VectorIndex small(2, 256);
-  CHECK(small.add("c", "a", vectors[0], ""));
-  CHECK(small.add("c", "b", vectors[1], ""));
-  CHECK_FALSE(small.add("c", "c", vectors[2], ""));  // max_entries
+  CHECK(small.add("c", "a", vectors[0]));
+  CHECK(small.add("c", "b", vectors[1]));
+  CHECK_FALSE(small.add("c", "c", vectors[2]));  // max_entries
 }
