@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "gateway/config/config_includes.h"
+#include "gateway/config/cors_section.h"
 #include "gateway/config/routing_sections.h"
 #include "gateway/config/yaml_reader.h"
 #include "gateway/core/json_limits.h"
@@ -23,6 +24,11 @@
 namespace tollgate::gateway::config {
 
 namespace {
+
+// Indexing a const node never adds the key it looks up (a non-const one does).
+const YAML::Node& const_root(const YAML::Node& root) {
+  return root;
+}
 
 core::ListenConfig read_listener(const Reader& r, const YAML::Node& node, const std::string& key) {
   core::ListenConfig listen;
@@ -44,9 +50,10 @@ core::ListenConfig read_listener(const Reader& r, const YAML::Node& node, const 
 
 void read_server(const Reader& r, const YAML::Node& node, core::ServerConfig& server) {
   if (!Reader::has(node)) return;
-  r.check_keys(node, "server",
-               {"listen", "admin", "admin_key", "threads", "max_body_bytes", "max_json_depth",
-                "header_timeout", "idle_timeout", "drain_timeout", "idle_poll_us", "watch"});
+  r.check_keys(
+      node, "server",
+      {"listen", "admin", "admin_key", "threads", "max_body_bytes", "max_json_depth",
+       "header_timeout", "idle_timeout", "drain_timeout", "idle_poll_us", "watch", "cors"});
   if (YAML::Node listen = node["listen"]) {
     if (listen.IsScalar()) {
       server.listen.push_back(read_listener(r, listen, "server.listen"));
@@ -224,6 +231,13 @@ std::vector<std::string> owned_section_names(const core::ModuleRegistry* modules
   return names;
 }
 
+// Whether API keys guard the gateway: a `keys:` section with entries, or an admin key
+// that can make keys at run time.
+bool keys_configured(const YAML::Node& root, const core::ServerConfig& server) {
+  const YAML::Node keys = const_root(root)["keys"];
+  return !server.admin_key.empty() || (keys && keys.IsSequence() && keys.size() > 0);
+}
+
 }  // namespace
 
 core::ConfigPtr load_config_text(std::string_view yaml, const std::string& source,
@@ -252,6 +266,9 @@ core::ConfigPtr load_config_text(std::string_view yaml, const std::string& sourc
 
   try {
     read_server(r, root["server"], config->server);
+    const YAML::Node server = const_root(root)["server"];
+    read_cors(r, server && server.IsMap() ? server["cors"] : YAML::Node(),
+              keys_configured(root, config->server), config->server.cors);
     r.each(root["providers"], "providers", [&](const YAML::Node& item, const std::string& key) {
       core::ProviderConfig p = read_provider(r, item, key);
       if (const core::ProviderConfig* earlier = config->find_provider(p.name)) {

@@ -53,6 +53,19 @@ struct ListenConfig {
   SourceMark where;
 };
 
+// `server.cors`: browsers on these origins may call the public listeners (docs/ingress.md,
+// "Browsers"). Off when `origins` is empty.
+struct CorsConfig {
+  std::vector<std::string> origins;  // "https://app.example.com" (lower case), or "*"
+  bool any_origin = false;           // origins is ["*"]
+  // Request headers a browser may send (lower case); a trailing '*' matches a prefix
+  // ("x-stainless-*"), answered with the names the preflight asked for.
+  std::vector<std::string> headers;
+  Duration max_age = std::chrono::minutes(10);
+  bool allow_any_origin_with_keys = false;  // lets `*` stand when keys are configured
+  bool enabled() const { return !origins.empty(); }
+};
+
 struct ServerConfig {
   std::vector<ListenConfig> listen;
   std::optional<HostPort> admin;
@@ -68,6 +81,7 @@ struct ServerConfig {
   // See docs/performance.md, "Idle polling".
   std::chrono::microseconds idle_poll{0};
   bool watch = false;  // reload when a config file changes (gateway/reload/config_watch.h)
+  CorsConfig cors;     // the one part of `server:` a reload may change
 };
 
 // A circuit breaker per target: `failures` consecutive failures open it; after

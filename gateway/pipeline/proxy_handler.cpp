@@ -6,6 +6,7 @@
 #include "gateway/core/errors.h"
 #include "gateway/core/multipart_model.h"
 #include "gateway/ingress/anthropic_ingress.h"
+#include "gateway/pipeline/cors.h"
 #include "gateway/pipeline/request_path.h"
 #include "gateway/pipeline/response_routes.h"
 #include "gateway/pipeline/stage_sink.h"
@@ -296,6 +297,13 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Reque
   } complete_hooks{*runtime, exchange};
 
   core::Response answer;
+  // A browser's preflight carries no key: answered before any stage, so it needs none,
+  // counts against no limit and reaches no provider.
+  if (answer_preflight(runtime->config->server.cors, exchange, answer)) {
+    co_await sink.send(answer);
+    co_return;
+  }
+  add_cors_headers(runtime->config->server.cors, exchange);
   bool refused = refuse_path(exchange, answer);
   if (exchange.ingress == core::Ingress::anthropic) sink.set_client(anthropic_edge);
   if (refused) {

@@ -35,7 +35,8 @@ std::string restart_needed(const core::Config& running, const core::Config& next
       }
     }
   }
-  if (text_of(running, "server") != text_of(next, "server")) {
+  // server.cors is read per snapshot (the handler takes it from the request's config).
+  if (text_of(running, "server", {"cors"}) != text_of(next, "server", {"cors"})) {
     return "`server:` changed (listen addresses, threads, timeouts, the admin listener), which "
            "takes a restart";
   }

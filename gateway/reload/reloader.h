@@ -1,11 +1,11 @@
 // Hot reload (docs/operations.md, "Reload"): re-reads the configuration (SIGHUP, POST
 // /admin/reload), checks it as `--check` does, refuses what takes a restart (listen
-// addresses, threads, state backends: the `server:` and `state:` sections and every other
-// module section not marked reloadable), builds a new Runtime from it — the targets that
-// are still there keep their breakers, the modules keep their stores (limit counters,
-// usage, keys made through the API, the audit chain), each worker keeps its upstream
-// pools — and swaps it in on every worker. Requests in flight finish on the runtime they
-// started with. A refused reload changes nothing; the old configuration keeps serving.
+// addresses, threads, state backends: the `server:` section but its `cors`, `state:`, and
+// every other module section not marked reloadable), builds a new Runtime from it — the targets
+// that are still there keep their breakers, the modules keep their stores (limit counters, usage,
+// keys made through the API, the audit chain), each worker keeps its upstream pools — and swaps it
+// in on every worker. Requests in flight finish on the runtime they started with. A refused reload
+// changes nothing; the old configuration keeps serving.
 #pragma once
 
 #include <chrono>

@@ -99,13 +99,17 @@ class ClientSink final : public core::ResponseSink {
                 core::accepts_gzip(exchange_.request_headers.get("accept-encoding"));
     if (gzip) response.body = core::gzip_body(response.body);
     start_head(response.status);
-    if (!response.headers.has("content-type")) add_field("content-type", "application/json");
+    bool no_content = response.status == 204;  // a preflight's answer: no body, no length
+    if (!response.headers.has("content-type") && !no_content) {
+      add_field("content-type", "application/json");
+    }
     add_fields(response.headers);
     if (gzip) {
       add_field("content-encoding", "gzip");
       add_field("vary", "accept-encoding");
     }
-    finish_head(response.body.size());
+    finish_head(no_content ? std::nullopt : std::optional<std::size_t>(response.body.size()),
+                no_content);
     mark_committed(response.status);
     WriteDeadline armed(session_, write_timeout_);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(response.body)};
@@ -245,6 +249,8 @@ class ClientSink final : public core::ResponseSink {
     }
   }
   void erase_named(std::string_view name, std::size_t before) {
+    // Vary is a list: ours (origin, accept-encoding) and a provider's all stand.
+    if (core::iequals(name, "vary")) return;
     for (std::size_t i = 0; i < before; ++i) {
       if (core::iequals(head_fields[i].name, name)) head_fields[i].name = {};
     }
@@ -252,7 +258,7 @@ class ClientSink final : public core::ResponseSink {
 
   // With a length, a whole answer; without, a stream: chunked, or for HTTP/1.0 delimited
   // by the end of the connection.
-  void finish_head(std::optional<std::size_t> content_length) {
+  void finish_head(std::optional<std::size_t> content_length, bool no_content = false) {
     add_field("x-request-id", exchange_.request_id);
     for (const auto& field : exchange_.response_headers) add_field(field.name, field.value);
     // An erased field (replaced by a later one) has an empty name and is skipped.
@@ -264,7 +270,7 @@ class ClientSink final : public core::ResponseSink {
       head_ += "content-length: ";
       head_ += std::to_string(*content_length);
       head_ += "\r\n";
-    } else if (!http10_) {
+    } else if (!http10_ && !no_content) {
       head_ += "transfer-encoding: chunked\r\n";
     }
     if (body_pending_) keep_alive_ = false;

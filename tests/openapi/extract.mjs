@@ -16,6 +16,8 @@ export const ROOTS = [
   "CreateEmbeddingResponse",
   "ListModelsResponse",
   "Model",
+  "Response",
+  "ResponseStreamEvent",
 ];
 
 const [specFile, commit] = process.argv.slice(2);

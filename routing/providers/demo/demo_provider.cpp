@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <optional>
 
 #include <simdjson.h>
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +15,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gateway/core/errors.h"
+#include "routing/providers/demo/demo_responses.h"
+#include "routing/providers/demo/demo_steering.h"
 #include "routing/providers/demo/demo_text.h"
 
 namespace tollgate::routing::providers {
@@ -133,19 +136,35 @@ class DemoProvider final : public core::Provider {
         break;
       }
       case core::Operation::chat_completions:
-      case core::Operation::completions:
-        if (exchange.json.stream) {
-          co_await stream(exchange, in, model, context.sink);
+      case core::Operation::completions: {
+        // tools, tool_choice, response_format: honoured, or a 400 naming the field.
+        std::optional<core::Response> refusal;
+        demo::Steering steering;
+        if (is_chat(exchange)) steering = demo::read_chat_steering(exchange.body, refusal);
+        if (refusal) {
+          co_await context.sink.send(*refusal);
+        } else if (exchange.json.stream) {
+          co_await stream(exchange, in, steering, model, context.sink);
         } else {
-          std::string body = whole_answer(exchange, in, model);
+          std::string body = whole_answer(exchange, in, steering, model);
           co_await send_json(context.sink, body);
         }
         break;
+      }
+      case core::Operation::passthrough:
+        if (exchange.path == "/v1/responses") {
+          co_await demo::answer_responses(exchange, model, context.sink);
+          break;
+        }
+        [[fallthrough]];
       default: {
-        core::Response response = core::error_response(core::ErrorKind::not_found,
-                                                       "the demo provider answers chat "
-                                                       "completions, completions and embeddings "
-                                                       "only");
+        core::Response response =
+            exchange.operation == core::Operation::response_item
+                ? core::error_response(core::ErrorKind::response_not_found,
+                                       "the demo provider stores no responses", "response_id")
+                : core::error_response(core::ErrorKind::not_found,
+                                       "the demo provider answers chat completions, completions, "
+                                       "embeddings and responses only");
         co_await context.sink.send(response);
       }
     }
@@ -163,16 +182,41 @@ class DemoProvider final : public core::Provider {
     return exchange.operation == core::Operation::chat_completions;
   }
 
+  // The reply's text: the demo sentence, or the JSON object response_format asked for.
+  static std::string reply_text(const DemoInput& in, const demo::Steering& steering) {
+    return steering.kind == demo::Steering::Kind::json ? steering.json
+                                                       : demo::demo_reply(in.last_user_text);
+  }
+
+  // A tool call's fields: id, type, function {name, arguments}.
+  static std::string tool_call(const core::Exchange& exchange, const demo::Steering& steering,
+                               std::string_view arguments) {
+    std::string out = R"("id":)";
+    append_json_string(out, "call_" + exchange.request_id);
+    out += R"(,"type":"function","function":{"name":)";
+    append_json_string(out, steering.tool_name);
+    out += R"(,"arguments":)";
+    append_json_string(out, arguments);
+    return out + "}";
+  }
+
   std::string whole_answer(core::Exchange& exchange, const DemoInput& in,
-                           const std::string& model) const {
-    std::string reply = demo::demo_reply(in.last_user_text);
-    exchange.usage = {demo::count_words(in.all_text), demo::count_words(reply), true};
+                           const demo::Steering& steering, const std::string& model) const {
+    bool calls = steering.kind == demo::Steering::Kind::tool_call;
+    std::string reply = calls ? steering.json : reply_text(in, steering);
+    exchange.usage = {demo::count_words(in.all_text), demo::count_words(reply) + (calls ? 1 : 0),
+                      true};
     std::string out;
     if (is_chat(exchange)) {
       out = object_head("chatcmpl-", "chat.completion", exchange, model);
       out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
-      append_json_string(out, reply);
-      out += R"(,"refusal":null},"logprobs":null,"finish_reason":"stop"}],)";
+      if (calls) {
+        out += R"(null,"tool_calls":[{)" + tool_call(exchange, steering, reply) + "}]";
+      } else {
+        append_json_string(out, reply);
+      }
+      out += R"(,"refusal":null},"logprobs":null,"finish_reason":)";
+      out += calls ? R"("tool_calls"}],)" : R"("stop"}],)";
     } else {
       out = object_head("cmpl-", "text_completion", exchange, model);
       out += R"(,"choices":[{"index":0,"text":)";
@@ -211,9 +255,57 @@ class DemoProvider final : public core::Provider {
     return out;
   }
 
+  // A forced tool call, streamed as OpenAI does: the call's head, then its arguments.
+  asio::awaitable<void> stream_tool_call(core::Exchange& exchange, const DemoInput& in,
+                                         const demo::Steering& steering, const std::string& model,
+                                         core::ResponseSink& sink) const {
+    exchange.usage = {demo::count_words(in.all_text), 1 + demo::count_words(steering.json), true};
+    exchange.streamed = true;
+    core::Headers no_headers;
+    co_await sink.begin_stream(200, no_headers);
+    core::Chunk chunk;
+    std::string head = object_head("chatcmpl-", "chat.completion.chunk", exchange, model);
+    chunk.data = head + R"(,"choices":[{"index":0,"delta":{"role":"assistant","content":null,)" +
+                 R"("tool_calls":[{"index":0,)" + tool_call(exchange, steering, "") +
+                 R"(}]},"logprobs":null,"finish_reason":null}]})";
+    co_await sink.send_chunk(chunk);
+    chunk.data = head + R"(,"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":)";
+    chunk.data += R"({"arguments":)";
+    append_json_string(chunk.data, steering.json);
+    chunk.data += R"(}}]},"logprobs":null,"finish_reason":null}]})";
+    co_await sink.send_chunk(chunk);
+    chunk.data = head + R"(,"choices":[{"index":0,"delta":{},"logprobs":null,)" +
+                 R"("finish_reason":"tool_calls"}]})";
+    co_await sink.send_chunk(chunk);
+    co_await end_stream(exchange, model, sink);
+  }
+
+  // The usage event when the client asked for it, [DONE] and the end.
+  asio::awaitable<void> end_stream(core::Exchange& exchange, const std::string& model,
+                                   core::ResponseSink& sink) const {
+    core::Chunk chunk;
+    if (exchange.json.include_usage) {
+      chunk.data = object_head(is_chat(exchange) ? "chatcmpl-" : "cmpl-",
+                               is_chat(exchange) ? "chat.completion.chunk" : "text_completion",
+                               exchange, model);
+      chunk.data += R"(,"choices":[],)";
+      append_usage(chunk.data, exchange.usage.prompt_tokens, exchange.usage.completion_tokens);
+      chunk.data += "}";
+      co_await sink.send_chunk(chunk);
+    }
+    chunk.data = "[DONE]";
+    co_await sink.send_chunk(chunk);
+    co_await sink.end_stream();
+  }
+
   asio::awaitable<void> stream(core::Exchange& exchange, const DemoInput& in,
-                               const std::string& model, core::ResponseSink& sink) const {
-    std::string reply = demo::demo_reply(in.last_user_text);
+                               const demo::Steering& steering, const std::string& model,
+                               core::ResponseSink& sink) const {
+    if (steering.kind == demo::Steering::Kind::tool_call) {
+      co_await stream_tool_call(exchange, in, steering, model, sink);
+      co_return;
+    }
+    std::string reply = reply_text(in, steering);
     std::vector<std::string> words = demo::split_for_stream(reply);
     exchange.usage = {demo::count_words(in.all_text), 0, true};
     exchange.streamed = true;
@@ -234,18 +326,7 @@ class DemoProvider final : public core::Provider {
     }
     chunk.data = stream_event(exchange, model, nullptr, false, true);
     co_await sink.send_chunk(chunk);
-    if (exchange.json.include_usage) {
-      chunk.data = object_head(is_chat(exchange) ? "chatcmpl-" : "cmpl-",
-                               is_chat(exchange) ? "chat.completion.chunk" : "text_completion",
-                               exchange, model);
-      chunk.data += R"(,"choices":[],)";
-      append_usage(chunk.data, exchange.usage.prompt_tokens, exchange.usage.completion_tokens);
-      chunk.data += "}";
-      co_await sink.send_chunk(chunk);
-    }
-    chunk.data = "[DONE]";
-    co_await sink.send_chunk(chunk);
-    co_await sink.end_stream();
+    co_await end_stream(exchange, model, sink);
   }
 
   std::string embeddings(const DemoInput& in, const std::string& model,
