@@ -29,7 +29,7 @@ struct SubrequestResult {
   int status = 0;
   std::string body;
   Usage usage;         // what the provider reported (or nothing)
-  std::string served;  // the target model that answered, when one did
+  std::string served;  // the target that answered ("provider/model"), when one did
   std::string detail;  // for logs; never a secret
 };
 

@@ -113,7 +113,8 @@ asio::awaitable<void> fly(std::shared_ptr<Flight> f, core::UpstreamTransport& up
 void collect(Flight& f, core::SubrequestResult& result) {
   core::Exchange& ex = f.exchange;
   result.usage = ex.usage;
-  if (ex.target_model != nullptr) result.served = ex.target_model->model;
+  if (ex.target_model != nullptr)
+    result.served = ex.target_model->provider + "/" + ex.target_model->model;
   if (f.outcome.failure == core::FailureClass::none && f.sink.sent) {
     result.status = f.sink.answer.status;
     bool ok = result.status >= 200 && result.status <= 299;
