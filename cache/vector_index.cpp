@@ -17,6 +17,10 @@ namespace {
 // serves all graphs of it. Made once, never freed: a few words each, and dimensions are
 // bounded (kMaxDims; in practice one or two per process).
 hnswlib::InnerProductSpace& space(std::size_t dims) {
+  if (dims == kBuiltinDims) {  // every new context's bucket: no lock that threads share
+    static hnswlib::InnerProductSpace builtin(kBuiltinDims);
+    return builtin;
+  }
   static std::mutex mutex;
   static std::map<std::size_t, std::unique_ptr<hnswlib::InnerProductSpace>> spaces;
   std::lock_guard lock(mutex);
