@@ -3,17 +3,18 @@
 // answers a hashed bag of words). A reworded prompt hits; the call carries the provider's
 // key, never the client's; an embedder that is down, slow past the timeout, or whose
 // client hangs up makes a miss whose answer is still served (and stored exact only); the
-// calls are counted in tollgate_cache_embedding_requests_total.
+// calls are counted in tollgate_cache_embedding_requests_total. With `store: redis`, a
+// replica finds the vectors (of the model's dimension) another stored.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
-import { basicConfig, curl, freePort, sleep, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { basicConfig, curl, freePort, sleep, startGateway, startMock, startRedis, stopAll, tempDir } from "./lib/harness.mjs";
 import { ADMIN_KEY, KEYS, answerText, ask, chat } from "./lib/cache_helpers.mjs";
 
 let mock, downPort;
 const gateways = {};
 
-function config(embedder) {
+function config(embedder, store = "") {
   return (
     basicConfig({
       mockUrl: mock.url,
@@ -38,8 +39,10 @@ function config(embedder) {
     `
 keys:
   - {id: key-a, key: ${KEYS.a}, user: ann, team: red}
+${store}
 cache:
   scope: key
+  store: ${store ? "redis" : "memory"}
   semantic: {threshold: 0.95, embedder: ${embedder}}
 `
   );
@@ -159,4 +162,22 @@ test("a client that hangs up while the embedder runs abandons the call and the r
   assert.equal(after.calls, before + 1); // the embeddings call only
   assert.equal(after.recent.at(-1).target, "/v1/embeddings");
   assert.equal(after.recent.at(-1).authorization, "Bearer sk-slow-provider-secret");
+});
+
+test("with store: redis, a replica finds the model's vectors another stored", async () => {
+  const redis = await startRedis();
+  const state = `state:\n  sqlite: ${tempDir()}/tollgate.db\n  redis: ${redis.url}\n  key_prefix: "embedtest:"`;
+  const one = await startGateway(config("{model: embedder}", state));
+  const two = await startGateway(config("{model: embedder}", state));
+  const first = await chat(one, KEYS.a, ask("Which river is the longest?"), ["x-mock-answer: The Nile."]);
+  assert.equal(first.headers["x-tollgate-cache"], "miss");
+  let similar;
+  for (let i = 0; i < 40; i++) {
+    // no-store: a miss while the entry is on its way to Redis stores nothing of its own.
+    similar = await chat(two, KEYS.a, ask("the longest river: which is?"), ["cache-control: no-store"]);
+    if (similar.headers["x-tollgate-cache"] !== "miss") break;
+    await sleep(50);
+  }
+  assert.equal(similar.headers["x-tollgate-cache"], "semantic-hit", similar.body);
+  assert.equal(answerText(similar), "The Nile.");
 });
