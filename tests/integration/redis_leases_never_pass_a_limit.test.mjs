@@ -118,7 +118,7 @@ test("two replicas on leases, 60 slow requests at once: no more than max_paralle
 test("what a replica did not spend goes back to Redis when it stops", async () => {
   const redis = await startRedis();
   const mock = await startMock();
-  const cfg = config(redis, mock, { limits: "{rpm: 1000, max_parallel: 100, tokens_per_day: 1000000}", lease: "{slice: 0.2, ttl: 10s}" });
+  const cfg = config(redis, mock, { limits: "{rpm: 1000, max_parallel: 100, tokens_per_day: 1000000}", lease: "{enabled: true, slice: 0.2, ttl: 10s}" });
   const gw = await startGateway(cfg);
   assert.deepEqual(await fire([gw], 6, 1), [200, 200, 200, 200, 200, 200]);
   await sleep(200); // the lease is taken (200 requests, 20 slots, 200,000 tokens)
