@@ -85,6 +85,11 @@ class RedisCounterStore final : public CounterStore {
               const asio::any_io_executor& executor) override {
     if (keeper_ && (settlement.admitted_by_lease || unlimited(request))) {
       keeper_->settle(request, settlement);  // summed, sent with the lease's next sync
+      // Settlements kept from an outage are replayed after the next one Redis takes; on
+      // leases there may be no such settlement, so this one tries.
+      if (backlog_size_.load(std::memory_order_relaxed) > 0 && !replaying_.exchange(true)) {
+        asio::co_spawn(executor, replay(), asio::detached);
+      }
       return;
     }
     auto entry = std::make_shared<Pending>(Pending{request, settlement});
@@ -225,6 +230,12 @@ class RedisCounterStore final : public CounterStore {
     }
   }
 
+  asio::awaitable<void> replay() {
+    core::BackgroundWork tracked;
+    co_await replay_backlog(services_.redis(co_await asio::this_coro::executor));
+    replaying_ = false;
+  }
+
   asio::awaitable<void> replay_backlog(state::RedisClient& redis) {
     // Bounded: at most what was queued when the replay started.
     std::size_t budget = backlog_size_.load(std::memory_order_relaxed);
@@ -268,6 +279,7 @@ class RedisCounterStore final : public CounterStore {
   std::deque<std::shared_ptr<Pending>> backlog_;
   std::atomic<std::size_t> backlog_size_{0};
   std::atomic<bool> outage_{false};
+  std::atomic<bool> replaying_{false};  // a replay started by a leased settlement runs
 };
 
 }  // namespace

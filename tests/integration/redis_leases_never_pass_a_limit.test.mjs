@@ -96,6 +96,44 @@ test("two replicas on leases: 300 requests against rpm 100 get at most 100 throu
   assert.equal(await settledRequests(b, ok), ok);
 });
 
+test("two replicas on leases hold a daily token quota: the ledger never passes it", async (t) => {
+  const redis = await startRedis();
+  const mock = await startMock();
+  // Each request reserves its prompt estimate and max_tokens (20); the mock answers fewer.
+  const cfg = config(redis, mock, { limits: "{tokens_per_day: 2000}" });
+  const a = await startGateway(cfg);
+  const b = await startGateway(cfg);
+  const statuses = await fire([a, b], 300, 20);
+  const ok = statuses.filter((s) => s === 200).length;
+  assert.equal(await settledRequests(a, ok), ok);
+  const day = new Date().toISOString().slice(0, 10);
+  const [prompt, completion] = cli(redis, "hmget", `tollgate:usage:key:leased:${day}`, "prompt_tokens", "completion_tokens").split("\n").map(Number);
+  t.diagnostic(`${ok} admitted, ${prompt + completion} tokens of 2000`);
+  assert.ok(prompt + completion <= 2000, `${prompt + completion} tokens`);
+  assert.ok(statuses.includes(429), "the quota ran out");
+});
+
+test("fail_open on leases: Redis stops mid-test, requests keep flowing, and their usage arrives when it is back", async () => {
+  let redis = await startRedis();
+  const mock = await startMock();
+  const cfg = config(redis, mock, { limits: "{rpm: 100000, max_parallel: 1000}" });
+  const a = await startGateway(cfg);
+  const b = await startGateway(cfg);
+  assert.ok((await fire([a, b], 20, 4)).every((s) => s === 200));
+  assert.equal(await settledRequests(a, 20), 20);
+  await stop(redis.proc);
+  // On what the leases still hold, then on each replica's own counters.
+  const during = await fire([a, b], 30, 3);
+  assert.ok(during.every((s) => s === 200), during.join(","));
+  await sleep(1200); // past every lease's ttl
+  assert.ok((await fire([a, b], 10, 2)).every((s) => s === 200));
+  // The same port again, empty (no persistence): the replicas send what they counted.
+  redis = await startRedis({ port: redis.port });
+  await sleep(400); // past the client's reconnect backoff
+  assert.ok((await fire([a, b], 2, 2)).every((s) => s === 200));
+  assert.equal(await settledRequests(a, 30 + 10 + 2), 30 + 10 + 2, "the outage's requests reached Redis");
+});
+
 test("two replicas on leases, 60 slow requests at once: no more than max_parallel run, in total", async (t) => {
   const redis = await startRedis();
   const mock = await startMock();
