@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -166,7 +167,10 @@ std::size_t LeaseKeeper::start_syncs(bool final) {
       ScopeLease& lease = it->second;
       bool work = !lease.held.empty() || lease.in_flight > 0 || !lease.settled.empty() ||
                   lease.draws > 0 || lease.wanted;
-      bool due = final ? work : lease.wanted || (work && now - lease.last_sync_ns >= ttl_ns_ / 2);
+      // At shutdown, what is still held or owed; requests still running past the drain
+      // are not waited for (their slots go back with the rest).
+      bool due = final ? !lease.held.empty() || !lease.settled.empty()
+                       : lease.wanted || (work && now - lease.last_sync_ns >= ttl_ns_ / 2);
       if (lease.syncing) {
         ++busy;
       } else if (due) {
@@ -176,6 +180,7 @@ std::size_t LeaseKeeper::start_syncs(bool final) {
         job->scope = it->first;
         job->limits = lease.limits;
         job->plan = plan_sync(lease, slice_, release_all);
+        if (final) job->plan.give_back.slots += std::exchange(lease.held.slots, 0);
         job->sent_ns = now;
         jobs.push_back(std::move(job));
         ++busy;
