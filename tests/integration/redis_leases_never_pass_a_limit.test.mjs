@@ -153,6 +153,20 @@ test("two replicas on leases, 60 slow requests at once: no more than max_paralle
   assert.equal(await chat(b), 200);
 });
 
+test("a replica without leases beside one with them (a rolling change): max_parallel holds in total, the lease's slots counted", async () => {
+  const redis = await startRedis();
+  const mock = await startMock();
+  const limits = "{max_parallel: 8, tokens_per_day: 100000}";
+  const leased = await startGateway(config(redis, mock, { limits, lease: "{slice: 0.5, ttl: 1s}" }));
+  const exact = await startGateway(config(redis, mock, { limits, lease: "" }));
+  assert.deepEqual(await fire([leased], 2, 2), [200, 200]);
+  await sleep(100); // the lease holds 4 slots and 50,000 tokens: the exact replica counts both
+  const statuses = await fire([exact, leased], 60, 60, { "x-mock-latency-ms": "800" });
+  assert.ok(statuses.filter((s) => s === 200).length <= 8, statuses.join(","));
+  const [slots, tokens] = cli(redis, "hmget", "tollgate:resv:key:leased", "slots", "tokens").split("\n").map(Number);
+  assert.ok(slots >= 1 && tokens >= 1, `the lease holds ${slots} slots and ${tokens} tokens`);
+});
+
 test("what a replica did not spend goes back to Redis when it stops", async () => {
   const redis = await startRedis();
   const mock = await startMock();
