@@ -22,6 +22,15 @@ bool low(std::int64_t held, std::int64_t target) {
   return held * 2 < target;
 }
 
+// After a grant, some limit has nothing left in the lease: Redis had no more to give.
+bool left_empty(const ScopeLease& lease) {
+  const core::LimitSet& l = lease.limits;
+  const LeaseUnits& h = lease.held;
+  return (l.rpm && h.requests == 0) || (l.tpm && h.tokens == 0) ||
+         (l.tokens_per_day && h.day_tokens == 0) || (l.budget_usd_per_month && h.cost_nusd == 0) ||
+         (l.max_parallel && h.slots <= lease.in_flight);
+}
+
 }  // namespace
 
 LeaseSettlements& LeaseSettlements::operator+=(const LeaseSettlements& o) {
@@ -159,6 +168,11 @@ void apply_grant(ScopeLease& lease, const LeaseUnits& granted, bool renewed, std
   lease.valid_until_ns = sent_ns + ttl_ns;
   lease.last_sync_ns = sent_ns;
   lease.syncing = false;
+  lease.no_refill_before_ns = left_empty(lease) ? sent_ns + ttl_ns / 4 : 0;
+}
+
+bool refill_allowed(const ScopeLease& lease, std::int64_t now_ns) {
+  return !lease.syncing && now_ns >= lease.no_refill_before_ns;
 }
 
 void sync_failed(ScopeLease& lease, const SyncPlan& plan) {

@@ -49,6 +49,9 @@ struct ScopeLease {
   LeaseSettlements settled;
   bool syncing = false;  // a sync is under way (one at a time)
   bool wanted = false;   // a request found it short: sync now, not at the next tick
+  // After a sync Redis could not fill (a limit used up), requests finding the lease short
+  // wait for the regular syncs until then: a burst of refusals is not also a burst of syncs.
+  std::int64_t no_refill_before_ns = 0;
   std::int64_t last_sync_ns = 0;
   // Redis's windows at the last sync (for x-ratelimit-*), before this replica's units.
   std::optional<WindowState> requests_window, tokens_window;
@@ -86,9 +89,13 @@ SyncPlan plan_sync(ScopeLease& lease, double slice, bool release_all);
 
 // What Redis granted for a plan sent at `sent_ns`. `renewed` false: Redis no longer had
 // this replica's lease (it expired there), so what the lease held of quotas and slots is
-// gone and only the grant is held.
+// gone and only the grant is held. A grant that leaves the lease short holds off the next
+// refill for ttl/4.
 void apply_grant(ScopeLease& lease, const LeaseUnits& granted, bool renewed, std::int64_t sent_ns,
                  std::int64_t ttl_ns);
+// True when a request finding the lease short may ask for a sync at once.
+bool refill_allowed(const ScopeLease& lease, std::int64_t now_ns);
+
 // A sync that got no answer: its settlements are owed again (usage is never lost).
 void sync_failed(ScopeLease& lease, const SyncPlan& plan);
 

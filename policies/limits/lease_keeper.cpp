@@ -84,8 +84,13 @@ std::optional<Admission> LeaseKeeper::try_admit(const AdmitRequest& request) {
     leases.push_back(&lease);
     if (!can_draw(lease, request, now)) {
       fits = false;
-      want = want || !lease.syncing;
-      lease.wanted = true;
+      // A refill when the lease itself is short (not when the request is larger than a
+      // slice), and not again while Redis has just said it has nothing left.
+      bool short_lease = now >= lease.valid_until_ns || running_low(lease, slice_);
+      if (short_lease && refill_allowed(lease, now)) {
+        lease.wanted = true;
+        want = true;
+      }
     }
   }
   std::optional<Admission> admission;
@@ -94,7 +99,7 @@ std::optional<Admission> LeaseKeeper::try_admit(const AdmitRequest& request) {
     admission->by_lease = true;
     for (ScopeLease* lease : leases) {
       draw(*lease, request);
-      if (!lease->syncing && running_low(*lease, slice_)) {
+      if (refill_allowed(*lease, now) && running_low(*lease, slice_)) {
         lease->wanted = true;
         want = true;
       }

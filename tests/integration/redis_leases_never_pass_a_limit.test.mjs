@@ -80,13 +80,18 @@ test("two replicas on leases: 300 requests against rpm 100 get at most 100 throu
   const cfg = config(redis, mock, { limits: "{rpm: 100, tpm: 1000000, tokens_per_day: 100000000}" });
   const a = await startGateway(cfg);
   const b = await startGateway(cfg);
+  const before = commandCalls(redis);
   const started = Date.now();
   const statuses = await fire([a, b], 300, 20);
   const elapsed = Date.now() - started;
+  const scripts = commandCalls(redis).scripts - before.scripts;
   const ok = statuses.filter((s) => s === 200).length;
   // GCRA gives one request back every 600 ms: what the limit itself allows in that time.
   const allowed = 100 + Math.floor(elapsed / 600);
-  t.diagnostic(`${ok} of 300 admitted in ${elapsed} ms (the limit allows ${allowed})`);
+  t.diagnostic(`${ok} of 300 admitted in ${elapsed} ms (the limit allows ${allowed}); ${scripts} scripts`);
+  // The refused ones get the exact verdict (a script each); the leases do not add a sync
+  // per refusal on top.
+  assert.ok(scripts <= 300 + 40, `${scripts} scripts for 300 requests`);
   assert.ok(ok <= allowed, `${ok} admitted, more than ${allowed}`);
   // Under-admission is bounded by the leases outstanding: a slice (10) per replica.
   assert.ok(ok >= 100 - 2 * 10, `${ok} admitted`);

@@ -182,3 +182,17 @@ TEST_CASE("two replicas leasing one limit never admit more than it, and give bac
   for (auto& lease : replicas) sync(lease, true);
   REQUIRE(left == 0);
 }
+
+TEST_CASE("after a sync Redis could not fill, a short lease waits before asking again") {
+  tollgate::core::LimitSet l;
+  l.rpm = 100;
+  ScopeLease lease = granted(l, {.requests = 0});  // the window was used up
+  REQUIRE_FALSE(refill_allowed(lease, kNow));
+  REQUIRE_FALSE(refill_allowed(lease, kNow + kSecond / 4 - 1));
+  REQUIRE(refill_allowed(lease, kNow + kSecond / 4));
+
+  ScopeLease full = granted(l, {.requests = 10});
+  REQUIRE(refill_allowed(full, kNow));
+  plan_sync(full, 0.1, false);
+  REQUIRE_FALSE(refill_allowed(full, kNow));  // one sync at a time
+}
