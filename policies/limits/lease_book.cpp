@@ -75,7 +75,9 @@ void draw(ScopeLease& lease, const AdmitRequest& request) {
   if (l.tpm) h.tokens -= request.token_estimate;
   if (l.tokens_per_day) h.day_tokens -= request.token_estimate;
   if (l.budget_usd_per_month) h.cost_nusd -= request.cost_estimate_nusd;
-  if (l.max_parallel) ++lease.in_flight;
+  // Every request counts (each holds a slot when there is max_parallel): the lease is
+  // renewed while any runs, so its reservation in Redis outlives them.
+  ++lease.in_flight;
   ++lease.draws;
 }
 
@@ -86,10 +88,11 @@ void settle_draw(ScopeLease& lease, const AdmitRequest& request, const Settlemen
   s.prompt_tokens += settlement.usage.prompt_tokens;
   s.completion_tokens += settlement.usage.completion_tokens;
   s.cost_nusd += settlement.cost_nusd;
+  if (!settlement.admitted_by_lease) return;  // held to no limit: only its usage is owed
   if (l.tpm) s.tpm_correction += settlement.usage.total() - request.token_estimate;
   if (l.tokens_per_day) s.released_tokens += request.token_estimate;
   if (l.budget_usd_per_month) s.released_cost_nusd += request.cost_estimate_nusd;
-  if (l.max_parallel && lease.in_flight > 0) --lease.in_flight;
+  if (lease.in_flight > 0) --lease.in_flight;
 }
 
 bool running_low(const ScopeLease& lease, double slice) {

@@ -64,7 +64,9 @@ LeaseUnits lease_target(const core::LimitSet& limits, double slice);
 bool can_draw(const ScopeLease& lease, const AdmitRequest& request, std::int64_t now_ns);
 // Takes the request out of the lease (call only after can_draw).
 void draw(ScopeLease& lease, const AdmitRequest& request);
-// A request admitted on the lease is done: frees its slot and owes its usage to Redis.
+// A request is done: it owes its usage to Redis and, when it was admitted on the lease
+// (Settlement::admitted_by_lease; else it was held to no limit), frees its slot and
+// gives its estimates back.
 void settle_draw(ScopeLease& lease, const AdmitRequest& request, const Settlement& settlement);
 // True when some limit holds less than half its target: worth a sync before it runs out.
 bool running_low(const ScopeLease& lease, double slice);

@@ -172,6 +172,26 @@ test("a replica without leases beside one with them (a rolling change): max_para
   assert.ok(slots >= 1 && tokens >= 1, `the lease holds ${slots} slots and ${tokens} tokens`);
 });
 
+test("a request running longer than its lease's ttl stays reserved in Redis until it ends", async () => {
+  const redis = await startRedis();
+  const mock = await startMock();
+  const gw = await startGateway(config(redis, mock, { limits: "{tokens_per_day: 100000}", lease: "{slice: 0.1, ttl: 200ms}" }));
+  assert.deepEqual(await fire([gw], 2, 1), [200, 200]);
+  await sleep(100); // leased
+  const slow = chat(gw, { "x-mock-latency-ms": "1500" });
+  await sleep(1000); // the scope is otherwise idle: its free units went back long ago
+  const reserved = Number(cli(redis, "hget", "tollgate:resv:key:leased", "tokens"));
+  assert.ok(reserved >= 20, `${reserved} tokens reserved while the request runs (it reserved max_tokens 20 and its prompt)`);
+  // ... under a lease still renewed: one past its end is given back by the next script.
+  const [seconds, micros] = cli(redis, "time").split("\n").map(Number);
+  const live = cli(redis, "zcount", "tollgate:lease:key:leased", `(${seconds * 1e6 + micros}`, "+inf");
+  assert.equal(live, "1", "the lease is renewed while a request admitted on it runs");
+  assert.equal(await slow, 200);
+  assert.equal(await settledRequests(gw, 3), 3);
+  for (let i = 0; i < 20 && cli(redis, "hget", "tollgate:resv:key:leased", "tokens") !== "0"; i++) await sleep(100);
+  assert.equal(cli(redis, "hget", "tollgate:resv:key:leased", "tokens"), "0", "given back once it ended and the scope went idle");
+});
+
 test("what a replica did not spend goes back to Redis when it stops", async () => {
   const redis = await startRedis();
   const mock = await startMock();

@@ -32,6 +32,7 @@ ScopeLease granted(const tollgate::core::LimitSet& limits, const LeaseUnits& uni
 
 Settlement used(std::int64_t prompt, std::int64_t completion, std::int64_t cost = 0) {
   Settlement s;
+  s.admitted_by_lease = true;
   s.usage.prompt_tokens = prompt;
   s.usage.completion_tokens = completion;
   s.cost_nusd = cost;
@@ -195,4 +196,22 @@ TEST_CASE("after a sync Redis could not fill, a short lease waits before asking 
   REQUIRE(refill_allowed(full, kNow));
   plan_sync(full, 0.1, false);
   REQUIRE_FALSE(refill_allowed(full, kNow));  // one sync at a time
+}
+
+TEST_CASE("a lease counts every request it admitted until it ends, slots or not") {
+  tollgate::core::LimitSet l;
+  l.tokens_per_day = 10'000;
+  ScopeLease lease = granted(l, {.day_tokens = 1000});
+  AdmitRequest r = request_of(l, 100);
+  draw(lease, r);
+  REQUIRE(lease.in_flight == 1);  // its reservation must be renewed while it runs
+  Settlement unlimited = used(5, 5);
+  unlimited.admitted_by_lease = false;  // another request, held to no limit
+  settle_draw(lease, r, unlimited);
+  REQUIRE(lease.in_flight == 1);
+  REQUIRE(lease.settled.released_tokens == 0);
+  settle_draw(lease, r, used(5, 5));
+  REQUIRE(lease.in_flight == 0);
+  REQUIRE(lease.settled.requests == 2);
+  REQUIRE(lease.settled.released_tokens == 100);
 }
