@@ -83,6 +83,12 @@ fi
 # npm packages from a committed lock file, once per change of that file.
 npm_ci() {
   local dir=$1 stamp=$1/node_modules/.install-stamp
+  # A linked node_modules (a git worktree sharing another checkout's) belongs to that
+  # checkout: `npm ci` would empty it under whoever else is using it.
+  if [ -L "$dir/node_modules" ]; then
+    echo "install-deps: $dir/node_modules is a link; leaving it to the checkout it points to"
+    return 0
+  fi
   if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
     npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
     cp "$dir/package-lock.json" "$stamp"
