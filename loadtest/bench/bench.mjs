@@ -12,7 +12,7 @@
 // explains the method and how to read the table.
 import { spawn, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -139,6 +139,19 @@ async function stopAll() {
 }
 process.on("SIGINT", () => stopAll().then(() => process.exit(130)));
 
+// Every folder the run makes (configs, state, audit files, reports: tens of MB a run) goes
+// when the process exits, however it exits; TOLLGATE_BENCH_KEEP=1 keeps them to look into.
+const tempDirs = new Set();
+function tempDir(prefix) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+process.on("exit", () => {
+  if (process.env.TOLLGATE_BENCH_KEEP) return;
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 // A process and its children (nginx's workers).
 function withChildren(pid) {
   const pids = [pid];
@@ -191,7 +204,7 @@ function cpuSeconds(pid) {
 // count, so the cost of a latency trade (idle polling) is in the table next to it.
 async function loadgen(label, url, extra, headers = {}, proxy = null) {
   const cpuBefore = proxy ? cpuSeconds(pidOf(proxy)) : 0;
-  const dir = mkdtempSync(path.join(os.tmpdir(), "tollgate-bench-"));
+  const dir = tempDir("tollgate-bench-");
   const json = path.join(dir, "report.json");
   const hdrs = Object.entries(headers).flatMap(([k, v]) => ["--header", `${k}: ${v}`]);
   const proc = start(`loadgen ${label}`, BIN.loadgen, ["--url", url, "--json", json, "--label", label, "--quiet", ...hdrs, ...extra], { cpu: LOAD_CPU });
@@ -574,7 +587,7 @@ function markdown(results, a) {
 }
 
 function plot(results, pngPath) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "tollgate-plot-"));
+  const dir = tempDir("tollgate-plot-");
   const series = [];
   for (const [n, t] of Object.entries(results.targets)) {
     const rows = Object.keys(t.rates).map(Number).sort((x, y) => x - y)
@@ -647,7 +660,7 @@ async function main() {
   for (const [what, file] of Object.entries(BIN)) {
     if (!existsSync(file)) throw new Error(`${what} not built: ${file} (run loadtest/bench.sh)`);
   }
-  const work = mkdtempSync(path.join(os.tmpdir(), "tollgate-bench-"));
+  const work = tempDir("tollgate-bench-");
   const results = {
     date: new Date().toISOString().slice(0, 10),
     commit: commitId(),

@@ -2,7 +2,7 @@
 // written for the test, the mock provider, and helpers for curl, raw sockets and TLS
 // certificates made at test time. Loopback only; every wait is bounded.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -15,8 +15,19 @@ export const SLOW = process.env.TOLLGATE_SANITIZED ? 4 : 1;
 
 const running = new Set();
 
+// Folders a test file makes go when its process exits (node's runner gives each file a
+// process): a full run made ~300 of them, left in /tmp run after run.
+// TOLLGATE_TEST_KEEP=1 keeps them to look into.
+const tempDirs = new Set();
+process.on("exit", () => {
+  if (process.env.TOLLGATE_TEST_KEEP) return;
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir() {
-  return mkdtempSync(path.join(os.tmpdir(), "tollgate-test-"));
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tollgate-test-"));
+  tempDirs.add(dir);
+  return dir;
 }
 
 export async function freePort() {

@@ -17,6 +17,7 @@
 #include "gateway/core/sha256.h"
 #include "observability/audit/audit_log.h"
 #include "tests/unit/file_size_limit.h"
+#include "tests/unit/scratch_dir.h"
 
 using namespace tollgate;
 using observability::AuditConfig;
@@ -26,10 +27,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string temp_file(const std::string& name) {
-  auto dir = fs::temp_directory_path() /
-             ("tollgate-unit-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
-  fs::create_directories(dir);
-  return (dir / name).string();
+  return (testing::scratch_dir() / name).string();
 }
 
 AuditConfig config_for(const std::string& path) {

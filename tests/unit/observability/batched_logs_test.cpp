@@ -21,6 +21,7 @@
 #include "observability/access_log.h"
 #include "observability/audit/audit_log.h"
 #include "observability/line_queue.h"
+#include "tests/unit/scratch_dir.h"
 
 using namespace tollgate;
 using observability::LineQueue;
@@ -72,10 +73,7 @@ std::vector<std::string> lines_of(const std::string& path) {
 }
 
 std::string temp_dir() {
-  auto dir = fs::temp_directory_path() /
-             ("tollgate-batch-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
-  fs::create_directories(dir);
-  return dir.string();
+  return testing::scratch_dir().string();
 }
 
 }  // namespace

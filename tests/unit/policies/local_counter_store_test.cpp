@@ -9,6 +9,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "policies/limits/counter_store_impl.h"
+#include "tests/unit/scratch_dir.h"
 
 using namespace tollgate;
 using namespace tollgate::policies::limits;
@@ -16,10 +17,7 @@ using namespace tollgate::policies::limits;
 namespace {
 
 std::string temp_db() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("tollgate-unit-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
-  std::filesystem::create_directories(dir);
-  return (dir / "state.db").string();
+  return (testing::scratch_dir() / "state.db").string();
 }
 
 Admission admit(CounterStore& store, const AdmitRequest& request) {

@@ -10,6 +10,7 @@
 
 #include "state/sqlite/sqlite_store.h"
 #include "tests/unit/file_size_limit.h"
+#include "tests/unit/scratch_dir.h"
 
 using namespace tollgate;
 using state::SqliteStore;
@@ -19,10 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string temp_db() {
-  auto dir = fs::temp_directory_path() /
-             ("tollgate-unit-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
-  fs::create_directories(dir);
-  return (dir / "state.db").string();
+  return (testing::scratch_dir() / "state.db").string();
 }
 
 UsageRow row(std::string scope, std::int64_t requests) {
