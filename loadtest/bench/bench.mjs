@@ -232,13 +232,16 @@ const atRate = (rate) => ["--rate", String(rate), "--duration", `${plan.seconds}
 // One target: open loop at each rate, closed loop for maximum throughput, and a streamed
 // run for time to first token. (The main contenders' rates are measured in interleaved
 // rounds instead: see latencyRounds.)
-async function measureTarget(name, url, { rates, headers = {}, proxy = null }) {
+// `mix` picks the load generator's bodies (short-chat unless given: each prompt carries a
+// request counter, so no two are alike; `repeat` sends one prompt again and again).
+async function measureTarget(name, url, { rates, headers = {}, proxy = null, mix = null }) {
   const result = { name, url, rates: {}, max: null, stream: null };
+  const bodies = mix ? ["--mix", mix] : [];
   for (const rate of rates) {
-    result.rates[rate] = await loadgen(`${name}@${rate}`, url, atRate(rate), headers, proxy);
+    result.rates[rate] = await loadgen(`${name}@${rate}`, url, [...atRate(rate), ...bodies], headers, proxy);
   }
-  result.max = await loadgen(`${name}@max`, url, ["--concurrency", String(MAX_CONCURRENCY), "--duration", `${plan.maxSeconds}s`, ...warm], headers, proxy);
-  result.stream = await loadgen(`${name}@stream`, url, ["--rate", "200", "--stream", "--duration", `${plan.seconds}s`, ...warm], {
+  result.max = await loadgen(`${name}@max`, url, ["--concurrency", String(MAX_CONCURRENCY), "--duration", `${plan.maxSeconds}s`, ...warm, ...bodies], headers, proxy);
+  result.stream = await loadgen(`${name}@stream`, url, ["--rate", "200", "--stream", "--duration", `${plan.seconds}s`, ...warm, ...bodies], {
     ...headers,
     "x-mock-chunks": "8",
   });
@@ -718,11 +721,24 @@ async function main() {
   log("tollgate → mock");
   results.targets.tollgate = await measureTarget("tollgate", tg.url, { rates: [], headers: tgHeaders, proxy: tg.proc });
   results.memory.streams = await streamMemory("tollgate", tg.url, tg.proc, tgHeaders);
-  // The same process, its cache now allowed to keep the answer: every request but the
-  // first is answered from the cache.
+  // The same process, its cache now allowed to keep the answer, sent one prompt again
+  // and again: every request but the first is answered from the cache. (Until 2026-12-04
+  // this row sent the counter-numbered prompts of the other rows: every request was a
+  // miss that stored its answer, and the row measured stores, not hits.)
   log("tollgate (cache hits) → mock");
   const hitHeaders = { authorization: tgHeaders.authorization };
-  results.targets["tollgate-cache-hit"] = await measureTarget("tollgate-cache-hit", tg.url, { rates: plan.rates, headers: hitHeaders, proxy: tg.proc });
+  results.targets["tollgate-cache-hit"] = await measureTarget("tollgate-cache-hit", tg.url, { rates: plan.rates, headers: hitHeaders, proxy: tg.proc, mix: "repeat" });
+  // The row is a row of hits only if the gateway says so: the loadgen's `repeat` body, asked
+  // once more.
+  const probe = await fetch(`${tg.url}`, {
+    method: "POST",
+    headers: { ...hitHeaders, "content-type": "application/json" },
+    body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "What is the capital of France? Answer in one word." }] }),
+  });
+  await probe.arrayBuffer();
+  if (probe.headers.get("x-tollgate-cache") !== "hit") {
+    failures.push(`tollgate-cache-hit: the repeated prompt was answered with x-tollgate-cache: ${probe.headers.get("x-tollgate-cache")}, not hit`);
+  }
   await stopTollgate(tg);
   log("tollgate-poll → mock");
   results.targets["tollgate-poll"] = await measureTarget("tollgate-poll", tgPoll.url, { rates: [], headers: tgHeaders, proxy: tgPoll.proc });
