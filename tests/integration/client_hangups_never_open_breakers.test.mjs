@@ -10,7 +10,12 @@ let gw, mock;
 before(async () => {
   mock = await startMock();
   gw = await startGateway(
-    basicConfig({ mockUrl: mock.url }) + "circuit_breaker: {failures: 2, open_for: 60s}\n",
+    basicConfig({
+      mockUrl: mock.url,
+      models: `  - name: patient
+    targets: [{provider: mock, model: mock-model-patient}]
+    retries: {attempts: 1, backoff: 2s, max_backoff: 2s}`,
+    }) + "circuit_breaker: {failures: 2, open_for: 60s}\n",
   );
 });
 after(stopAll);
@@ -55,6 +60,18 @@ test("a client that hangs up before the answer is still billed its prompt", asyn
   assert.ok(access.prompt_tokens >= 1000, `billed ${access.prompt_tokens} prompt tokens for 4,000 characters`);
   assert.equal(access.usage_estimated, true);
   assert.equal(access.completion_tokens, 0);
+});
+
+test("a client that hangs up while the gateway waits to retry gets no retry sent for it", async () => {
+  // The first try fails at once; the retry waits 1-2 s (half fixed, half jitter); the client
+  // gives up after 0.4 s, during that wait.
+  const r = await curl(["-m", "0.4", `${gw.base}/v1/chat/completions`, "-H", "x-mock-status: 500",
+    "-d", chat({ model: "patient" })]);
+  assert.equal(r.code, 28, "the client gave up");
+  await sleep(2500);
+  const calls = await (await fetch(`http://127.0.0.1:${mock.port}/mock/calls`)).json();
+  const tries = calls.recent.filter((c) => (c.body ?? "").includes("mock-model-patient"));
+  assert.equal(tries.length, 1, `the provider was called ${tries.length} times for it`);
 });
 
 test("real failures still open it", async () => {
