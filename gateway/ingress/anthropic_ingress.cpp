@@ -29,6 +29,9 @@ std::optional<core::Response> accept_anthropic_request(core::Exchange& exchange)
     return core::error_response(core::ErrorKind::invalid_request, translated.message,
                                 translated.param);
   }
+  exchange.ingress_extras = std::move(translated.extras);
+  exchange.ingress_only_param = std::move(translated.only_param);
+  exchange.ingress_only_message = std::move(translated.only_message);
   exchange.ingress_body = std::move(exchange.body);
   exchange.ingress_translation_hash = std::hash<std::string_view>{}(translated.body);
   exchange.body = std::move(translated.body);
