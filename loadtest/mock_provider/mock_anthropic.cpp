@@ -109,8 +109,9 @@ Answer make_answer(const AnthropicRequest& c, const AnthropicSteering& a, const 
     out.stop_sequence.clear();
     append_json_string(out.stop_sequence, c.first_stop_sequence);
   }
-  out.text = c.json_schema ? std::string(R"({"answer":"mock"})")
-                           : completion_text(s.completion_tokens, s.body_bytes);
+  out.text = c.json_schema       ? std::string(R"({"answer":"mock"})")
+             : !s.answer.empty() ? s.answer
+                                 : completion_text(s.completion_tokens, s.body_bytes);
   out.output = s.completion_tokens;
   append_json_string(out.model, c.model);
   out.input_words = c.input_words;

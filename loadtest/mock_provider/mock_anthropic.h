@@ -8,7 +8,7 @@
 // (event: message_start, ping, content_block_start/delta/stop, message_delta,
 // message_stop), and Anthropic's error body {"type":"error","error":{"type","message"}}.
 // Steered by the usual x-mock-* headers (latency, status, hang, chunks, chunk delay,
-// completion tokens, drop after chunks) plus:
+// completion tokens, drop after chunks, answer) plus:
 //   x-mock-stop-reason: end_turn | max_tokens | stop_sequence | refusal | ...
 //   x-mock-tool-use: {"name":...,"input":{...}} or an array of them (tool_use blocks)
 //   x-mock-stream-error: overloaded_error | api_error | ...  (an error event in the stream)

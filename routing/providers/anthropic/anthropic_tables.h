@@ -6,6 +6,8 @@
 
 #include <string_view>
 
+#include "gateway/core/response.h"
+
 namespace tollgate::routing::providers::anthropic {
 
 // Anthropic stop_reason → OpenAI finish_reason: end_turn, stop_sequence, pause_turn → stop;
@@ -27,6 +29,6 @@ std::string_view stop_reason_for(std::string_view finish_reason);
 // "stop_sequence"}. In a chunk delta: {"start": a block that opens (text, or a kind the
 // chat form lacks)}, {"delta": a delta the chat form lacks (thinking_delta,
 // signature_delta, citations_delta, a server tool's input)}, or the stop reason as above.
-inline constexpr std::string_view kKeptMember = "x_tollgate_anthropic";
+inline constexpr std::string_view kKeptMember = core::kDialectMember;
 
 }  // namespace tollgate::routing::providers::anthropic

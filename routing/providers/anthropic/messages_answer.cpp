@@ -302,7 +302,6 @@ void MessagesStream::on_chunk(std::string_view data, std::vector<core::Chunk>& o
   if (!first.is_object()) return;
   const json::object& choice = first.get_object();
   if (const json::object* d = object_field(choice, "delta")) {
-    if (const json::object* kept = object_field(*d, kKeptMember)) on_kept(*kept, out);
     if (std::string_view reasoning = reasoning_of(*d); !reasoning.empty()) {
       if (open_ != Block::thinking)
         open(Block::thinking, R"({"type":"thinking","thinking":""})", out);
@@ -316,6 +315,9 @@ void MessagesStream::on_chunk(std::string_view data, std::vector<core::Chunk>& o
       core::append_json_string(j, *text);
       delta(j + "}", out);
     }
+    // After the text: a stage releases what it held of the block before into the chunk
+    // that opens the next one.
+    if (const json::object* kept = object_field(*d, kKeptMember)) on_kept(*kept, out);
     const json::value* calls = field(*d, "tool_calls");
     for (std::size_t i = 0; calls != nullptr && calls->is_array() && i < calls->get_array().size();
          ++i) {
