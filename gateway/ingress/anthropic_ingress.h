@@ -52,6 +52,7 @@ class AnthropicSink final : public core::ResponseSink {
 
  private:
   boost::asio::awaitable<void> flush();
+  bool reads_kept() const;
 
   core::ResponseSink& client_;
   core::Exchange& exchange_;

@@ -10,7 +10,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
-import { basicConfig, lastUpstreamRequest, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { basicConfig, lastUpstreamRequest, sleep, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { mockCalls } from "./lib/cache_helpers.mjs";
 
 const KEY = "tg-claude-code-0001";
 let mock, gw;
@@ -160,6 +161,7 @@ test("Anthropic-only fields for an OpenAI-kind model: Anthropic's 400 naming the
     [{ model: "gpt-test", tools: [{ type: "web_search_20250305", name: "web_search" }] }, "tools[0].type", /web_search_20250305/],
     [{ model: "gpt-test", mcp_servers: [{ type: "url", url: "https://mcp.example.com", name: "x" }] }, "mcp_servers", /mcp_servers/],
   ];
+  const callsBefore = await mockCalls(mock);
   for (const [params, param, message] of cases) {
     const res = await fetch(`${gw.base}/v1/messages`, {
       method: "POST",
@@ -172,7 +174,8 @@ test("Anthropic-only fields for an OpenAI-kind model: Anthropic's 400 naming the
     assert.equal(body.error.type, "invalid_request_error");
     assert.match(body.error.message, message);
     assert.match(body.error.message, /non-Anthropic model/);
-    assert.ok(!JSON.stringify(body).includes(param) || body.error.message.includes(param.split("[")[0]));
+    assert.ok(body.error.message.includes(`\`${param}\``), body.error.message);
+    assert.equal(await mockCalls(mock), callsBefore, "no provider was called");
   }
   // A chain whose first model is OpenAI-kind skips it for the anthropic one behind it.
   const skipped = await client().messages.create({
@@ -200,4 +203,48 @@ test("pii, both directions, around thinking: the prompt masked, the text restore
   assert.equal(done.content.at(-1).text, "Mailed ann@example.com.");
   up = await checkSentBack(answer);
   assert.ok(!up.raw.includes("ann@example.com"), "the provider never sees the address");
+});
+
+test("answers replayed from the cache keep their thinking blocks, whole and streamed", async () => {
+  const cached = await startGateway(basicConfig({
+    mockUrl: mock.url,
+    provider: `  - {name: claude, kind: anthropic, forward_headers: ["x-mock-*"], base_url: "http://127.0.0.1:${mock.port}", api_key: sk-ant-provider-secret, timeout: 5s}`,
+    models: "  - name: claude-sonnet\n    targets: [{provider: claude, model: claude-mock-1}]",
+  }) + `keys:\n  - {id: claude-code, key: ${KEY}}\ncache:\n  scope: key\n  exact: {ttl: 1h}\n  skip: {tools: false}\n`);
+  const cc = new Anthropic({ baseURL: cached.base, apiKey: KEY, maxRetries: 0, timeout: 20000 });
+  for (const stream of [false, true]) {
+    const params = { ...firstTurn(`Weather in Paris, ${stream ? "streamed" : "whole"}?`), stream };
+    const ask = async (options) => {
+      const r = stream
+        ? await cc.messages.stream(params, options).withResponse()
+        : await cc.messages.create(params, options).withResponse();
+      const message = stream ? await r.data.finalMessage() : r.data;
+      return { cache: r.response.headers.get("x-tollgate-cache"), message };
+    };
+    const first = await ask(steer());
+    assert.equal(first.cache, "miss");
+    await sleep(50);
+    checkThinking(first.message);
+    const again = await ask();
+    assert.equal(again.cache, "hit", `stream: ${stream}`);
+    checkThinking(again.message);
+    assert.deepEqual(again.message.content.slice(0, 2), first.message.content.slice(0, 2));
+  }
+  // Given again only in the form it was stored in (the other would lose the blocks).
+  const text = async (stream) => {
+    const params = { model: "claude-sonnet", max_tokens: 4096, thinking: THINK, stream,
+      messages: [{ role: "user", content: "Just think." }] };
+    const options = { headers: { "x-mock-thinking": THINKING } };
+    const r = stream
+      ? await cc.messages.stream(params, options).withResponse()
+      : await cc.messages.create(params, options).withResponse();
+    const message = stream ? await r.data.finalMessage() : r.data;
+    assert.equal(message.content[0].signature.length > 0, true);
+    await sleep(50); // stored once the answer is out
+    return r.response.headers.get("x-tollgate-cache");
+  };
+  assert.equal(await text(true), "miss");
+  assert.equal(await text(true), "hit");
+  assert.equal(await text(false), "miss"); // a text-only answer, but not given whole
+  assert.equal(await text(false), "hit");
 });

@@ -182,7 +182,7 @@ std::string openai_error_message(std::string_view openai_body) {
   return error != nullptr ? std::string(string_field(*error, "message").value_or("")) : "";
 }
 
-std::optional<std::string> translate_completion(std::string_view openai_body) {
+std::optional<std::string> translate_completion(std::string_view openai_body, bool kept_read) {
   auto doc = parse_object(openai_body);
   if (!doc) return std::nullopt;
   const json::value* choices = field(*doc, "choices");
@@ -205,7 +205,7 @@ std::optional<std::string> translate_completion(std::string_view openai_body) {
   }
   std::string_view text = string_field(*message, "content").value_or("");
   std::vector<std::string> tool_blocks = tool_use_blocks(*message);
-  const json::object* kept = object_field(*message, kKeptMember);
+  const json::object* kept = kept_read ? object_field(*message, kKeptMember) : nullptr;
   const json::value* layout = kept != nullptr ? field(*kept, "content") : nullptr;
   if (layout != nullptr && layout->is_array()) {
     content = kept_content(layout->get_array(), text, tool_blocks);
@@ -317,7 +317,8 @@ void MessagesStream::on_chunk(std::string_view data, std::vector<core::Chunk>& o
     }
     // After the text: a stage releases what it held of the block before into the chunk
     // that opens the next one.
-    if (const json::object* kept = object_field(*d, kKeptMember)) on_kept(*kept, out);
+    const json::object* kept = kept_ ? object_field(*d, kKeptMember) : nullptr;
+    if (kept != nullptr) on_kept(*kept, out);
     const json::value* calls = field(*d, "tool_calls");
     for (std::size_t i = 0; calls != nullptr && calls->is_array() && i < calls->get_array().size();
          ++i) {

@@ -23,13 +23,18 @@ namespace tollgate::routing::providers::anthropic {
 std::string message_id(std::string_view openai_id);
 
 // A chat.completion body → an Anthropic Message body; nullopt when it is not one.
-std::optional<std::string> translate_completion(std::string_view openai_body);
+// `kept`: kKeptMember is read (an anthropic target's answer, or the cache's); false for an
+// answer from a provider of another kind, which could put anything there.
+std::optional<std::string> translate_completion(std::string_view openai_body, bool kept = true);
 
 // The message of an OpenAI error body ({"error":{"message":...}}), or empty.
 std::string openai_error_message(std::string_view openai_body);
 
 class MessagesStream {
  public:
+  // `kept`: as for translate_completion.
+  explicit MessagesStream(bool kept = true) : kept_(kept) {}
+
   // One OpenAI chunk's data (never "[DONE]") → Anthropic events appended to `out`. An error
   // chunk ({"error":...}) becomes an error event, and nothing follows it.
   void on_chunk(std::string_view data, std::vector<core::Chunk>& out);
@@ -48,6 +53,7 @@ class MessagesStream {
   // kKeptMember of a delta (an anthropic target's blocks): opens, feeds, or says the stop.
   void on_kept(const boost::json::object& kept, std::vector<core::Chunk>& out);
 
+  bool kept_;
   bool started_ = false;
   bool ended_ = false;
   Block open_ = Block::none;

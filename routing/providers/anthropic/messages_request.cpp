@@ -137,6 +137,8 @@ struct Extras {
 
   void anthropic_only(Refusal& r) {
     if (!only_param.empty()) return;
+    // The 400 names the field in its message: Anthropic's error shape has no `param`.
+    if (r.message.find(r.param) == std::string::npos) r.message = "`" + r.param + "`: " + r.message;
     only_param = std::move(r.param);
     only_message = std::move(r.message);
   }

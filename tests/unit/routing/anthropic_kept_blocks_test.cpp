@@ -58,6 +58,9 @@ TEST_CASE("a whole answer keeps every block for an Anthropic client", "[anthropi
   TranslatedAnswer plain = translate_message(message("tool_use"), context(false));
   CHECK(plain.body.find(kKeptMember) == std::string::npos);
   CHECK(plain.body.find("signature") == std::string::npos);
+  // Nor is it read from a provider of another kind, which could put anything there.
+  json::value other = json::parse(*translate_completion(chat.body, false));
+  CHECK(other.at("content").as_array().size() == 2);  // the text, the tool call
 }
 
 TEST_CASE("text a stage changed goes whole in the first text block", "[anthropic][ingress]") {
