@@ -6,12 +6,15 @@
 // altered one, as Anthropic does). Server tools (web search) work for an anthropic target,
 // their blocks and citations intact, and are refused with Anthropic's 400 naming the field
 // for an OpenAI-kind one. pii still masks the prompt and restores the answer's text around
-// the thinking blocks, which reach the provider again unchanged.
+// the thinking blocks, which reach the provider again unchanged. The cache replays them;
+// an OpenAI client of the same target never sees them.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import { basicConfig, lastUpstreamRequest, sleep, startGateway, startMock, stopAll } from "./lib/harness.mjs";
 import { mockCalls } from "./lib/cache_helpers.mjs";
+import { validate } from "./lib/openapi.mjs";
 
 const KEY = "tg-claude-code-0001";
 let mock, gw;
@@ -38,7 +41,7 @@ after(stopAll);
 const client = () => new Anthropic({ baseURL: gw.base, apiKey: KEY, maxRetries: 0, timeout: 20000 });
 const upstream = async () => {
   const up = await lastUpstreamRequest(mock);
-  return { raw: up.body, json: JSON.parse(up.body) };
+  return { raw: up.body, json: JSON.parse(up.body), headers: up.headers };
 };
 
 const THINKING = "The user wants the weather. I should call get_weather for Paris.";
@@ -198,11 +201,15 @@ test("pii, both directions, around thinking: the prompt masked, the text restore
   // The second turn is changed by pii (the address in its history): translated, and still
   // carrying the thinking blocks where they were.
   const second = { ...secondTurn(first, answer, "sent"), stream: true };
-  const next = client().messages.stream(second, { headers: { "x-mock-answer": "Mailed [EMAIL_1]." } });
+  const beta = "interleaved-thinking-2025-05-14";
+  const next = client().messages.stream(second, {
+    headers: { "x-mock-answer": "Mailed [EMAIL_1].", "anthropic-beta": beta },
+  });
   const done = await next.finalMessage();
   assert.equal(done.content.at(-1).text, "Mailed ann@example.com.");
   up = await checkSentBack(answer);
   assert.ok(!up.raw.includes("ann@example.com"), "the provider never sees the address");
+  assert.equal(up.headers["anthropic-beta"], beta, "the client's betas still apply");
 });
 
 test("answers replayed from the cache keep their thinking blocks, whole and streamed", async () => {
@@ -247,4 +254,21 @@ test("answers replayed from the cache keep their thinking blocks, whole and stre
   assert.equal(await text(true), "hit");
   assert.equal(await text(false), "miss"); // a text-only answer, but not given whole
   assert.equal(await text(false), "hit");
+});
+
+test("an OpenAI client of the same target never sees Claude's blocks: bodies valid per OpenAI's spec", async () => {
+  const openai = new OpenAI({ baseURL: `${gw.base}/v1`, apiKey: KEY, maxRetries: 0, timeout: 20000 });
+  const headers = { headers: { "x-mock-thinking": THINKING, "x-mock-web-search": "q", "x-mock-answer": "Plain." } };
+  const body = { model: "claude-sonnet", messages: [{ role: "user", content: "hi" }] };
+  const whole = await openai.chat.completions.create(body, headers);
+  const plain = (v) => JSON.parse(JSON.stringify(v));
+  validate("CreateChatCompletionResponse", plain(whole));
+  assert.ok(!JSON.stringify(whole).includes("x_tollgate"), "no extension member");
+  assert.ok(!JSON.stringify(whole).includes("signature"), "no thinking");
+  assert.equal(whole.choices[0].message.content, "According to the search, mock.Plain.");
+  const stream = await openai.chat.completions.create({ ...body, stream: true }, headers);
+  for await (const chunk of stream) {
+    validate("CreateChatCompletionStreamResponse", plain(chunk));
+    assert.ok(!JSON.stringify(chunk).includes("x_tollgate"), "no extension member");
+  }
 });

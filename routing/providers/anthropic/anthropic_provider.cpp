@@ -138,7 +138,9 @@ class AnthropicDialect final : public Dialect {
     if (!native || !request.headers.has("anthropic-version")) {
       request.headers.set("anthropic-version", api_version_);
     }
-    if (!native) request.headers.remove("anthropic-beta");
+    // An Anthropic client's betas (interleaved thinking, MCP, ...) describe its request
+    // whichever way it goes: what it sent of them is put back after a stage's change.
+    if (exchange.ingress != core::Ingress::anthropic) request.headers.remove("anthropic-beta");
     if (!config_.api_key.empty()) request.headers.set("x-api-key", config_.api_key);
     add_gateway_headers(request.headers, config_, exchange.request_id);
     request.headers.set("content-type", "application/json");
