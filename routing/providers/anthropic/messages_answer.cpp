@@ -315,10 +315,6 @@ void MessagesStream::on_chunk(std::string_view data, std::vector<core::Chunk>& o
       core::append_json_string(j, *text);
       delta(j + "}", out);
     }
-    // After the text: a stage releases what it held of the block before into the chunk
-    // that opens the next one.
-    const json::object* kept = kept_ ? object_field(*d, kKeptMember) : nullptr;
-    if (kept != nullptr) on_kept(*kept, out);
     const json::value* calls = field(*d, "tool_calls");
     for (std::size_t i = 0; calls != nullptr && calls->is_array() && i < calls->get_array().size();
          ++i) {
@@ -343,6 +339,10 @@ void MessagesStream::on_chunk(std::string_view data, std::vector<core::Chunk>& o
         delta(j + "}", out);
       }
     }
+    // After the text and calls: a stage releases what it held of the blocks before into
+    // the chunk that opens the next one.
+    const json::object* kept = kept_ ? object_field(*d, kKeptMember) : nullptr;
+    if (kept != nullptr) on_kept(*kept, out);
   }
   if (auto finish = string_field(choice, "finish_reason"); finish && !finish->empty()) {
     finish_ = std::string(*finish);

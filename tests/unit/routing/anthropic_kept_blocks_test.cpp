@@ -167,3 +167,33 @@ TEST_CASE("a changed request gets the client's Anthropic-only pieces back",
       {"role":"user","content":[{"type":"tool_result","tool_use_id":"x","content":"ok"}]}],
     "thinking":{"type":"enabled","budget_tokens":2048},"mcp_servers":[]})"));
 }
+
+TEST_CASE("what a stage releases into a block's opening chunk lands in the blocks before",
+          "[anthropic][ingress]") {
+  // Interleaved thinking with pii holding a call's arguments until the next block opens.
+  constexpr std::string_view kThinking =
+      R"("x_tollgate_anthropic":{"start":{"type":"thinking","thinking":"","signature":""}})";
+  MessagesStream stream;
+  std::vector<core::Chunk> out;
+  auto chunk = [&](std::string_view delta) {
+    stream.on_chunk(R"({"id":"chatcmpl-1","model":"m","choices":[{"index":0,"delta":{)" +
+                        std::string(delta) + "}}]}",
+                    out);
+  };
+  chunk(kThinking);
+  chunk(R"("tool_calls":[{"index":0,"id":"t1","function":{"name":"f","arguments":""}}])");
+  chunk(R"("tool_calls":[{"index":0,"function":{"arguments":"{}"}}],)" + std::string(kThinking));
+  stream.on_end(out);
+  std::vector<std::string> seen;
+  for (const auto& e : out) {
+    if (!e.event.starts_with("content_block")) continue;
+    json::value v = json::parse(e.data);
+    std::string what = e.event.substr(14) + " " + std::to_string(v.at("index").as_int64());
+    if (e.event == "content_block_start") {
+      what += std::string(" ") + v.at("content_block").at("type").as_string().c_str();
+    }
+    seen.push_back(what);
+  }
+  CHECK(seen == std::vector<std::string>{"start 0 thinking", "stop 0", "start 1 tool_use",
+                                         "delta 1", "stop 1", "start 2 thinking", "stop 2"});
+}
