@@ -201,6 +201,9 @@ test("pii, both directions, around thinking: the prompt masked, the text restore
   // The second turn is changed by pii (the address in its history): translated, and still
   // carrying the thinking blocks where they were.
   const second = { ...secondTurn(first, answer, "sent"), stream: true };
+  // Claude Code's prompt caching marks, on the system prompt and the last tool result.
+  second.system = [{ type: "text", text: "You are a coding agent.", cache_control: { type: "ephemeral" } }];
+  second.messages[2].content[0].cache_control = { type: "ephemeral" };
   const beta = "interleaved-thinking-2025-05-14";
   const next = client().messages.stream(second, {
     headers: { "x-mock-answer": "Mailed [EMAIL_1].", "anthropic-beta": beta },
@@ -210,6 +213,8 @@ test("pii, both directions, around thinking: the prompt masked, the text restore
   up = await checkSentBack(answer);
   assert.ok(!up.raw.includes("ann@example.com"), "the provider never sees the address");
   assert.equal(up.headers["anthropic-beta"], beta, "the client's betas still apply");
+  assert.deepEqual(up.json.system, second.system, "caching marks kept");
+  assert.deepEqual(up.json.messages[2].content[0].cache_control, { type: "ephemeral" });
 });
 
 test("answers replayed from the cache keep their thinking blocks, whole and streamed", async () => {

@@ -43,6 +43,32 @@ json::array* turn_blocks(json::array& messages, std::string_view role, std::size
   return nullptr;
 }
 
+// The client's cache_control marks back on the blocks, system blocks and tools they sat on.
+void put_marks(json::object& body, const json::array& marks) {
+  for (const auto& item : marks) {
+    const json::object* mark = item.if_object();
+    const json::value* cache_control = mark != nullptr ? field(*mark, "cache_control") : nullptr;
+    if (cache_control == nullptr) continue;
+    std::string_view in = string_field(*mark, "in").value_or("");
+    json::array* list = nullptr;
+    if (in == "tools" || in == "system") {
+      json::value* value = body.if_contains(in);
+      if (value != nullptr && value->is_string()) {
+        json::string text = std::move(value->get_string());
+        *value = json::array{json::object{{"type", "text"}, {"text", std::move(text)}}};
+      }
+      list = value != nullptr ? value->if_array() : nullptr;
+    } else if (json::value* messages = body.if_contains("messages");
+               messages != nullptr && messages->is_array()) {
+      list = turn_blocks(messages->get_array(), in, index_field(*mark, "turn"));
+    }
+    std::size_t at = index_field(*mark, "at");
+    if (list != nullptr && at < list->size() && (*list)[at].is_object()) {
+      (*list)[at].get_object()["cache_control"] = *cache_control;
+    }
+  }
+}
+
 }  // namespace
 
 std::string without_translated_extras(std::string_view openai_body, std::string_view extras) {
@@ -89,6 +115,7 @@ std::string restore_extras(std::string_view messages_body, std::string_view extr
       }
     }
   }
+  if (const json::array* marks = array_field(*kept, "marks")) put_marks(*body, *marks);
   return to_json(*body);
 }
 

@@ -18,7 +18,8 @@ std::string without_translated_extras(std::string_view openai_body, std::string_
 
 // `messages_body` (translated from the chat request) with the extras back in place:
 // top-level fields as the client sent them, server tools at their index among the tools,
-// blocks at their index in the k-th turn of their role. Unchanged when either is not
+// blocks at their index in the k-th turn of their role, `cache_control` marks back on the
+// blocks, system blocks and tools they were on. Unchanged when either is not
 // JSON of the expected shape; a block whose turn is gone is left out.
 std::string restore_extras(std::string_view messages_body, std::string_view extras);
 

@@ -142,7 +142,17 @@ struct Extras {
     only_param = std::move(r.param);
     only_message = std::move(r.message);
   }
-  bool empty() const { return fields.empty() && tools.empty() && blocks.empty(); }
+  // Where the client's prompt caching marks sat on what the chat form holds (a block of
+  // the `turn`-th turn of a role, of `system`, or a tool): put back with the rest.
+  json::array marks;
+  void mark(std::string_view in, std::size_t turn, std::size_t at, const json::object& holder) {
+    const json::value* mark = present(holder, "cache_control");
+    if (mark == nullptr) return;
+    need_object(*mark, "cache_control");
+    marks.push_back(json::object{{"in", in}, {"turn", turn}, {"at", at}, {"cache_control", *mark}});
+  }
+
+  bool empty() const { return fields.empty() && tools.empty() && blocks.empty() && marks.empty(); }
 };
 
 void translate_turn(const json::value& item, const std::string& param, json::array& out,
@@ -171,6 +181,7 @@ void translate_turn(const json::value& item, const std::string& param, json::arr
       bool reasoning = type == "thinking" || type == "redacted_thinking";
       try {
         if (!reasoning) read_block(block, bp, user, turn);
+        if (!reasoning) extras.mark(role, ordinal, i, block);
       } catch (Refusal& r) {
         extras.anthropic_only(r);
         reasoning = true;
@@ -191,15 +202,16 @@ void translate_turn(const json::value& item, const std::string& param, json::arr
   }
 }
 
-json::value translate_system(const json::value& v) {
+json::value translate_system(const json::value& v, Extras& extras) {
   if (v.is_string()) return v;
   json::array parts;
   std::size_t i = 0;
   for (const auto& item : need_array(v, "system")) {
-    std::string p = at("system", i++);
+    std::string p = at("system", i);
     const json::object& block = need_object(item, p);
     if (block_type(block, p) != "text") refuse(dot(p, "type"), "`system` holds text blocks only");
     parts.push_back(text_part(need_string(required(block, "text", p), dot(p, "text"))));
+    extras.mark("system", 0, i++, block);
   }
   return compact(std::move(parts));
 }
@@ -223,6 +235,7 @@ json::array translate_tools(const json::value& v, Extras& extras) {
     }
     function["parameters"] = need_object(required(tool, "input_schema", p), dot(p, "input_schema"));
     tools.push_back(json::object{{"type", "function"}, {"function", std::move(function)}});
+    extras.mark("tools", 0, i - 1, tool);
   }
   return tools;
 }
@@ -280,7 +293,8 @@ void translate_field(std::string_view key, const json::value& v, bool count_toke
     for (const auto& item : need_array(v, "messages"))
       translate_turn(item, at("messages", i++), t.messages, t.extras);
   } else if (key == "system") {
-    t.system.push_back(json::object{{"role", "system"}, {"content", translate_system(v)}});
+    t.system.push_back(
+        json::object{{"role", "system"}, {"content", translate_system(v, t.extras)}});
   } else if (key == "max_tokens" && !count_tokens) {
     body["max_tokens"] = need_integer_at_least(v, "max_tokens", 1);
   } else if (key == "stop_sequences") {
@@ -353,7 +367,8 @@ IngressRequest translate_messages_request(std::string_view anthropic_body, bool 
     if (!t.extras.empty()) {
       json::object extras{{"fields", std::move(t.extras.fields)},
                           {"tools", std::move(t.extras.tools)},
-                          {"blocks", std::move(t.extras.blocks)}};
+                          {"blocks", std::move(t.extras.blocks)},
+                          {"marks", std::move(t.extras.marks)}};
       result.extras = to_json(extras);
       result.only_param = std::move(t.extras.only_param);
       result.only_message = std::move(t.extras.only_message);

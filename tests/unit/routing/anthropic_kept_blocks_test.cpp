@@ -197,3 +197,25 @@ TEST_CASE("what a stage releases into a block's opening chunk lands in the block
   CHECK(seen == std::vector<std::string>{"start 0 thinking", "stop 0", "start 1 tool_use",
                                          "delta 1", "stop 1", "start 2 thinking", "stop 2"});
 }
+
+TEST_CASE("prompt caching marks come back where the client put them", "[anthropic][ingress]") {
+  std::string extras = R"({"marks":[
+    {"in":"system","turn":0,"at":0,"cache_control":{"type":"ephemeral"}},
+    {"in":"tools","turn":0,"at":1,"cache_control":{"type":"ephemeral","ttl":"1h"}},
+    {"in":"user","turn":1,"at":0,"cache_control":{"type":"ephemeral"}}]})";
+  std::string restored = restore_extras(R"({"system":"Be terse.",
+    "tools":[{"name":"a","input_schema":{}},{"name":"b","input_schema":{}}],
+    "messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"},
+      {"role":"user","content":"[EMAIL_1]"}]})",
+                                        extras);
+  json::value v = json::parse(restored);
+  CHECK(
+      v.at("system") ==
+      json::parse(R"([{"type":"text","text":"Be terse.","cache_control":{"type":"ephemeral"}}])"));
+  CHECK(v.at("tools").at(1).at("cache_control").at("ttl") == "1h");
+  CHECK_FALSE(v.at("tools").at(0).as_object().contains("cache_control"));
+  CHECK(
+      v.at("messages").at(2).at("content") ==
+      json::parse(R"([{"type":"text","text":"[EMAIL_1]","cache_control":{"type":"ephemeral"}}])"));
+  CHECK(v.at("messages").at(0).at("content") == "hi");
+}

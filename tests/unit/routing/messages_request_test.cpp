@@ -144,3 +144,18 @@ TEST_CASE("thinking blocks and `thinking` are kept for Claude, dropped for the o
   CHECK(body.at("messages").at(1) == json::parse(R"({"role":"assistant","content":"b"})"));
   CHECK(body.at("reasoning_effort") == "low");
 }
+
+TEST_CASE("prompt caching marks are noted where they sit", "[anthropic][ingress]") {
+  IngressRequest r = translate_messages_request(R"({"model":"m","max_tokens":9,
+    "system":[{"type":"text","text":"s","cache_control":{"type":"ephemeral"}}],
+    "tools":[{"name":"f","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral"}}],
+    "messages":[{"role":"user","content":[{"type":"text","text":"a"},
+      {"type":"text","text":"b","cache_control":{"type":"ephemeral","ttl":"1h"}}]}]})",
+                                                false);
+  REQUIRE(r.ok);
+  CHECK(r.only_param.empty());
+  CHECK(json::parse(r.extras).at("marks") == json::parse(R"([
+    {"in":"system","turn":0,"at":0,"cache_control":{"type":"ephemeral"}},
+    {"in":"tools","turn":0,"at":0,"cache_control":{"type":"ephemeral"}},
+    {"in":"user","turn":0,"at":1,"cache_control":{"type":"ephemeral","ttl":"1h"}}])"));
+}
