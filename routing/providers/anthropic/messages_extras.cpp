@@ -43,12 +43,15 @@ json::array* turn_blocks(json::array& messages, std::string_view role, std::size
   return nullptr;
 }
 
-// The client's cache_control marks back on the blocks, system blocks and tools they sat on.
+// The client's cache_control marks and citations back on the blocks, system blocks and
+// tools they sat on.
 void put_marks(json::object& body, const json::array& marks) {
   for (const auto& item : marks) {
     const json::object* mark = item.if_object();
-    const json::value* cache_control = mark != nullptr ? field(*mark, "cache_control") : nullptr;
-    if (cache_control == nullptr) continue;
+    if (mark == nullptr) continue;
+    std::string_view key = field(*mark, "cache_control") != nullptr ? "cache_control" : "citations";
+    const json::value* value = field(*mark, key);
+    if (value == nullptr) continue;
     std::string_view in = string_field(*mark, "in").value_or("");
     json::array* list = nullptr;
     if (in == "tools" || in == "system") {
@@ -64,7 +67,7 @@ void put_marks(json::object& body, const json::array& marks) {
     }
     std::size_t at = index_field(*mark, "at");
     if (list != nullptr && at < list->size() && (*list)[at].is_object()) {
-      (*list)[at].get_object()["cache_control"] = *cache_control;
+      (*list)[at].get_object()[key] = *value;
     }
   }
 }

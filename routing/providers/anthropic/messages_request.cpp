@@ -142,14 +142,15 @@ struct Extras {
     only_param = std::move(r.param);
     only_message = std::move(r.message);
   }
-  // Where the client's prompt caching marks sat on what the chat form holds (a block of
-  // the `turn`-th turn of a role, of `system`, or a tool): put back with the rest.
+  // What the chat form drops of a block it holds (a block of the `turn`-th turn of a role,
+  // of `system`, or a tool): its prompt caching mark, a text block's citations.
   json::array marks;
   void mark(std::string_view in, std::size_t turn, std::size_t at, const json::object& holder) {
-    const json::value* mark = present(holder, "cache_control");
-    if (mark == nullptr) return;
-    need_object(*mark, "cache_control");
-    marks.push_back(json::object{{"in", in}, {"turn", turn}, {"at", at}, {"cache_control", *mark}});
+    for (std::string_view key : {"cache_control", "citations"}) {
+      const json::value* mark = present(holder, key);
+      if (mark == nullptr) continue;
+      marks.push_back(json::object{{"in", in}, {"turn", turn}, {"at", at}, {key, *mark}});
+    }
   }
 
   bool empty() const { return fields.empty() && tools.empty() && blocks.empty() && marks.empty(); }

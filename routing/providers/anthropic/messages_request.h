@@ -22,7 +22,8 @@ struct IngressRequest {
   // What the chat request has no place for, kept for an anthropic target (JSON, empty when
   // nothing): {"fields": {top-level fields}, "tools": [{"at": i, "tool": {...}}], "blocks":
   // [{"role", "turn": k-th turn of that role, "at": block index, "block": {...}}], "marks":
-  // [{"in": a role, "system" or "tools", "turn", "at", "cache_control": {...}}]}. Thinking
+  // [{"in": a role, "system" or "tools", "turn", "at", "cache_control" or "citations"}]}.
+  // Thinking
   // blocks, `thinking` and `cache_control` are kept; every other piece also names the first
   // field (`only_param`, `only_message`) that a non-Anthropic model cannot take.
   std::string extras;

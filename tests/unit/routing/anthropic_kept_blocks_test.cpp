@@ -202,7 +202,8 @@ TEST_CASE("prompt caching marks come back where the client put them", "[anthropi
   std::string extras = R"({"marks":[
     {"in":"system","turn":0,"at":0,"cache_control":{"type":"ephemeral"}},
     {"in":"tools","turn":0,"at":1,"cache_control":{"type":"ephemeral","ttl":"1h"}},
-    {"in":"user","turn":1,"at":0,"cache_control":{"type":"ephemeral"}}]})";
+    {"in":"user","turn":1,"at":0,"cache_control":{"type":"ephemeral"}},
+    {"in":"assistant","turn":0,"at":0,"citations":[{"type":"x"}]}]})";
   std::string restored = restore_extras(R"({"system":"Be terse.",
     "tools":[{"name":"a","input_schema":{}},{"name":"b","input_schema":{}}],
     "messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"},
@@ -218,4 +219,6 @@ TEST_CASE("prompt caching marks come back where the client put them", "[anthropi
       v.at("messages").at(2).at("content") ==
       json::parse(R"([{"type":"text","text":"[EMAIL_1]","cache_control":{"type":"ephemeral"}}])"));
   CHECK(v.at("messages").at(0).at("content") == "hi");
+  CHECK(v.at("messages").at(1).at("content") ==
+        json::parse(R"([{"type":"text","text":"yo","citations":[{"type":"x"}]}])"));
 }

@@ -150,12 +150,14 @@ TEST_CASE("prompt caching marks are noted where they sit", "[anthropic][ingress]
     "system":[{"type":"text","text":"s","cache_control":{"type":"ephemeral"}}],
     "tools":[{"name":"f","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral"}}],
     "messages":[{"role":"user","content":[{"type":"text","text":"a"},
-      {"type":"text","text":"b","cache_control":{"type":"ephemeral","ttl":"1h"}}]}]})",
+      {"type":"text","text":"b","cache_control":{"type":"ephemeral","ttl":"1h"}}]},
+      {"role":"assistant","content":[{"type":"text","text":"c","citations":[{"type":"x"}]}]}]})",
                                                 false);
   REQUIRE(r.ok);
   CHECK(r.only_param.empty());
   CHECK(json::parse(r.extras).at("marks") == json::parse(R"([
     {"in":"system","turn":0,"at":0,"cache_control":{"type":"ephemeral"}},
     {"in":"tools","turn":0,"at":0,"cache_control":{"type":"ephemeral"}},
-    {"in":"user","turn":0,"at":1,"cache_control":{"type":"ephemeral","ttl":"1h"}}])"));
+    {"in":"user","turn":0,"at":1,"cache_control":{"type":"ephemeral","ttl":"1h"}},
+    {"in":"assistant","turn":0,"at":0,"citations":[{"type":"x"}]}])"));
 }
