@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 CONFIG ?= conf/tollgate.yaml
 CMAKE_FLAGS ?=
 
-.PHONY: deps test-deps configure build run test test-fast test-asan fuzz-build test-fuzz fuzz bench bench-quick format clean
+.PHONY: deps test-deps configure build run test test-fast test-asan fuzz-build test-fuzz fuzz bench bench-quick format clean image test-image
 
 deps:
 	scripts/install-deps.sh
@@ -55,6 +55,17 @@ test-fuzz: fuzz-build
 fuzz: fuzz-build
 	cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -L fuzz -j $(JOBS) \
 	  --timeout $$(( $(FUZZ_SECONDS) * 2 + 300 ))
+
+# The container image (docs/deploy.md): podman, with debian:12 made by debootstrap when
+# podman has none. test-image builds it and runs it as a user would (the README's curl,
+# HEALTHCHECK, SIGTERM); minutes of work, so `make test` only checks that podman can start
+# a container here.
+image:
+	scripts/build-image.sh
+
+test-image: test-deps
+	TOLLGATE_IMAGE_BUILD=1 TOLLGATE_SOURCE_DIR=$(CURDIR) node --test --test-reporter=spec \
+	  tests/integration/deploy_image_serves_the_readme_curl.test.mjs
 
 bench:
 	loadtest/bench.sh

@@ -66,16 +66,19 @@ SemanticSettings read_semantic(const core::ConfigReader& r, const YAML::Node& no
     return out;
   }
   r.require_map(embedder, key + ".embedder");
-  r.check_keys(embedder, key + ".embedder", {"model"});
+  r.check_keys(embedder, key + ".embedder", {"model", "timeout"});
   out.embedder_model = r.required_string(embedder, "model", key + ".embedder.model");
   if (config.find_model(out.embedder_model) == nullptr) {
     r.fail(embedder["model"], key + ".embedder.model",
            "names no model of this config: '" + out.embedder_model + "'");
   }
-  // A stage cannot reach the router yet: core::Services holds process-lifetime services,
-  // and the router belongs to a config snapshot (docs/cache.md, "Embedders").
-  r.fail(embedder, key + ".embedder",
-         "{model: NAME} is not available in this build yet; use builtin");
+  if (r.has(embedder["timeout"])) {
+    out.embedder_timeout = r.duration_of(embedder["timeout"], key + ".embedder.timeout");
+    if (out.embedder_timeout < core::Duration(10) || out.embedder_timeout > core::Duration(60000)) {
+      r.fail(embedder["timeout"], key + ".embedder.timeout", "must be between 10ms and 60s");
+    }
+  }
+  return out;
 }
 
 void read_skip(const core::ConfigReader& r, const YAML::Node& node, CacheSettings& out) {

@@ -20,6 +20,8 @@ struct SemanticSettings {
   std::chrono::seconds ttl{24 * 3600};
   double threshold = 0.92;     // cosine similarity; a request may raise it, never lower it
   std::string embedder_model;  // empty: builtin
+  // The whole embeddings call (retries and fallbacks included); past it, a miss.
+  core::Duration embedder_timeout{1000};
   std::size_t max_entries = 200000;
   std::size_t index_above = 2048;  // a context's vectors are scanned flat up to this many
   bool hnsw = false;               // past it: LSH bands, or an HNSW graph

@@ -14,6 +14,7 @@
 #include "gateway/core/errors.h"
 #include "gateway/core/log.h"
 #include "gateway/core/module_registry.h"
+#include "gateway/core/sha256.h"
 
 namespace tollgate::cache {
 
@@ -66,6 +67,14 @@ EntryTags tags_of(const core::Exchange& exchange) {
 
 }  // namespace
 
+CacheStage::CacheStage(CacheSettings settings, Store& store)
+    : settings_(std::move(settings)), store_(store) {
+  if (settings_.semantic && !settings_.semantic->embedder_model.empty()) {
+    model_embedder_ = std::make_unique<ModelEmbedder>(settings_.semantic->embedder_model,
+                                                      settings_.semantic->embedder_timeout);
+  }
+}
+
 asio::awaitable<core::Decision> CacheStage::on_request(core::Exchange& exchange) {
   if (exchange.operation != core::Operation::chat_completions) co_return core::Decision::proceed();
   auto& state = exchange.stage_state<RequestCache>(this);
@@ -82,6 +91,11 @@ asio::awaitable<core::Decision> CacheStage::on_request(core::Exchange& exchange)
   core::Decision decision = core::Decision::proceed();
   if (!state.controls.lookup) {
     state.result = state.storing ? "refresh" : "bypass";
+    // A model's vector is asked for now, while the request waits anyway (on_complete
+    // cannot wait); the builtin's is made when the answer is stored.
+    if (state.storing && model_embedder_ && settings_.semantic && !state.keys.context.empty()) {
+      co_await embed(exchange, state);
+    }
   } else if (!co_await look_up(exchange, state, decision)) {
     state.result = "miss";
   }
@@ -102,14 +116,32 @@ asio::awaitable<bool> CacheStage::look_up(core::Exchange& exchange, RequestCache
     if (answer_hit(exchange, state, *found, std::nullopt, decision)) co_return true;
   }
   if (!settings_.semantic || state.keys.context.empty()) co_return false;
-  state.vector = std::make_unique<Embedding>();
-  embed_builtin(state.keys.last_user_text, *state.vector);
+  if (!co_await embed(exchange, state)) co_return false;
   double threshold = std::max(settings_.semantic->threshold, state.controls.threshold.value_or(0));
   auto hit =
       co_await store_.similar(state.keys.context, *state.vector, static_cast<float>(threshold));
   if (!hit || !hit->answer.serves(stream)) co_return false;
   state.result = "semantic-hit";
   co_return answer_hit(exchange, state, hit->answer, hit->similarity, decision);
+}
+
+asio::awaitable<bool> CacheStage::embed(core::Exchange& exchange, RequestCache& state) {
+  state.vector = std::make_unique<Embedding>();
+  if (!model_embedder_) {
+    embed_builtin(state.keys.last_user_text, *state.vector);
+    co_return true;
+  }
+  std::string served;
+  if (!co_await model_embedder_->embed(exchange, state.keys.last_user_text, *state.vector,
+                                       served)) {
+    state.vector.reset();
+    state.keys.context.clear();
+    co_return false;
+  }
+  // Vectors of one target model only are compared: a fallback to another embeddings model,
+  // or a reload that changes the model, starts contexts of its own.
+  state.keys.context = core::sha256_hex(state.keys.context + "\x1e" + served);
+  co_return true;
 }
 
 bool CacheStage::answer_hit(core::Exchange& exchange, RequestCache& state, CachedAnswer& answer,
@@ -201,7 +233,7 @@ void CacheStage::on_complete(core::Exchange& exchange) {
   if (exchange.target_model != nullptr) answer->served_by = exchange.target_model->model;
   auto ttl = state->controls.ttl.value_or(settings_.exact_ttl);
   std::optional<SemanticPart> semantic;
-  if (settings_.semantic && !state->keys.context.empty()) {
+  if (settings_.semantic && !state->keys.context.empty() && (state->vector || !model_embedder_)) {
     if (!state->vector) {
       state->vector = std::make_unique<Embedding>();
       embed_builtin(state->keys.last_user_text, *state->vector);

@@ -4,7 +4,10 @@
 // stores 2xx answers that came whole: plain bodies, or a stream's events as they passed.
 #pragma once
 
+#include <memory>
+
 #include "cache/cache_config.h"
+#include "cache/model_embedder.h"
 #include "cache/store.h"
 #include "gateway/core/stage.h"
 
@@ -12,8 +15,7 @@ namespace tollgate::cache {
 
 class CacheStage final : public core::Stage {
  public:
-  CacheStage(CacheSettings settings, Store& store)
-      : settings_(std::move(settings)), store_(store) {}
+  CacheStage(CacheSettings settings, Store& store);
 
   std::string_view name() const override { return "cache"; }
   unsigned hooks() const override {
@@ -29,12 +31,16 @@ class CacheStage final : public core::Stage {
   struct RequestCache;
   boost::asio::awaitable<bool> look_up(core::Exchange& exchange, RequestCache& state,
                                        core::Decision& decision);
+  // The last user message's vector into state.vector; false (no vector, and no context:
+  // nothing semantic is looked up or stored) when the embedder gave none.
+  boost::asio::awaitable<bool> embed(core::Exchange& exchange, RequestCache& state);
   // False when the entry cannot be given (then it is a miss).
   bool answer_hit(core::Exchange& exchange, RequestCache& state, CachedAnswer& answer,
                   std::optional<float> similarity, core::Decision& decision) const;
 
   CacheSettings settings_;
   Store& store_;
+  std::unique_ptr<ModelEmbedder> model_embedder_;  // null: the builtin
 };
 
 }  // namespace tollgate::cache

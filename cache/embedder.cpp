@@ -23,7 +23,7 @@ std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) {
 
 void add(Embedding& v, std::string_view feature, std::uint64_t seed, float weight) {
   std::uint64_t h = hash_bytes(feature, seed);
-  v[h % kDims] += (h >> 63) != 0 ? weight : -weight;
+  v[h % kBuiltinDims] += (h >> 63) != 0 ? weight : -weight;
 }
 
 bool word_byte(unsigned char c) {
@@ -95,7 +95,7 @@ void words_of(std::string_view lower, std::vector<std::string>& words) {
 }  // namespace
 
 void embed_builtin(std::string_view text, Embedding& out) {
-  out.fill(0.0f);
+  out.assign(kBuiltinDims, 0.0f);
   // Lower-cased words (ASCII folded; other bytes kept), at most 4096 of them.
   std::string lower(text.size(), ' ');
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -133,9 +133,23 @@ void embed_builtin(std::string_view text, Embedding& out) {
 }
 
 float cosine(const Embedding& a, const Embedding& b) {
+  if (a.size() != b.size()) return -1.0f;
   float dot = 0;
-  for (std::size_t i = 0; i < kDims; ++i) dot += a[i] * b[i];
+  for (std::size_t i = 0; i < a.size(); ++i) dot += a[i] * b[i];
   return dot;
+}
+
+bool normalize(Embedding& v) {
+  if (v.empty() || v.size() > kMaxDims) return false;
+  double norm = 0;
+  for (float x : v) {
+    if (!std::isfinite(x)) return false;
+    norm += static_cast<double>(x) * x;
+  }
+  if (!(norm > 0) || !std::isfinite(norm)) return false;
+  auto scale = static_cast<float>(1.0 / std::sqrt(norm));
+  for (float& x : v) x *= scale;
+  return true;
 }
 
 }  // namespace tollgate::cache

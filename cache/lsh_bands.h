@@ -7,9 +7,10 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
-#include "cache/embedder.h"
+#include "cache/simd_dot.h"
 
 namespace tollgate::cache {
 
@@ -19,8 +20,10 @@ class LshBands {
   static constexpr int kBits = 14;
   using Codes = std::array<std::uint16_t, kBands>;
 
-  LshBands();
-  static Codes codes_of(const float* vector);
+  // For vectors of `dims` values: the hyperplanes of that dimension, shared by every
+  // index of it while one lives.
+  explicit LshBands(std::size_t dims);
+  Codes codes_of(const float* vector) const;
   void add(std::uint32_t slot, const Codes& codes);
   void remove(std::uint32_t slot, const Codes& codes);
   // Calls fn(slot) for every slot sharing a band with `codes` (a slot may come twice).
@@ -34,6 +37,8 @@ class LshBands {
 
  private:
   static constexpr std::size_t kCodes = std::size_t{1} << kBits;
+  std::shared_ptr<const std::vector<float>> planes_;  // kBands * kBits planes of dot_.dims()
+  DotProduct dot_;
   std::vector<std::vector<std::uint32_t>> table_;  // band * kCodes + code → slots
 };
 

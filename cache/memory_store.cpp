@@ -46,7 +46,10 @@ void MemoryStore::insert(const std::string& key, const CachedAnswer& answer,
                          std::chrono::seconds ttl, const EntryTags& tags,
                          const SemanticPart* semantic) {
   auto made = std::make_shared<const CachedAnswer>(answer);
+  // The vector counts too: a model's may be 32 KB, more than most answers.
   std::size_t size = made->bytes() + key.size() * 2 + sizeof(Entry) + 64;
+  if (semantic != nullptr)
+    size += semantic->vector.size() * sizeof(float) + semantic->context.size();
   std::uint64_t budget = max_bytes_.load(std::memory_order_relaxed) / kShards;
   if (size > budget) return;  // larger than a shard may hold: never stored
   Shard& s = shard_of(key);

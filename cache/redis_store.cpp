@@ -14,8 +14,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A context holds at most this many vectors in Redis: a lookup reads them all.
+// A context holds at most this many vectors in Redis, and at most this many bytes of
+// them: a lookup reads them all (4096 of the builtin's, 1300 of 1536 dimensions).
 constexpr long long kMaxVectorsPerContext = 4096;
+constexpr std::size_t kMaxVectorBytesPerContext = 8u << 20;
 constexpr int kMaxScanRounds = 10000;
 
 std::int64_t unix_now() {
@@ -46,14 +48,16 @@ std::optional<CachedAnswer> read_entry(std::string_view value, bool semantic) {
 // A vector's value in cache:v:<context>: the unix second its semantic deadline passes,
 // then the vector. A lookup drops what has passed it, so a context's cap counts live
 // vectors only.
-constexpr std::size_t kVectorValueSize = sizeof(std::int64_t) + sizeof(float) * kDims;
+std::size_t vector_value_size(std::size_t dims) {
+  return sizeof(std::int64_t) + sizeof(float) * dims;
+}
 // Entries looked up for one semantic lookup, best first, past ones gone since.
 constexpr std::size_t kMaxTries = 4;
 
 std::string vector_value(std::int64_t until, const Embedding& v) {
-  std::string out(kVectorValueSize, '\0');
+  std::string out(vector_value_size(v.size()), '\0');
   std::memcpy(out.data(), &until, sizeof until);
-  std::memcpy(out.data() + sizeof until, v.data(), sizeof(float) * kDims);
+  std::memcpy(out.data() + sizeof until, v.data(), sizeof(float) * v.size());
   return out;
 }
 
@@ -63,20 +67,23 @@ struct Candidate {
 };
 
 // The vectors of a context's hash (field, value, ...) at `threshold` or above, best
-// first; fields whose deadline passed, or not of this form, go to `gone` (an HDEL).
+// first; fields whose deadline passed, or not of this form, go to `gone` (an HDEL). A
+// vector of another dimension than the query's is never compared (a miss).
 void read_candidates(const std::vector<state::RedisReply>& items, const Embedding& vector,
                      float threshold, std::vector<Candidate>& out, std::vector<std::string>& gone) {
   std::int64_t now = unix_now();
-  Embedding stored;
+  Embedding stored(vector.size());
   for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
     std::string_view value = items[i + 1].str;
     std::int64_t until = 0;
-    if (value.size() == kVectorValueSize) std::memcpy(&until, value.data(), sizeof until);
+    bool shaped = value.size() > sizeof until && (value.size() - sizeof until) % sizeof(float) == 0;
+    if (shaped) std::memcpy(&until, value.data(), sizeof until);
     if (now >= until) {
       gone.push_back(items[i].str);
       continue;
     }
-    std::memcpy(stored.data(), value.data() + sizeof until, sizeof(float) * kDims);
+    if (value.size() != vector_value_size(vector.size())) continue;
+    std::memcpy(stored.data(), value.data() + sizeof until, sizeof(float) * stored.size());
     float sim = cosine(vector, stored);
     if (sim >= threshold) out.push_back({sim, items[i].str});
   }
@@ -163,7 +170,10 @@ asio::awaitable<void> RedisStore::put(const std::string& key, const CachedAnswer
   if (semantic == nullptr) co_return;
   std::string vectors = state_.redis_key("cache:v:" + semantic->context);
   std::vector<std::string> len{"HLEN", vectors};
-  if ((co_await redis.command(len)).integer >= kMaxVectorsPerContext) co_return;
+  long long cap = std::min<long long>(
+      kMaxVectorsPerContext, static_cast<long long>(kMaxVectorBytesPerContext /
+                                                    vector_value_size(semantic->vector.size())));
+  if ((co_await redis.command(len)).integer >= cap) co_return;
   std::vector<std::string> hset{"HSET", vectors, key,
                                 vector_value(semantic_until, semantic->vector)};
   co_await redis.command(hset);

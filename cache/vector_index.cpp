@@ -1,6 +1,7 @@
 #include "cache/vector_index.h"
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include <hnswlib/hnswlib.h>
@@ -12,10 +13,20 @@ namespace tollgate::cache {
 
 namespace {
 
-// hnswlib picks its SIMD inner product when a space is made; one space serves all graphs.
-hnswlib::InnerProductSpace& space() {
-  static hnswlib::InnerProductSpace s(kDims);
-  return s;
+// hnswlib picks its SIMD inner product when a space is made; one space per dimension
+// serves all graphs of it. Made once, never freed: a few words each, and dimensions are
+// bounded (kMaxDims; in practice one or two per process).
+hnswlib::InnerProductSpace& space(std::size_t dims) {
+  if (dims == kBuiltinDims) {  // every new context's bucket: no lock that threads share
+    static hnswlib::InnerProductSpace builtin(kBuiltinDims);
+    return builtin;
+  }
+  static std::mutex mutex;
+  static std::map<std::size_t, std::unique_ptr<hnswlib::InnerProductSpace>> spaces;
+  std::lock_guard lock(mutex);
+  auto& made = spaces[dims];
+  if (!made) made = std::make_unique<hnswlib::InnerProductSpace>(dims);
+  return *made;
 }
 
 constexpr std::size_t kNeighbours = 16;  // HNSW's M
@@ -29,18 +40,23 @@ constexpr std::size_t kMaxCompared = 512;
 
 }  // namespace
 
-float simd_dot(const float* a, const float* b) {
-  static const hnswlib::DISTFUNC<float> distance = space().get_dist_func();
-  return 1.0f - distance(a, b, space().get_dist_func_param());  // 1 - a·b
+DotProduct::DotProduct(std::size_t dims) : dims_(dims) {
+  hnswlib::InnerProductSpace& s = space(dims);
+  fn_ = s.get_dist_func();  // 1 - a·b
+  param_ = s.get_dist_func_param();
 }
 
-// One context's vectors. Slots are addressed by index. Flat and LSH keep the vectors in
+// One context's vectors, all of one dimension (the first vector's: one of another is
+// neither stored nor compared). Slots are addressed by index. Flat and LSH keep the vectors in
 // `flat` and reuse freed slots; a graph holds its own copy, never reuses a label, and is
 // rebuilt when half of it is dead.
 struct VectorIndex::Bucket {
+  explicit Bucket(std::size_t d) : dims(d), dot(d) {}
   enum class Mode { flat, lsh, hnsw };
+  std::size_t dims;
+  DotProduct dot;
   Mode mode = Mode::flat;
-  std::vector<float> flat;  // slot * kDims; empty while the graph holds the vectors
+  std::vector<float> flat;  // slot * dims; empty while the graph holds the vectors
   std::vector<std::string> keys;
   std::unordered_map<std::string, std::size_t> slot_of;
   std::vector<std::size_t> free;
@@ -56,7 +72,7 @@ struct VectorIndex::Bucket {
   std::size_t live() const { return slot_of.size(); }
 
   const float* vector_at(std::size_t slot, std::vector<float>& scratch) const {
-    if (!graph) return flat.data() + slot * kDims;
+    if (!graph) return flat.data() + slot * dims;
     scratch = graph->getDataByLabel<float>(slot);
     return scratch.data();
   }
@@ -68,7 +84,7 @@ struct VectorIndex::Bucket {
       return slot;
     }
     keys.emplace_back();
-    if (!graph) flat.resize(keys.size() * kDims);
+    if (!graph) flat.resize(keys.size() * dims);
     if (bands) codes.emplace_back();
     return keys.size() - 1;
   }
@@ -84,9 +100,9 @@ struct VectorIndex::Bucket {
       graph->addPoint(v, slot);
       return;
     }
-    std::copy(v, v + kDims, flat.begin() + static_cast<std::ptrdiff_t>(slot * kDims));
+    std::copy(v, v + dims, flat.begin() + static_cast<std::ptrdiff_t>(slot * dims));
     if (bands) {
-      codes[slot] = LshBands::codes_of(v);
+      codes[slot] = bands->codes_of(v);
       bands->add(static_cast<std::uint32_t>(slot), codes[slot]);
     }
   }
@@ -117,23 +133,23 @@ struct VectorIndex::Bucket {
     std::vector<float> vectors;
     std::vector<std::string> old_keys;
     std::vector<float> scratch;
-    vectors.reserve(live() * kDims);
+    vectors.reserve(live() * dims);
     for (std::size_t slot = 0; slot < keys.size(); ++slot) {
       if (keys[slot].empty()) continue;
       const float* v = vector_at(slot, scratch);
-      vectors.insert(vectors.end(), v, v + kDims);
+      vectors.insert(vectors.end(), v, v + dims);
       old_keys.push_back(std::move(keys[slot]));
     }
-    *this = Bucket();
+    *this = Bucket(dims);
     mode = want;
     if (want == Mode::hnsw) {
-      graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space(), old_keys.size() * 2 + 16,
-                                                                kNeighbours, kEfConstruction);
+      graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+          &space(dims), old_keys.size() * 2 + 16, kNeighbours, kEfConstruction);
       graph->setEf(kEfSearch);
     }
-    if (want == Mode::lsh) bands = std::make_unique<LshBands>();
+    if (want == Mode::lsh) bands = std::make_unique<LshBands>(dims);
     for (std::size_t i = 0; i < old_keys.size(); ++i) {
-      add(old_keys[i], vectors.data() + i * kDims);
+      add(old_keys[i], vectors.data() + i * dims);
     }
   }
 
@@ -147,7 +163,7 @@ struct VectorIndex::Bucket {
     }
     if (!bands) {
       for (std::size_t slot = 0; slot < keys.size(); ++slot) {
-        consider(slot, simd_dot(vector.data(), flat.data() + slot * kDims));
+        consider(slot, dot(vector.data(), flat.data() + slot * dims));
       }
       return;
     }
@@ -160,7 +176,7 @@ struct VectorIndex::Bucket {
     // each is a kilobyte somewhere in memory, and the misses overlap this way.
     thread_local std::vector<std::uint32_t> slots;
     slots.clear();
-    bands->candidates(LshBands::codes_of(vector.data()), [&](std::uint32_t slot) {
+    bands->candidates(bands->codes_of(vector.data()), [&](std::uint32_t slot) {
       if (seen[slot] == epoch) {
         ++votes[slot];
         return;
@@ -177,15 +193,15 @@ struct VectorIndex::Bucket {
     }
     constexpr std::size_t kAhead = 4;
     auto prefetch = [&](std::uint32_t slot) {
-      const char* p = reinterpret_cast<const char*>(flat.data() + std::size_t{slot} * kDims);
-      for (std::size_t line = 0; line < kDims * sizeof(float); line += 64) {
+      const char* p = reinterpret_cast<const char*>(flat.data() + std::size_t{slot} * dims);
+      for (std::size_t line = 0; line < dims * sizeof(float); line += 64) {
         __builtin_prefetch(p + line);
       }
     };
     for (std::size_t i = 0; i < std::min(kAhead, slots.size()); ++i) prefetch(slots[i]);
     for (std::size_t i = 0; i < slots.size(); ++i) {
       if (i + kAhead < slots.size()) prefetch(slots[i + kAhead]);
-      consider(slots[i], simd_dot(vector.data(), flat.data() + std::size_t{slots[i]} * kDims));
+      consider(slots[i], dot(vector.data(), flat.data() + std::size_t{slots[i]} * dims));
     }
   }
 
@@ -214,8 +230,10 @@ VectorIndex::Shard& VectorIndex::shard_of(const std::string& context) const {
 bool VectorIndex::add(const std::string& context, const std::string& key, const Embedding& vector) {
   Shard& s = shard_of(context);
   std::lock_guard lock(s.mutex);
+  if (vector.empty() || vector.size() > kMaxDims) return false;
   auto& bucket = s.buckets[context];
-  if (!bucket) bucket = std::make_unique<Bucket>();
+  if (!bucket) bucket = std::make_unique<Bucket>(vector.size());
+  if (bucket->dims != vector.size()) return false;  // never empty: it has a live vector
   if (bucket->slot_of.contains(key)) {
     bucket->remove(key);
     size_.fetch_sub(1, std::memory_order_relaxed);
@@ -237,6 +255,7 @@ std::optional<VectorMatch> VectorIndex::find(const std::string& context, const E
   auto it = s.buckets.find(context);
   if (it == s.buckets.end()) return std::nullopt;
   const Bucket& b = *it->second;
+  if (b.dims != vector.size()) return std::nullopt;
   std::optional<VectorMatch> best;
   auto consider = [&](std::size_t slot, float sim) {
     if (sim < threshold || b.keys[slot].empty()) return;

@@ -2,7 +2,7 @@
 # The overhead benchmark in one command, from a fresh clone: installs nginx, gnuplot and
 # the peer gateway (Portkey, from npm), builds the release binaries, then runs
 # loadtest/bench/bench.mjs, which writes loadtest/results/<date>-<commit>.{json,md,png}.
-#   loadtest/bench.sh            full run (~16 min on 2 cores)
+#   loadtest/bench.sh            full run (~17 min on 2 cores)
 #   loadtest/bench.sh --quick    ~30 s smoke run (CI), results in a temp dir unless --out
 # Other flags go to bench.mjs: --out DIR, --build DIR, --no-peer.
 set -euo pipefail

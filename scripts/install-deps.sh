@@ -47,6 +47,12 @@ packages=(
 ((test_tools)) && packages+=(python3)
 ((test_tools)) && ! command -v kubectl >/dev/null && packages+=(kubernetes-client)
 ((test_tools)) && ! command -v systemd-analyze >/dev/null && packages+=(systemd)
+# The container tests (docs/deploy.md): podman, and runc for hosts where podman's default
+# runtime cannot start a container; busybox-static makes the one-file image that probes
+# it (unless a busybox is there: the two conflict); podman-compose reads compose.yaml;
+# debootstrap makes debian:12 for `make test-image` without a registry.
+((test_tools)) && packages+=(podman runc podman-compose debootstrap)
+((test_tools)) && [ ! -e /bin/busybox ] && packages+=(busybox-static)
 ((bench_tools)) && packages+=(nginx-light gnuplot-nox procps util-linux redis-server libmaxmind-db-writer-perl)
 # Node comes with the machine image (Node 20 with its own npm); Debian's only when absent.
 ((node)) && ! command -v node >/dev/null && packages+=(nodejs)
@@ -77,6 +83,12 @@ fi
 # npm packages from a committed lock file, once per change of that file.
 npm_ci() {
   local dir=$1 stamp=$1/node_modules/.install-stamp
+  # A linked node_modules (a git worktree sharing another checkout's) belongs to that
+  # checkout: `npm ci` would empty it under whoever else is using it.
+  if [ -L "$dir/node_modules" ]; then
+    echo "install-deps: $dir/node_modules is a link; leaving it to the checkout it points to"
+    return 0
+  fi
   if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
     npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
     cp "$dir/package-lock.json" "$stamp"

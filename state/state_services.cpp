@@ -7,6 +7,40 @@
 
 namespace tollgate::state {
 
+namespace {
+
+// `redis_lease: {enabled, slice, ttl}`; a map given without `enabled` turns leases on.
+void read_lease(const core::ConfigReader& r, const YAML::Node& node, StateConfig& out) {
+  const std::string key = "state.redis_lease";
+  r.check_keys(node, key, {"enabled", "slice", "ttl"});
+  RedisLeaseConfig& lease = out.redis_lease;
+  lease.enabled = r.has(node["enabled"]) ? r.bool_of(node["enabled"], key + ".enabled") : true;
+  if (r.has(node["slice"])) {
+    double slice = 0;
+    try {
+      slice = node["slice"].as<double>();
+    } catch (const YAML::Exception&) {
+      r.fail(node["slice"], key + ".slice", "must be a number");
+    }
+    if (!(slice > 0 && slice <= 0.5)) {
+      r.fail(node["slice"], key + ".slice",
+             "must be a fraction of each limit, above 0 and at most 0.5");
+    }
+    lease.slice = slice;
+  }
+  if (r.has(node["ttl"])) {
+    lease.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(
+        r.duration_of(node["ttl"], key + ".ttl"));
+    if (lease.ttl < std::chrono::milliseconds(100) || lease.ttl > std::chrono::seconds(60)) {
+      r.fail(node["ttl"], key + ".ttl", "must be between 100ms and 60s");
+    }
+  }
+  if (lease.enabled && !out.redis)
+    r.fail(node, key, "needs state.redis (leases are taken from it)");
+}
+
+}  // namespace
+
 StateConfig read_state_config(const core::Config& config) {
   StateConfig out;
   const YAML::Node section = config.root["state"];
@@ -32,6 +66,7 @@ StateConfig read_state_config(const core::Config& config) {
       r.fail(section["on_redis_error"], "state.on_redis_error", "must be fail_open or fail_closed");
     }
   }
+  if (r.has(section["redis_lease"])) read_lease(r, section["redis_lease"], out);
   if (r.has(section["flush_interval"])) {
     out.flush_interval = r.duration_of(section["flush_interval"], "state.flush_interval");
   }

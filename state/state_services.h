@@ -26,10 +26,19 @@ enum class OnRedisError {
   fail_closed  // answer 503 while Redis cannot be reached
 };
 
+// `state.redis_lease`: a replica takes a slice of each limit from Redis at once and admits
+// on it locally until it is spent (docs/limits.md, "Leases"). Off by default.
+struct RedisLeaseConfig {
+  bool enabled = false;
+  double slice = 0.05;                  // of each limit, per lease (at least one unit)
+  std::chrono::milliseconds ttl{1000};  // a slice is spent, renewed or given back within it
+};
+
 struct StateConfig {
   std::string sqlite_path = "data/tollgate.db";
   std::optional<RedisEndpoint> redis;
   OnRedisError on_redis_error = OnRedisError::fail_open;
+  RedisLeaseConfig redis_lease;
   std::chrono::milliseconds flush_interval{1000};  // usage ledger → SQLite
   std::string key_prefix = "tollgate:";            // every Redis key starts with it
   // /readyz answers 503 while the SQLite file refuses writes (the gateway serves on

@@ -60,6 +60,8 @@ struct StageState {
   virtual ~StageState() = default;
 };
 
+class Subrequests;  // gateway/core/subrequest.h
+
 struct Exchange {
   using Clock = std::chrono::steady_clock;
 
@@ -117,6 +119,9 @@ struct Exchange {
   Headers response_headers;  // added to whatever response the client gets; released like
                              // request_headers
   AbortSignal client_gone;   // fired by the session when the client disconnects
+  // Requests the gateway makes on its own account for this one (the cache's embeddings),
+  // through this request's config snapshot; set by the pipeline, null without one.
+  Subrequests* subrequests = nullptr;
 
   // What happened.
   int status = 0;
@@ -126,6 +131,11 @@ struct Exchange {
   // none, hit, semantic-hit, miss, bypass or refresh (static strings); a hit's saved cost.
   std::string_view cache = "none";
   std::int64_t cache_saved_nusd = 0;
+  // The cache's embeddings call for this request, when it made one (none, ok, refused,
+  // failed, timeout, cancelled, invalid: tollgate_cache_embedding_requests_total), and the
+  // tokens the provider reported for it: the gateway's cost, never the caller's quota.
+  std::string_view cache_embedding = "none";
+  std::int64_t cache_embedding_tokens = 0;
   Clock::duration upstream_time{0};  // summed over attempts
   FailureClass failure = FailureClass::none;
   std::string failure_detail;  // for logs; never a secret

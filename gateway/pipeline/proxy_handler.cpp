@@ -10,6 +10,7 @@
 #include "gateway/pipeline/request_path.h"
 #include "gateway/pipeline/response_routes.h"
 #include "gateway/pipeline/stage_sink.h"
+#include "gateway/pipeline/subrequests.h"
 
 namespace tollgate::gateway::pipeline {
 
@@ -282,6 +283,8 @@ asio::awaitable<void> ProxyHandler::handle(core::Exchange& exchange, core::Reque
                                            core::ResponseSink& client) {
   RuntimePtr runtime = slot_->runtime;  // this request's snapshot, whatever a reload does meanwhile
   exchange.config = runtime->config;
+  RuntimeSubrequests subrequests(runtime, *upstream_);  // the cache's embeddings call
+  exchange.subrequests = &subrequests;
   StageSink sink(client, runtime->stages, exchange);
   ingress::AnthropicSink anthropic_edge(client, exchange);
 

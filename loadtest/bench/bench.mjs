@@ -47,6 +47,8 @@ const plan = quick
   ? { rates: [2000], rounds: 1, seconds: 1, maxSeconds: 1, warmup: "300ms", peerRates: [], streams: 1000, streamSeconds: 2, streamChunks: 8, streamDelayMs: 250 }
   : { rates: [500, 1000, 2000, 5000], rounds: 3, seconds: 10, maxSeconds: 10, warmup: "1s", peerRates: [200], streams: 10000, streamSeconds: 15, streamChunks: 20, streamDelayMs: 1000 };
 const MAX_CONCURRENCY = 64;
+// state.redis_lease of the tollgate-redis-lease row.
+const REDIS_LEASE = "{slice: 0.05, ttl: 1s}";
 // server.idle_poll_us of the tollgate-poll row: above the gap between two requests at
 // 2,000 req/s (500 µs), so at that rate the thread does not sleep.
 const IDLE_POLL_US = 500;
@@ -273,9 +275,10 @@ const BENCH_KEY = "tg-bench-key-0123456789";
 // and nothing is kept, except in the cache-hit row); and observed with the audit log and
 // the default access log on. The limits are high enough never to refuse: the benchmark
 // measures the checks, not the refusals. With `redisUrl` the counters live in Redis
-// (shared by replicas) instead of in process. `bare` is the config the benchmark ran
+// (shared by replicas) instead of in process; with `redisLease` too, each admission is
+// taken from a slice of the limits leased from Redis (state.redis_lease). `bare` is the config the benchmark ran
 // before issue 19: auth, limits and metrics only, no audit log, no access log.
-function tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs, bare, geoDatabase } = {}) {
+function tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, redisLease, idlePollUs, bare, geoDatabase } = {}) {
   const huge = "{rpm: 1000000000, tpm: 1000000000000, max_parallel: 1000000, tokens_per_day: 1000000000000000, budget_usd_per_month: 1000000000}";
   return `# Written by loadtest/bench/bench.mjs: one worker thread, as nginx has one worker.
 server:
@@ -292,7 +295,7 @@ audit:
   fsync_interval: 1s`}
 state:
   sqlite: ${stateDir}/tollgate.db
-${redisUrl ? `  redis: ${redisUrl}\n` : ""}keys:
+${redisUrl ? `  redis: ${redisUrl}\n` : ""}${redisLease ? `  redis_lease: ${redisLease}\n` : ""}keys:
   - id: bench
     hash: sha256:${createHash("sha256").update(BENCH_KEY).digest("hex")}
     user: loadgen
@@ -448,6 +451,7 @@ function analyse(results) {
   const ng = results.targets.nginx;
   const pk = results.targets.portkey;
   const rd = results.targets["tollgate-redis"];
+  const rl = results.targets["tollgate-redis-lease"];
   const at2k = out.added_latency_us.tollgate?.[2000];
   const poll2k = out.added_latency_us["tollgate-poll"]?.[2000];
   const ng2k = out.added_latency_us.nginx?.[2000];
@@ -460,10 +464,12 @@ function analyse(results) {
     tollgate_vs_nginx_cpu_per_request_at_2000: ratio(tg.rates[2000]?.proxy_cpu_us_per_request, ng.rates[2000]?.proxy_cpu_us_per_request),
     tollgate_vs_nginx_cpu_per_request_at_max: ratio(tg.max.proxy_cpu_us_per_request, ng.max.proxy_cpu_us_per_request),
     tollgate_redis_vs_in_process_throughput: rd ? ratio(rd.max.rate_achieved, tg.max.rate_achieved) : null,
+    tollgate_redis_lease_vs_in_process_throughput: rl ? ratio(rl.max.rate_achieved, tg.max.rate_achieved) : null,
   };
   const cpu2k = out.ratios.tollgate_vs_nginx_cpu_per_request_at_2000;
   const cpuMax = out.ratios.tollgate_vs_nginx_cpu_per_request_at_max;
   const rd2k = out.added_latency_us["tollgate-redis"]?.[2000];
+  const rl2k = out.added_latency_us["tollgate-redis-lease"]?.[2000];
   const mem = results.memory;
   out.targets = {
     "throughput >= 0.8x nginx": out.ratios.tollgate_vs_nginx_throughput >= 0.8,
@@ -478,6 +484,8 @@ function analyse(results) {
     "CPU per request at saturation <= 1.5x nginx's": cpuMax != null ? cpuMax <= 1.5 : null,
     "counters in redis: throughput >= 0.6x in process": rd ? out.ratios.tollgate_redis_vs_in_process_throughput >= 0.6 : null,
     "counters in redis: added p99 at 2000 rps <= 1 ms": rd2k ? rd2k.p99 <= 1000 : null,
+    "counters in redis, leased: throughput >= 0.6x in process": rl ? out.ratios.tollgate_redis_lease_vs_in_process_throughput >= 0.6 : null,
+    "counters in redis, leased: added p99 at 2000 rps <= 1 ms": rl2k ? rl2k.p99 <= 1000 : null,
     "no failed request in any row": (results.failures ?? []).length === 0,
   };
   return out;
@@ -615,13 +623,13 @@ function sanity(results) {
   return problems;
 }
 
-async function startTollgate(work, name, mockPort, { redisUrl, idlePollUs, bare, geoDatabase }) {
+async function startTollgate(work, name, mockPort, { redisUrl, redisLease, idlePollUs, bare, geoDatabase }) {
   const port = await freePort();
   const adminPort = await freePort();
   const stateDir = path.join(work, name);
   mkdirSync(stateDir, { recursive: true });
   const config = path.join(stateDir, "tollgate.yaml");
-  writeFileSync(config, tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, idlePollUs, bare, geoDatabase }));
+  writeFileSync(config, tollgateConfig(mockPort, port, adminPort, { stateDir, redisUrl, redisLease, idlePollUs, bare, geoDatabase }));
   const proc = start(name, BIN.tollgate, ["--config", config], { cpu: PROXY_CPU });
   await waitForPort(port, proc, name);
   await sleep(500);
@@ -721,9 +729,16 @@ async function main() {
       "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
     ], { cpu: LOAD_CPU });
     await waitForPort(redisPort, redis, "redis-server");
-    const tgr = await startTollgate(work, "tollgate-redis", mockPort, { redisUrl: `redis://127.0.0.1:${redisPort}/0`, geoDatabase });
+    const redisUrl = `redis://127.0.0.1:${redisPort}/0`;
+    const tgr = await startTollgate(work, "tollgate-redis", mockPort, { redisUrl, geoDatabase });
     results.targets["tollgate-redis"] = await measureTarget("tollgate-redis", tgr.url, { rates: plan.rates, headers: tgHeaders, proxy: tgr.proc });
     await stopTollgate(tgr);
+    // The same on per-replica leases: admissions taken from slices of the limits leased
+    // from Redis, usage sent in sums (docs/limits.md, "Leases").
+    log("tollgate (counters in redis, leased) → mock");
+    const tgl = await startTollgate(work, "tollgate-redis-lease", mockPort, { redisUrl, redisLease: REDIS_LEASE, geoDatabase });
+    results.targets["tollgate-redis-lease"] = await measureTarget("tollgate-redis-lease", tgl.url, { rates: plan.rates, headers: tgHeaders, proxy: tgl.proc });
+    await stopTollgate(tgl);
     await stop(redis);
   } else {
     log("tollgate-redis: skipped (no redis-server)");

@@ -2,8 +2,11 @@
 #include "loadtest/mock_provider/mock_bodies.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <vector>
 
 namespace tollgate::mock {
 
@@ -148,34 +151,80 @@ std::string usage_chunk(const RequestFacts& r, std::string_view id, bool chat,
   return out;
 }
 
+namespace {
+
+// A hashed bag of words: each lower-cased word adds ±1 to one of `dims` values, then
+// length 1. Deterministic, and meaningful enough for a test: texts with the same words
+// in any order, case or punctuation get the same vector; other words, another one. A
+// text without a word gets the first axis.
+std::vector<float> bag_of_words(std::string_view text, std::size_t dims) {
+  std::vector<float> v(dims, 0.0f);
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  bool in_word = false;
+  auto end_word = [&] {
+    if (!in_word) return;
+    v[h % dims] += (h >> 63) != 0 ? 1.0f : -1.0f;
+    h = 0xcbf29ce484222325ULL;
+    in_word = false;
+  };
+  for (unsigned char c : text) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum) {
+      end_word();
+      continue;
+    }
+    h ^= static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    h *= 0x100000001b3ULL;
+    in_word = true;
+  }
+  end_word();
+  double norm = 0;
+  for (float x : v) norm += static_cast<double>(x) * x;
+  if (norm == 0) {
+    v[0] = 1.0f;
+    return v;
+  }
+  for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
+  return v;
+}
+
+std::string base64_of(const std::vector<float>& values) {
+  std::string bytes(values.size() * sizeof(float), '\0');
+  std::memcpy(bytes.data(), values.data(), bytes.size());  // little-endian, as OpenAI's
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string enc;
+  for (std::size_t k = 0; k < bytes.size(); k += 3) {
+    unsigned n = static_cast<unsigned char>(bytes[k]) << 16;
+    if (k + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[k + 1]) << 8;
+    if (k + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[k + 2]);
+    enc += kB64[(n >> 18) & 63];
+    enc += kB64[(n >> 12) & 63];
+    enc += k + 1 < bytes.size() ? kB64[(n >> 6) & 63] : '=';
+    enc += k + 2 < bytes.size() ? kB64[n & 63] : '=';
+  }
+  return enc;
+}
+
+}  // namespace
+
+// Each string input's vector is its hashed bag of words (`dimensions` of them, 64 by
+// default); an input that is not a string (token ids) gets the first axis.
 std::string embeddings(const RequestFacts& r) {
   std::string out = R"({"object":"list","data":[)";
+  char number[32];
   for (std::size_t i = 0; i < r.inputs; ++i) {
     if (i > 0) out.push_back(',');
     out += R"({"object":"embedding","index":)" + std::to_string(i) + R"(,"embedding":)";
+    std::vector<float> values =
+        bag_of_words(i < r.texts.size() ? std::string_view(r.texts[i]) : "", r.dimensions);
     if (r.base64) {
-      // dimensions × float32 zero-ish values: "AAAAAA==" per 4 bytes is enough for a mock,
-      // but give real floats: 0.5 = 0x3f000000 → bytes 00 00 00 3f.
-      std::string bytes;
-      for (std::size_t d = 0; d < r.dimensions; ++d) bytes += std::string("\0\0\0\x3f", 4);
-      static constexpr char kB64[] =
-          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-      std::string enc;
-      for (std::size_t k = 0; k < bytes.size(); k += 3) {
-        unsigned n = static_cast<unsigned char>(bytes[k]) << 16;
-        if (k + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[k + 1]) << 8;
-        if (k + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[k + 2]);
-        enc += kB64[(n >> 18) & 63];
-        enc += kB64[(n >> 12) & 63];
-        enc += k + 1 < bytes.size() ? kB64[(n >> 6) & 63] : '=';
-        enc += k + 2 < bytes.size() ? kB64[n & 63] : '=';
-      }
-      append_json_string(out, enc);
+      append_json_string(out, base64_of(values));
     } else {
       out.push_back('[');
-      for (std::size_t d = 0; d < r.dimensions; ++d) {
+      for (std::size_t d = 0; d < values.size(); ++d) {
         if (d > 0) out.push_back(',');
-        out += "0.5";
+        std::snprintf(number, sizeof number, "%.7g", static_cast<double>(values[d]));
+        out += number;
       }
       out.push_back(']');
     }

@@ -74,8 +74,19 @@ RequestFacts read_request_body(std::string& body) {
           facts.inputs = 0;
           for (auto e : inputs) {
             ++facts.inputs;
-            count(e.value(), facts.prompt_tokens);
+            od::value item = e.value();
+            if (item.type().value() == od::json_type::string) {
+              std::string_view text = item.get_string().value();
+              if (facts.texts.size() < 64) facts.texts.emplace_back(text.substr(0, 65536));
+              facts.prompt_tokens += count_words(text);
+            } else {
+              count(item, facts.prompt_tokens);
+            }
           }
+        } else if (value.type().value() == od::json_type::string) {
+          std::string_view text = value.get_string().value();
+          facts.texts.emplace_back(text.substr(0, 65536));
+          facts.prompt_tokens += count_words(text);
         } else {
           count(value, facts.prompt_tokens);
         }
@@ -90,7 +101,7 @@ RequestFacts read_request_body(std::string& body) {
     facts.valid_json = false;
   }
   if (facts.prompt_tokens == 0) facts.prompt_tokens = 1;
-  if (facts.dimensions == 0 || facts.dimensions > 4096) facts.dimensions = 8;
+  if (facts.dimensions == 0 || facts.dimensions > 4096) facts.dimensions = 64;
   return facts;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tollgate::mock {
 
@@ -31,8 +32,10 @@ struct RequestFacts {
   bool include_usage = false;
   std::int64_t prompt_tokens = 0;  // words in every string of messages/prompt/input
   std::size_t inputs = 1;          // embeddings: how many inputs
-  std::size_t dimensions = 8;
+  std::size_t dimensions = 64;
   bool base64 = false;
+  // embeddings: the string inputs (the first 64, each cut at 64 KiB), for their vectors.
+  std::vector<std::string> texts;
 };
 
 RequestFacts read_request_body(std::string& body);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <deque>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -46,8 +47,38 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 bool g_record = false;
 std::mutex g_last_mutex;
 std::string g_last_request = "{}";
-// POSTs answered, for GET /mock/calls (a test checks the provider was not called again).
+// POSTs answered, for GET /mock/calls (a test checks the provider was not called again),
+// and the last 32 of them: path, authorization and the body's first 512 bytes (a test
+// checks which key a call carried).
 std::atomic<long long> g_posts{0};
+std::mutex g_recent_mutex;
+std::deque<std::string> g_recent;
+
+void note_call(const http::request<http::string_body>& req) {
+  g_posts.fetch_add(1, std::memory_order_relaxed);
+  std::string out = R"({"target":)";
+  append_json_string(out, req.target());
+  out += R"(,"authorization":)";
+  append_json_string(out, req[http::field::authorization]);
+  out += R"(,"body":)";
+  std::string_view body = req.body();
+  append_json_string(out, body.substr(0, 512));
+  out += "}";
+  std::lock_guard lock(g_recent_mutex);
+  g_recent.push_back(std::move(out));
+  if (g_recent.size() > 32) g_recent.pop_front();
+}
+
+std::string calls_json() {
+  std::string out =
+      "{\"calls\":" + std::to_string(g_posts.load(std::memory_order_relaxed)) + ",\"recent\":[";
+  std::lock_guard lock(g_recent_mutex);
+  for (std::size_t i = 0; i < g_recent.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += g_recent[i];
+  }
+  return out + "]}";
+}
 
 int header_int(const http::request<http::string_body>& req, std::string_view name, int fallback) {
   auto it = req.find(name);
@@ -204,7 +235,7 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
   std::string_view path = req.target();
   path = path.substr(0, path.find('?'));
   RequestFacts facts;
-  if (req.method() != http::verb::get) g_posts.fetch_add(1, std::memory_order_relaxed);
+  if (req.method() != http::verb::get) note_call(req);
   if (auto item = response_item_path(path)) {
     bool as_events = req.target().find("stream=true") != std::string_view::npos;
     DialectReply reply = response_item_reply(req.method_string(), *item, as_events);
@@ -225,7 +256,7 @@ awaitable<bool> answer(Stream& stream, http::request<http::string_body>& req) {
       std::lock_guard lock(g_last_mutex);
       body = g_last_request;
     } else if (path == "/mock/calls") {
-      body = "{\"calls\":" + std::to_string(g_posts.load(std::memory_order_relaxed)) + "}";
+      body = calls_json();
     } else {
       status = http::status::not_found;
       body = mock_error_body(404);

@@ -205,6 +205,18 @@ struct GatewayMetrics::Shard {
           .Name("tollgate_cache_saved_usd_total")
           .Help("What the answers served from the cache would have cost, from `pricing`")
           .Register(registry)};
+  // result: ok, refused, failed, timeout, cancelled, invalid (a fixed set): the cache's
+  // own embeddings calls (`semantic.embedder: {model: NAME}`), the gateway's cost.
+  CachedFamily<Counter> cache_embeddings{
+      prometheus::BuildCounter()
+          .Name("tollgate_cache_embedding_requests_total")
+          .Help("Embeddings calls the semantic cache made through the router, by result")
+          .Register(registry)};
+  CachedFamily<Counter> cache_embedding_tokens{
+      prometheus::BuildCounter()
+          .Name("tollgate_cache_embedding_tokens_total")
+          .Help("Prompt tokens of the semantic cache's embeddings calls, as providers reported")
+          .Register(registry)};
   // Labels bounded by ISO 3166 (the geo stage names a country by two letters, else
   // "unknown"); the main request series never gets a country (cardinality).
   CachedFamily<Counter> geo_refusals{
@@ -368,6 +380,13 @@ void GatewayMetrics::count_outcomes(Shard& s, const core::Exchange& exchange,
     s.cache_requests.get(Labels{{"result", std::string(exchange.cache)}}).Increment();
     if (exchange.cache_saved_nusd > 0) {
       s.cache_saved.get(Labels{}).Increment(static_cast<double>(exchange.cache_saved_nusd) / 1e9);
+    }
+  }
+  if (exchange.cache_embedding != "none") {
+    s.cache_embeddings.get(Labels{{"result", std::string(exchange.cache_embedding)}}).Increment();
+    if (exchange.cache_embedding_tokens > 0) {
+      s.cache_embedding_tokens.get(Labels{}).Increment(
+          static_cast<double>(exchange.cache_embedding_tokens));
     }
   }
   for (const auto& [failed_provider, failure] : exchange.failed_attempts) {

@@ -63,6 +63,7 @@ struct Admission {
   std::optional<WindowState> requests;
   std::optional<WindowState> tokens;
   bool by_fallback = false;  // admitted on in-process counters while Redis was away
+  bool by_lease = false;     // admitted on this replica's leases (state.redis_lease)
 };
 
 // What a finished request used, to reconcile its admission and record it.
@@ -70,6 +71,7 @@ struct Settlement {
   core::Usage usage;
   std::int64_t cost_nusd = 0;
   bool admitted_by_fallback = false;  // Admission::by_fallback
+  bool admitted_by_lease = false;     // Admission::by_lease
 };
 
 class CounterStore {

@@ -19,6 +19,7 @@ struct RequestLimits : core::StageState {
   AdmitRequest request;
   bool admitted = false;
   bool by_fallback = false;
+  bool by_lease = false;
   asio::any_io_executor executor;
 };
 
@@ -215,6 +216,7 @@ asio::awaitable<core::Decision> LimitsStage::on_request(core::Exchange& exchange
   }
   state.admitted = true;
   state.by_fallback = admission.by_fallback;
+  state.by_lease = admission.by_lease;
   add_window_headers(exchange.response_headers, admission, anthropic);
   co_return core::Decision::proceed();
 }
@@ -224,6 +226,7 @@ void LimitsStage::on_complete(core::Exchange& exchange) {
   if (state == nullptr || !state->admitted) return;
   Settlement settlement;
   settlement.admitted_by_fallback = state->by_fallback;
+  settlement.admitted_by_lease = state->by_lease;
   // What the provider did not say is estimated (the prompt, a completion cut short), the
   // same figures the audit and access lines show.
   core::complete_usage(exchange);

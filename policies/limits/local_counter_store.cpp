@@ -14,6 +14,7 @@
 #include "gateway/core/log.h"
 #include "policies/limits/admission_rules.h"
 #include "policies/limits/counter_store_impl.h"
+#include "policies/limits/scope_stripes.h"
 
 namespace tollgate::policies::limits {
 
@@ -120,25 +121,13 @@ class LocalCounterStore final : public CounterStore {
     std::map<std::pair<std::string, std::string>, state::UsageCounters> pending;
   };
 
-  Stripe& stripe_of(const std::string& scope) {
-    return stripes_[std::hash<std::string>{}(scope) % kStripes];
-  }
+  Stripe& stripe_of(const std::string& scope) { return limits::stripe_of(stripes_, scope); }
 
   Admission admit_now(const AdmitRequest& request) {
     auto now = std::chrono::system_clock::now();
     std::string day = utc_day(now), month = utc_month(now);
     std::int64_t now_ns = steady_now_ns();
-    // Lock every stripe involved, in index order (no deadlock), so that all scopes are
-    // checked and taken as one step.
-    std::vector<std::size_t> indexes;
-    for (const auto& scope : request.scopes) {
-      indexes.push_back(std::hash<std::string>{}(scope.id) % kStripes);
-    }
-    std::sort(indexes.begin(), indexes.end());
-    indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
-    std::vector<std::unique_lock<std::mutex>> locks;
-    locks.reserve(indexes.size());
-    for (auto i : indexes) locks.emplace_back(stripes_[i].mutex);
+    auto locks = lock_scopes(stripes_, request.scopes);
 
     std::vector<ScopeCounters*> counters;
     for (const auto& scope : request.scopes) {

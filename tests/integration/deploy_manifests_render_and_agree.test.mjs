@@ -93,6 +93,17 @@ function checkGatewayObjects(dir) {
   assert.doesNotMatch(JSON.stringify(objects.filter((o) => o.kind === "ConfigMap")), /sk-[A-Za-z0-9]/);
   assert.ok(!objects.some((o) => o.kind === "Secret"), "a Secret is rendered: keys belong outside the repository");
 
+  // The Service publishes the API only: the admin port answers /metrics without a key.
+  assert.deepEqual(find("Service").spec.ports.map((p) => p.targetPort), ["http"], `${dir}: the Service publishes more than the API`);
+  // Whole CPUs: threads: 0 rounds a quota of 1.5 up to 2 workers, which it then throttles.
+  assert.match(String(container.resources.limits.cpu), /^\d+$/, `${dir}: a fractional CPU limit`);
+  // A read-only root file system, so the SQLite file's folder is a volume.
+  assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+  if (config.state?.sqlite) {
+    assert.ok(container.volumeMounts.some((m) => m.mountPath === path.dirname(config.state.sqlite) && !m.readOnly),
+      `${dir}: nothing writable is mounted where state.sqlite is`);
+  }
+
   // Non-root, and the Service, HPA and PDB select these pods.
   assert.equal(pod.securityContext.runAsNonRoot, true);
   assert.equal(container.securityContext.allowPrivilegeEscalation, false);
@@ -125,6 +136,58 @@ test("kubectl kustomize deploy/k8s-redis: 2..10 replicas sharing the Redis it de
   const redis = find("Deployment", url.hostname);
   const redisLabels = redis.spec.template.metadata.labels;
   assert.ok(Object.entries(service.spec.selector).every(([k, v]) => redisLabels[k] === v));
+});
+
+// deploy/Dockerfile's instructions, continuation lines joined, by stage.
+function dockerfileStages() {
+  const lines = readFileSync(path.join(deploy, "Dockerfile"), "utf8").replace(/\\\n/g, " ").split("\n")
+    .filter((l) => l.trim() && !l.trimStart().startsWith("#"));
+  const stages = [];
+  for (const line of lines) {
+    const [, op, rest] = /^\s*(\w+)\s+(.*)$/.exec(line);
+    if (op === "FROM") stages.push({ from: rest, ops: [] });
+    else stages.at(-1).ops.push([op, rest.trim()]);
+  }
+  return stages;
+}
+
+test("deploy/Dockerfile: the runtime stage runs the shipped config unprivileged, checks /healthz, stops by SIGTERM with time to drain", () => {
+  const stages = dockerfileStages();
+  assert.equal(stages.length, 2, "a build stage and a runtime stage");
+  for (const stage of stages) assert.match(stage.from, /^debian:12\b/);
+  const runtime = stages.at(-1).ops;
+  const all = (op) => runtime.filter(([o]) => o === op).map(([, rest]) => rest);
+  const one = (op) => all(op).at(-1);
+  const text = runtime.map(([op, rest]) => `${op} ${rest}`).join("\n");
+  // Only runtime libraries: no compiler, no -dev package, no build script.
+  assert.doesNotMatch(text, /install-deps|build-essential|cmake|-dev\b/);
+
+  const config = YAML.parse(withDefaults(readFileSync(path.join(deploy, "k8s/tollgate.yaml"), "utf8")));
+  const copy = all("COPY").find((c) => c.endsWith(" /etc/tollgate/tollgate.yaml"));
+  assert.equal(copy, "deploy/k8s/tollgate.yaml /etc/tollgate/tollgate.yaml");
+  assert.deepEqual(JSON.parse(one("CMD")), ["--config", "/etc/tollgate/tollgate.yaml"]);
+
+  // Non-root, numeric (runAsNonRoot can check it), the uid the Kubernetes pods run as.
+  const [uid, gid] = one("USER").split(":").map(Number);
+  assert.ok(uid > 0 && gid > 0, `USER ${one("USER")}`);
+  const pod = YAML.parse(readFileSync(path.join(deploy, "k8s/deployment.yaml"), "utf8")).spec.template.spec;
+  assert.deepEqual([pod.securityContext.runAsUser, pod.securityContext.runAsGroup], [uid, gid]);
+  assert.equal(one("VOLUME"), path.dirname(config.state.sqlite));
+  assert.deepEqual(one("EXPOSE").split(/\s+/).map(Number), [port(config.server.listen[0].address), port(config.server.admin)]);
+
+  // HEALTHCHECK: GET /healthz on the admin port of the shipped config.
+  const health = one("HEALTHCHECK");
+  assert.match(health, /CMD \[/);
+  assert.match(health, /GET \/healthz /);
+  assert.equal(Number(/TOLLGATE_HEALTH_PORT:-(\d+)/.exec(health)[1]), port(config.server.admin));
+
+  // SIGTERM drains for drain_timeout; the stop timeout the image asks for is longer, and
+  // so are compose's and Kubernetes'.
+  assert.equal(one("STOPSIGNAL"), "SIGTERM");
+  const stopTimeout = Number(/io\.tollgate\.stop-timeout="(\d+)"/.exec(all("LABEL").join(" "))[1]);
+  assert.ok(stopTimeout > seconds(config.server.drain_timeout), `stop timeout ${stopTimeout} ≤ drain_timeout`);
+  assert.equal(seconds(compose().services["tollgate-1"].stop_grace_period), stopTimeout);
+  assert.equal(pod.terminationGracePeriodSeconds, stopTimeout);
 });
 
 function compose() {
@@ -182,6 +245,30 @@ test("Grafana's provisioning loads the shipped dashboard with the Prometheus dat
   assert.equal(source.type, variable.query, "the dashboard's data source variable picks another type");
   assert.equal(new URL(source.url).hostname, "prometheus");
   assert.ok(stack.services.prometheus);
+  // The data source Grafana reaches is Prometheus's port inside the stack.
+  const promPorts = stack.services.prometheus.ports.map((p) => Number(String(p).split(":").at(-1)));
+  assert.ok(promPorts.includes(Number(new URL(source.url).port)), `${source.url}: not the port Prometheus listens on`);
+  assert.equal(new Set(datasources.map((d) => d.uid)).size, datasources.length, "two data sources share a uid");
+  assert.equal(datasources.filter((d) => d.isDefault).length, 1, "one default data source");
+  // File provisioning substitutes no __inputs (that is the UI's import): a dashboard with
+  // them would ask for "${DS_PROMETHEUS}" as a data source and show no panel.
+  assert.equal(dashboard.__inputs, undefined);
+  assert.deepEqual(variable.current ?? {}, {}, "the data source variable is pinned to one data source");
+  // The home page is the mounted dashboard.
+  assert.equal(grafana.environment.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH, dashboardMount);
+  // Every data source a panel or query names is the variable's type, or Grafana's own.
+  const named = [];
+  const walk = (o) => {
+    if (o && typeof o === "object") {
+      for (const [k, v] of Object.entries(o)) (k === "datasource" ? named.push(v) : walk(v));
+    }
+  };
+  walk(dashboard);
+  assert.ok(named.length > 0);
+  for (const ds of named) {
+    const ok = (ds?.type === variable.query && ds.uid === `\${${variable.name}}`) || ds?.type === "grafana";
+    assert.ok(ok, `a panel names the data source ${JSON.stringify(ds)}`);
+  }
   // Every panel asks the variable (so the provisioned default), or Grafana itself.
   const uids = new Set(JSON.stringify(dashboard).match(/"uid":\s*"[^"]*"/g).map((u) => u.split('"')[3]));
   for (const uid of uids) assert.ok([`\${${variable.name}}`, "-- Grafana --", dashboard.uid].includes(uid), uid);
@@ -206,16 +293,70 @@ test("nginx -t accepts the load balancer's config", { skip: !has("nginx") && "ng
   assert.equal(r.status, 0, r.stderr);
 });
 
-test("a compose tool accepts compose.yaml", (t) => {
-  const tools = [["docker", ["compose", "version"], ["compose", "-f"]], ["podman-compose", ["version"], ["-f"]]];
-  const tool = tools.find(([bin, probe]) => has(bin) && spawnSync(bin, probe).status === 0);
+// What a compose tool makes of compose.yaml: `docker compose config`, or podman-compose's
+// `config` where it has one. Debian 12's podman-compose (1.0.3) has none; its --dry-run
+// `up` prints the podman commands it would run, with `true` standing in for podman (even
+// a dry run creates networks and volumes through podman), which is what is checked.
+const composeEnv = { ...process.env, OPENAI_API_KEY: "sk-from-the-environment", TOLLGATE_ADMIN_KEY: "" };
+
+function composeTool() {
+  if (has("docker") && spawnSync("docker", ["compose", "version"]).status === 0) return "docker";
+  if (!has("podman-compose")) return null;
+  const help = spawnSync("podman-compose", ["--help"], { encoding: "utf8" }).stdout;
+  return /[{,]config[,}]/.test(help) ? "podman-compose" : "podman-compose-1.0";
+}
+
+// → { service: { environment, volumes (container paths), stopSignal, ports } }
+function composeConfig(tool) {
+  const file = path.join(deploy, "compose.yaml");
+  const run = (bin, args) => {
+    const r = spawnSync(bin, args, { encoding: "utf8", env: composeEnv });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    return r.stdout;
+  };
+  if (tool !== "podman-compose-1.0") {
+    const out = tool === "docker" ? run("docker", ["compose", "-f", file, "config"]) : run("podman-compose", ["-f", file, "config"]);
+    return Object.fromEntries(Object.entries(YAML.parse(out).services).map(([name, s]) => [name, {
+      environment: s.environment ?? {},
+      volumes: (s.volumes ?? []).map((v) => (typeof v === "string" ? v.split(":")[1] : v.target)),
+      stopSignal: s.stop_signal,
+      ports: (s.ports ?? []).map((p) => (typeof p === "string" ? p : `${p.host_ip ? `${p.host_ip}:` : ""}${p.published}:${p.target}`)),
+    }]));
+  }
+  const out = run("podman-compose", ["--dry-run", "--podman-path", "true", "-f", file, "up", "--no-start", "--no-build"]);
+  const services = {};
+  for (const line of out.split("\n").filter((l) => l.startsWith("true create "))) {
+    const name = /com\.docker\.compose\.service=(\S+)/.exec(line)[1];
+    services[name] = {
+      environment: Object.fromEntries([...line.matchAll(/ -e ([A-Z_]+)=(\S*)/g)].map((m) => [m[1], m[2]])),
+      volumes: [...line.matchAll(/ -v \S+?:([^:\s]+)/g)].map((m) => m[1]),
+      stopSignal: / --stop-signal (\S+)/.exec(line)?.[1],
+      ports: [...line.matchAll(/ -p (\S+)/g)].map((m) => m[1]),
+    };
+  }
+  return services;
+}
+
+test("a compose tool reads compose.yaml: every service, keys from the environment, the replicas' config, SIGTERM", (t) => {
+  const tool = composeTool();
   if (!tool) {
     t.skip("neither `docker compose` nor podman-compose is on this machine; compose.yaml was checked as YAML above");
     return;
   }
-  const [bin, , args] = tool;
-  const r = spawnSync(bin, [...args, path.join(deploy, "compose.yaml"), "config"], { encoding: "utf8", env: { ...process.env, OPENAI_API_KEY: "" } });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const services = composeConfig(tool);
+  assert.deepEqual(Object.keys(services).sort(), Object.keys(compose().services).sort(), `${tool} sees other services`);
+  for (const name of ["tollgate-1", "tollgate-2"]) {
+    const replica = services[name];
+    // The keys as the environment gives them: a literal "${OPENAI_API_KEY:-}" here would
+    // be the key the replicas send (and an admin key anyone can read in compose.yaml).
+    assert.equal(replica.environment.OPENAI_API_KEY, "sk-from-the-environment", `${tool}: ${name}'s OPENAI_API_KEY`);
+    assert.equal(replica.environment.TOLLGATE_ADMIN_KEY ?? "", "", `${tool}: ${name}'s TOLLGATE_ADMIN_KEY`);
+    assert.equal(replica.environment.TOLLGATE_REDIS, "redis://redis:6379/0");
+    assert.ok(replica.volumes.includes("/etc/tollgate/tollgate.yaml"), `${tool}: ${name} has no config mounted`);
+    assert.equal(replica.stopSignal, "SIGTERM");
+  }
+  assert.ok(services.lb.ports.some((p) => /(^|:)8080:8080$/.test(p)), `${tool}: the load balancer is not on port 8080`);
+  assert.ok(services.grafana.volumes.includes("/etc/grafana/provisioning"));
 });
 
 test("the systemd unit verifies: Type=notify, reload by SIGHUP, a stop timeout above the drain, hardened", (t) => {

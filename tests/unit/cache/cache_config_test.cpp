@@ -69,8 +69,22 @@ TEST_CASE("cache: errors name the file, line and key", "[cache]") {
   CHECK_THAT(error_of("cache:\n  exact: {ttl: soon}\n"), Catch::Contains("cache.exact.ttl"));
   CHECK_THAT(error_of("cache:\n  semantic: {index: kdtree}\n"),
              Catch::Contains("cache.semantic.index"));
-  CHECK_THAT(error_of("cache:\n  semantic: {embedder: {model: m}}\n"),
-             Catch::Contains("not available"));
+  CHECK_THAT(error_of("cache:\n  semantic: {embedder: {model: nope}}\n"),
+             Catch::Contains("cache.semantic.embedder.model") && Catch::Contains("nope"));
+  CHECK_THAT(error_of("cache:\n  semantic: {embedder: {model: m, timeout: 5ms}}\n"),
+             Catch::Contains("cache.semantic.embedder.timeout"));
+  CHECK_THAT(error_of("cache:\n  semantic: {embedder: {model: m, size: 3}}\n"),
+             Catch::Contains("cache.semantic.embedder"));
   CHECK_THAT(error_of("cache:\n  skip: {tool: true}\n"), Catch::Contains("cache.skip"));
   CHECK_THAT(error_of("cache:\n  colour: blue\n"), Catch::Contains("cache"));
+}
+
+TEST_CASE("cache: an embeddings model of this config, with its timeout", "[cache]") {
+  auto s = read("cache:\n  semantic: {embedder: {model: m}}\n");
+  REQUIRE(s.semantic);
+  CHECK(s.semantic->embedder_model == "m");
+  CHECK(s.semantic->embedder_timeout == std::chrono::seconds(1));
+  s = read("cache:\n  semantic: {embedder: {model: m, timeout: 250ms}}\n");
+  CHECK(s.semantic->embedder_timeout == std::chrono::milliseconds(250));
+  CHECK(read("cache:\n  semantic: {embedder: builtin}\n").semantic->embedder_model.empty());
 }

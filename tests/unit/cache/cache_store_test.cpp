@@ -22,9 +22,9 @@ CachedAnswer answer_of(const std::string& text) {
   return a;
 }
 
-Embedding random_unit(std::mt19937& rng) {
+Embedding random_unit(std::mt19937& rng, std::size_t dims = kBuiltinDims) {
   std::normal_distribution<float> normal;
-  Embedding v;
+  Embedding v(dims);
   float norm = 0;
   for (float& x : v) {
     x = normal(rng);
@@ -54,7 +54,7 @@ TEST_CASE("memory store: bounded by bytes, least recently used out first", "[cac
 TEST_CASE("memory store: TTL, semantic TTL and purge by scope", "[cache]") {
   MemoryStore store(1 << 24, 100, 2048);
   store.insert("short", answer_of("a"), std::chrono::seconds(1), {"k1", "ann", "red"}, nullptr);
-  Embedding v{};
+  Embedding v(kBuiltinDims);
   v[0] = 1;
   SemanticPart semantic{"ctx", v, std::chrono::seconds(60)};
   store.insert("both", answer_of("b"), std::chrono::seconds(1), {"k2", "bob", "blue"}, &semantic);
