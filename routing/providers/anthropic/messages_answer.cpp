@@ -129,7 +129,6 @@ std::string kept_content(const json::array& layout, std::string_view text,
     out += block;
   };
   std::size_t at = 0, next_call = 0;
-  bool text_placed = false;
   for (const auto& item : layout) {
     if (!item.is_object()) continue;
     const json::object& block = item.get_object();
@@ -147,11 +146,10 @@ std::string kept_content(const json::array& layout, std::string_view text,
         }
         add(std::move(piece));
         at += bytes;
-      } else if (!text_placed && !text.substr(at).empty()) {
+      } else if (at < text.size()) {
         add(text_block(text.substr(at)));
         at = text.size();
       }
-      text_placed = true;
     } else if (type == "tool_use") {
       if (next_call < tool_blocks.size()) add(std::move(tool_blocks[next_call++]));
     } else {
