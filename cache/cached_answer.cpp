@@ -1,5 +1,7 @@
 #include "cache/cached_answer.h"
 
+#include <algorithm>
+
 #include <chrono>
 
 #include <boost/json.hpp>
@@ -138,6 +140,16 @@ void synthesize_events(const CachedAnswer& a, const std::string& id, std::int64_
 
 }  // namespace
 
+namespace {
+
+// An Anthropic client's answer with Claude's own blocks (thinking, server tools): given
+// again only in the form it came in, which carries them (the other is text only).
+bool has_dialect_blocks(const std::string& data) {
+  return data.find(core::kDialectMember) != std::string::npos;
+}
+
+}  // namespace
+
 std::size_t CachedAnswer::bytes() const {
   std::size_t n = sizeof(CachedAnswer) + body.size() + model.size() + text.size() +
                   finish_reason.size() + served_by.size();
@@ -165,7 +177,7 @@ std::optional<CachedAnswer> answer_from_body(const std::string& body, bool allow
   if (tools && !allow_tools) return std::nullopt;
   a.model = string_at(o, "model");
   a.text = string_at(m->get_object(), "content");
-  a.convertible = !tools && finished_whole(a.finish_reason);
+  a.convertible = !tools && finished_whole(a.finish_reason) && !has_dialect_blocks(body);
   a.body = stored_form(o, false);
   a.stored_at = unix_now();
   return a;
@@ -190,7 +202,8 @@ std::optional<CachedAnswer> answer_from_events(const std::vector<std::string>& e
   }
   if (!finished_whole(a.finish_reason) && a.finish_reason != "tool_calls") return std::nullopt;
   a.events = std::move(kept);
-  a.convertible = !tools && finished_whole(a.finish_reason);
+  a.convertible = !tools && finished_whole(a.finish_reason) &&
+                  std::none_of(events.begin(), events.end(), has_dialect_blocks);
   a.stored_at = unix_now();
   return a;
 }

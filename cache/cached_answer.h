@@ -2,9 +2,10 @@
 // the provider gave it (the stages after the cache, pii, still restore what they masked),
 // and how it is given again: with fresh ids and `created`, whole or as a stream, event by
 // event, the usage chunk only when the client asked for it. A text answer (one choice,
-// no tool calls) may be given in the other form: a plain request from a streamed entry
-// and the reverse. What is given again is stored ready to give: without its `id`,
-// `created` (and in events `usage`), which a hit writes in front, never parsing it again.
+// no tool calls, no blocks only an Anthropic client reads: core::kDialectMember) may be
+// given in the other form: a plain request from a streamed entry and the reverse. What is given
+// again is stored ready to give: without its `id`, `created` (and in events `usage`), which a hit
+// writes in front, never parsing it again.
 #pragma once
 
 #include <cstdint>

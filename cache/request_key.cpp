@@ -166,6 +166,12 @@ std::optional<std::string_view> request_keys(const CacheSettings& settings,
   keys.scope_tag = scope_tag(settings.scope, exchange.principal.get());
   std::string prefix =
       keys.scope_tag + "\x1e" + *exchange.json.model + routing_inputs(exchange) + "\x1e";
+  // An Anthropic client's answers carry what only it reads (thinking blocks and their
+  // signatures) and depend on what its chat form lacks (server tools): never shared with
+  // an OpenAI client, nor between requests whose extras differ.
+  if (exchange.ingress == core::Ingress::anthropic) {
+    prefix += "anthropic\x1e" + exchange.ingress_extras + "\x1e";
+  }
   std::string canonical = prefix;
   write_canonical(v, canonical, true);
   keys.exact = core::sha256_hex(canonical);

@@ -105,6 +105,17 @@ core::CallOutcome no_compliant_target(const std::string& model, const std::strin
   return outcome;
 }
 
+// A request only providers of its ingress dialect can take, and no such target.
+core::CallOutcome dialect_only(const core::Exchange& exchange, const std::string& model) {
+  core::CallOutcome outcome;
+  outcome.failure = FailureClass::client_error;
+  outcome.detail = "model '" + model + "' has no target of the kind the request needs";
+  outcome.upstream_error = core::error_response(
+      core::ErrorKind::invalid_request, exchange.ingress_only_message + " (model '" + model + "')",
+      exchange.ingress_only_param);
+  return outcome;
+}
+
 std::string joined(const std::vector<std::string>& regions) {
   std::string out;
   for (const auto& r : regions) out += (out.empty() ? "" : ",") + r;
@@ -154,6 +165,7 @@ Router::Router(const core::Config& config, const Router* previous) : config_(con
         targets->health.push_back(std::make_shared<TargetHealth>(std::move(name), breaker));
       }
       targets->region.push_back(provider != nullptr ? provider->region : std::string());
+      targets->kind.push_back(provider != nullptr ? provider->kind : std::string());
       auto price = config.pricing.find(target.model);
       targets->cost_per_million.push_back(price == config.pricing.end()
                                               ? -1.0
@@ -214,22 +226,31 @@ asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelC
   const std::vector<std::string>& residency =
       exchange.principal ? exchange.principal->residency : kAnyRegion;
   bool passed_over = false;  // a target outside `residency` was left out
+  // A request with fields only its ingress dialect's providers take (Anthropic's server
+  // tools, mcp_servers, ...) goes to providers of that kind only, never to another with
+  // the fields dropped; when the chain has none, it is refused naming the field.
+  std::string_view only_kind = exchange.ingress_only_param.empty() ? "" : "anthropic";
+  bool kind_found = only_kind.empty();
   for (std::size_t link = 0; link < chain.size(); ++link) {
     ModelTargets& targets = *chain[link];
     const core::ModelConfig& model = *targets.model;
     std::vector<bool> tried(model.targets.size(), false);
     std::size_t compliant_targets = 0;
+    std::size_t of_kind = 0;
     for (std::size_t i = 0; i < tried.size(); ++i) {
-      compliant_targets += compliant(targets, i, residency) ? 1 : 0;
+      bool kind = compliant(targets, i, {}, only_kind);
+      of_kind += kind ? 1 : 0;
+      compliant_targets += kind && compliant(targets, i, residency) ? 1 : 0;
     }
-    passed_over = passed_over || compliant_targets < tried.size();
+    kind_found = kind_found || of_kind > 0;
+    passed_over = passed_over || compliant_targets < of_kind;
     // Even when no target can be tried, metrics and audit name the model asked for.
     if (link == 0 || compliant_targets > 0) exchange.model = &model;
     // A model with no target in the caller's regions is not part of its chain.
     if (compliant_targets == 0) continue;
     for (unsigned retry = 0; retry <= model.retries.attempts; ++retry) {
       std::optional<std::size_t> index =
-          choose_target(targets, tried, TargetHealth::Clock::now(), residency);
+          choose_target(targets, tried, TargetHealth::Clock::now(), residency, only_kind);
       auto provider = index ? providers.find(model.targets[*index].provider) : providers.end();
       if (provider == providers.end()) {
         // Nothing left to try: the last real failure stands, if there was one. (Built
@@ -305,6 +326,7 @@ asio::awaitable<void> Router::serve(core::Exchange& exchange, const core::ModelC
   }
   // The chain is spent: when residency kept targets out, that is why.
   if (passed_over) last = no_compliant_target(first.name, joined(residency));
+  if (!kind_found) last = dialect_only(exchange, first.name);
   record_residency(exchange, residency, false);
 }
 

@@ -32,21 +32,25 @@ std::optional<std::size_t> lowest(const std::vector<std::size_t>& candidates, Sc
 }  // namespace
 
 bool compliant(const ModelTargets& targets, std::size_t i,
-               const std::vector<std::string>& residency) {
+               const std::vector<std::string>& residency, std::string_view only_kind) {
+  if (!only_kind.empty() && (i >= targets.kind.size() || targets.kind[i] != only_kind)) {
+    return false;
+  }
   return residency.empty() ||
          std::find(residency.begin(), residency.end(), targets.region[i]) != residency.end();
 }
 
 std::optional<std::size_t> choose_target(ModelTargets& targets, const std::vector<bool>& tried,
                                          TargetHealth::Clock::time_point now,
-                                         const std::vector<std::string>& residency) {
+                                         const std::vector<std::string>& residency,
+                                         std::string_view only_kind) {
   const auto& configs = targets.model->targets;
   std::vector<std::size_t> candidates;
   // Fresh targets first; a target already tried only when nothing else is left.
   for (int pass = 0; pass < 2 && candidates.empty(); ++pass) {
     for (std::size_t i = 0; i < configs.size(); ++i) {
       if (pass == 0 && tried[i]) continue;
-      if (!compliant(targets, i, residency)) continue;
+      if (!compliant(targets, i, residency, only_kind)) continue;
       if (targets.model->strategy == core::Strategy::weighted && configs[i].weight == 0) continue;
       if (targets.health[i]->available(now)) candidates.push_back(i);
     }

@@ -89,6 +89,15 @@ struct Exchange {
   // while no stage changed the translation (same hash): nothing of it is lost on the way.
   std::string ingress_body;
   std::size_t ingress_translation_hash = 0;
+  // What of the client's request OpenAI's form has no place for (Anthropic: server tools,
+  // thinking blocks in history, mcp_servers, ...), as JSON, empty when nothing: a provider
+  // of the dialect puts it back into a changed request; the cache keys on it. And the first
+  // such field that only a provider of the dialect can take ("tools[1].type"), with why:
+  // the router passes over targets of other kinds, and refuses with a 400 naming it when
+  // none is left.
+  std::string ingress_extras;
+  std::string ingress_only_param;
+  std::string ingress_only_message;
 
   // Decisions.
   PrincipalPtr principal;  // set by the auth stage; null when authentication is off

@@ -27,6 +27,13 @@ struct Chunk {
   bool is_done() const { return data == "[DONE]"; }
 };
 
+// A member of a chat answer's message, or of a chunk's delta, that a provider makes only
+// for a client of another ingress dialect (Anthropic's: thinking with its signature,
+// server tool blocks, citations; routing/providers/anthropic/anthropic_tables.h) and that
+// its edge writes back: never made for an OpenAI client. In a chunk, {"start": ...} in it
+// opens a new block of the answer: a stage holding text back releases it before.
+inline constexpr std::string_view kDialectMember = "x_tollgate_anthropic";
+
 // Coroutine hooks take references, never by-value objects: GCC 12 can destroy a
 // by-value coroutine argument twice when the call sits inside a co_await expression.
 // Callers pass named objects and co_await at once, so the references stay valid.

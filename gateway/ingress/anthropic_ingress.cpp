@@ -29,6 +29,9 @@ std::optional<core::Response> accept_anthropic_request(core::Exchange& exchange)
     return core::error_response(core::ErrorKind::invalid_request, translated.message,
                                 translated.param);
   }
+  exchange.ingress_extras = std::move(translated.extras);
+  exchange.ingress_only_param = std::move(translated.only_param);
+  exchange.ingress_only_message = std::move(translated.only_message);
   exchange.ingress_body = std::move(exchange.body);
   exchange.ingress_translation_hash = std::hash<std::string_view>{}(translated.body);
   exchange.body = std::move(translated.body);
@@ -53,6 +56,13 @@ core::Response count_tokens_answer(const core::Exchange& exchange) {
 AnthropicSink::AnthropicSink(core::ResponseSink& client, core::Exchange& exchange)
     : client_(client), exchange_(exchange) {}
 
+// Claude's own blocks (core::kDialectMember) are read from an anthropic target's answer
+// and from the cache (which keeps an Anthropic client's answers apart), never from a
+// provider of another kind, which could put anything there.
+bool AnthropicSink::reads_kept() const {
+  return exchange_.provider == nullptr || exchange_.provider->kind == "anthropic";
+}
+
 AnthropicSink::~AnthropicSink() = default;
 
 boost::asio::awaitable<void> AnthropicSink::send(core::Response& response) {
@@ -62,7 +72,7 @@ boost::asio::awaitable<void> AnthropicSink::send(core::Response& response) {
       message = "the request failed with HTTP status " + std::to_string(response.status);
     core::make_anthropic_error(response, message);
   } else if (exchange_.operation != core::Operation::count_tokens) {
-    if (auto message = anthropic::translate_completion(response.body)) {
+    if (auto message = anthropic::translate_completion(response.body, reads_kept())) {
       response.body = std::move(*message);
       response.headers.set("content-type", "application/json");
     }
@@ -71,12 +81,12 @@ boost::asio::awaitable<void> AnthropicSink::send(core::Response& response) {
 }
 
 boost::asio::awaitable<void> AnthropicSink::begin_stream(int status, const core::Headers& headers) {
-  stream_ = std::make_unique<anthropic::MessagesStream>();
+  stream_ = std::make_unique<anthropic::MessagesStream>(reads_kept());
   co_await client_.begin_stream(status, headers);
 }
 
 boost::asio::awaitable<void> AnthropicSink::send_chunk(core::Chunk& chunk) {
-  if (!stream_) stream_ = std::make_unique<anthropic::MessagesStream>();
+  if (!stream_) stream_ = std::make_unique<anthropic::MessagesStream>(reads_kept());
   if (chunk.is_done()) {
     stream_->on_end(out_);  // Anthropic's streams end with message_stop, not [DONE]
   } else {

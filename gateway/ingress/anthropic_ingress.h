@@ -26,8 +26,9 @@ namespace tollgate::gateway::ingress {
 bool is_messages_path(std::string_view path);
 
 // The body (decoded, not yet parsed) in Anthropic's form → exchange.body in OpenAI's,
-// the client's own kept in exchange.ingress_body. A refusal (bad JSON, a field with no
-// translation) is answered as a 400 naming the field.
+// the client's own kept in exchange.ingress_body, what only Anthropic takes in
+// exchange.ingress_extras (the router keeps such a request to anthropic targets). A refusal
+// (bad JSON, a malformed field) is answered as a 400 naming the field.
 std::optional<core::Response> accept_anthropic_request(core::Exchange& exchange);
 
 // Whether `model` is served by an anthropic provider first, which then gets the client's
@@ -51,6 +52,7 @@ class AnthropicSink final : public core::ResponseSink {
 
  private:
   boost::asio::awaitable<void> flush();
+  bool reads_kept() const;
 
   core::ResponseSink& client_;
   core::Exchange& exchange_;

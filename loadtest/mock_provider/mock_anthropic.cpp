@@ -96,6 +96,7 @@ struct Answer {
   std::int64_t input_words = 0;
   std::int64_t output = 0;
   long long cache_read = 0;
+  LeadingSteering leading;
 };
 
 Answer make_answer(const AnthropicRequest& c, const AnthropicSteering& a, const Steering& s) {
@@ -108,19 +109,22 @@ Answer make_answer(const AnthropicRequest& c, const AnthropicSteering& a, const 
     out.stop_sequence.clear();
     append_json_string(out.stop_sequence, c.first_stop_sequence);
   }
-  out.text = c.json_schema ? std::string(R"({"answer":"mock"})")
-                           : completion_text(s.completion_tokens, s.body_bytes);
+  out.text = c.json_schema       ? std::string(R"({"answer":"mock"})")
+             : !s.answer.empty() ? s.answer
+                                 : completion_text(s.completion_tokens, s.body_bytes);
   out.output = s.completion_tokens;
   append_json_string(out.model, c.model);
   out.input_words = c.input_words;
   out.cache_read = a.cache_read_tokens;
+  out.leading = a.leading;
   return out;
 }
 
 // The whole Message.
 std::string message_body(const Answer& m) {
   std::string out = R"({"id":")" + m.id + R"(","type":"message","role":"assistant","model":)" +
-                    m.model + R"(,"content":[{"type":"text","text":)";
+                    m.model + R"(,"content":[)" + leading_blocks_json(m.leading) +
+                    R"({"type":"text","text":)";
   append_json_string(out, m.text);
   out += "}";
   int n = 0;
@@ -138,7 +142,7 @@ std::string message_body(const Answer& m) {
 
 // The text block's deltas: the text cut in s.chunks pieces. False when x-mock-stream-error
 // cut the stream after one of them (the error event is then the last).
-bool text_deltas(const Answer& m, const AnthropicSteering& a, const Steering& s,
+bool text_deltas(const Answer& m, const AnthropicSteering& a, const Steering& s, int index,
                  std::vector<AnthropicEvent>& ev) {
   std::size_t pieces = static_cast<std::size_t>(std::max(1, s.chunks));
   std::size_t per = (m.text.size() + pieces - 1) / pieces;
@@ -147,8 +151,8 @@ bool text_deltas(const Answer& m, const AnthropicSteering& a, const Steering& s,
     std::size_t begin = std::min(m.text.size(), i * per);
     std::string piece = m.text.substr(begin, per);
     if (piece.empty()) continue;
-    std::string data =
-        R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":)";
+    std::string data = R"({"type":"content_block_delta","index":)" + std::to_string(index) +
+                       R"(,"delta":{"type":"text_delta","text":)";
     append_json_string(data, piece);
     data += "}}";
     ev.push_back({"content_block_delta", std::move(data)});
@@ -158,11 +162,11 @@ bool text_deltas(const Answer& m, const AnthropicSteering& a, const Steering& s,
 }
 
 // A tool_use block at `index`: its start, its input as partial JSON, its stop.
-void tool_use_events(const ToolUse& t, int index, std::vector<AnthropicEvent>& ev) {
+void tool_use_events(const ToolUse& t, int index, int n, std::vector<AnthropicEvent>& ev) {
   std::string i = std::to_string(index);
   std::string start = R"({"type":"content_block_start","index":)" + i +
                       R"(,"content_block":{"type":"tool_use","id":"toolu_mock)" +
-                      std::to_string(index - 1) + R"(","name":)";
+                      std::to_string(n) + R"(","name":)";
   append_json_string(start, t.name);
   start += R"(,"input":{}}})";
   ev.push_back({"content_block_start", std::move(start)});
@@ -195,13 +199,15 @@ std::vector<AnthropicEvent> message_events(const Answer& m, const AnthropicSteer
   };
   if (!a.stream_error.empty() && a.stream_error_after <= 0) return stream_error();
   ev.push_back({"ping", R"({"type": "ping"})"});
+  int index = leading_block_events(m.leading, ev);
+  std::string text_index = std::to_string(index);
+  ev.push_back({"content_block_start", R"({"type":"content_block_start","index":)" + text_index +
+                                           R"(,"content_block":{"type":"text","text":""}})"});
+  if (!text_deltas(m, a, s, index, ev)) return stream_error();
   ev.push_back(
-      {"content_block_start",
-       R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"});
-  if (!text_deltas(m, a, s, ev)) return stream_error();
-  ev.push_back({"content_block_stop", R"({"type":"content_block_stop","index":0})"});
-  int index = 1;
-  for (const auto& t : m.tools) tool_use_events(t, index++, ev);
+      {"content_block_stop", R"({"type":"content_block_stop","index":)" + text_index + "}"});
+  int n = 0;
+  for (const auto& t : m.tools) tool_use_events(t, ++index, n++, ev);
   std::string delta = R"({"type":"message_delta","delta":{"stop_reason":)";
   append_json_string(delta, m.stop_reason);
   delta += R"(,"stop_sequence":)" + m.stop_sequence + R"(},"usage":{"output_tokens":)" +

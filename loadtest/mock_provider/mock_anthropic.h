@@ -8,13 +8,15 @@
 // (event: message_start, ping, content_block_start/delta/stop, message_delta,
 // message_stop), and Anthropic's error body {"type":"error","error":{"type","message"}}.
 // Steered by the usual x-mock-* headers (latency, status, hang, chunks, chunk delay,
-// completion tokens, drop after chunks) plus:
+// completion tokens, drop after chunks, answer) plus:
 //   x-mock-stop-reason: end_turn | max_tokens | stop_sequence | refusal | ...
 //   x-mock-tool-use: {"name":...,"input":{...}} or an array of them (tool_use blocks)
 //   x-mock-stream-error: overloaded_error | api_error | ...  (an error event in the stream)
 //   x-mock-stream-error-after: N   (after N text deltas; default 0: right after message_start)
 //   x-mock-error-message: text     (the message of an x-mock-status or stream error)
 //   x-mock-cache-read-tokens: N    (usage.cache_read_input_tokens)
+//   x-mock-thinking, x-mock-redacted-thinking, x-mock-web-search: blocks before the text
+//                                  (mock_anthropic_blocks.h)
 #pragma once
 
 #include <string>
@@ -29,6 +31,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "loadtest/mock_provider/mock_anthropic_blocks.h"
 #include "loadtest/mock_provider/mock_request.h"
 
 namespace tollgate::mock {
@@ -47,6 +50,7 @@ struct AnthropicSteering {
   int stream_error_after = 0;  // x-mock-stream-error-after
   std::string error_message;   // x-mock-error-message
   long long cache_read_tokens = 0;
+  LeadingSteering leading;  // x-mock-thinking, x-mock-redacted-thinking, x-mock-web-search
 };
 
 struct AnthropicEvent {
@@ -83,6 +87,9 @@ boost::asio::awaitable<bool> answer_anthropic(
   a.tool_use = std::string(req["x-mock-tool-use"]);
   a.stream_error = std::string(req["x-mock-stream-error"]);
   a.error_message = std::string(req["x-mock-error-message"]);
+  a.leading.thinking = std::string(req["x-mock-thinking"]);
+  a.leading.redacted_thinking = std::string(req["x-mock-redacted-thinking"]);
+  a.leading.web_search = std::string(req["x-mock-web-search"]);
   try {
     a.stream_error_after = std::stoi(std::string(req["x-mock-stream-error-after"]));
   } catch (const std::exception&) {

@@ -9,6 +9,7 @@
 
 #include <simdjson.h>
 
+#include "loadtest/mock_provider/mock_anthropic_blocks.h"
 #include "loadtest/mock_provider/mock_request.h"
 
 namespace tollgate::mock {
@@ -125,6 +126,29 @@ void check_tool_result_content(dom::element content, const std::string& where,
   }
 }
 
+// A block of an earlier answer sent back: a thinking block must carry the signature the
+// mock gave it, byte for byte (Anthropic: "Invalid `signature` in `thinking` block").
+void check_answer_block(dom::object block, std::string_view type, const std::string& where) {
+  if (type == "thinking") {
+    only_keys(block, {"type", "thinking", "signature"}, where);
+    std::string_view thinking =
+        need_string(need(block, "thinking", where), path(where, "thinking"));
+    std::string_view signature =
+        need_string(need(block, "signature", where), path(where, "signature"));
+    if (signature != mock_signature(thinking)) {
+      invalid(path(where, "signature") + ": Invalid `signature` in `thinking` block");
+    }
+  } else if (type == "redacted_thinking") {
+    only_keys(block, {"type", "data"}, where);
+    need_string(need(block, "data", where), path(where, "data"));
+  } else if (type == "server_tool_use") {
+    need_string(need(block, "id", where), path(where, "id"));
+    need_object(need(block, "input", where), path(where, "input"));
+  } else {
+    need_string(need(block, "tool_use_id", where), path(where, "tool_use_id"));
+  }
+}
+
 // Checks one content block; counts its words; returns its type.
 std::string_view check_block(dom::element e, std::string_view role, const std::string& where,
                              std::int64_t& words, std::vector<std::string>& tool_use_ids,
@@ -157,6 +181,11 @@ std::string_view check_block(dom::element e, std::string_view role, const std::s
     tool_result_ids.emplace_back(
         need_string(need(block, "tool_use_id", where), path(where, "tool_use_id")));
     if (has(block, "content")) check_tool_result_content(block["content"].value(), where, words);
+  } else if (type == "thinking" || type == "redacted_thinking" || type == "server_tool_use" ||
+             type == "web_search_tool_result") {
+    if (role != "assistant")
+      invalid(where + ": " + std::string(type) + " blocks are only allowed in assistant messages");
+    check_answer_block(block, type, where);
   } else {
     invalid(path(where, "type") + ": unknown content block type '" + std::string(type) + "'");
   }
@@ -185,6 +214,15 @@ void check_tools(dom::element value) {
   for (dom::element t : need_array(value, "tools")) {
     std::string tp = path("tools", i++);
     dom::object tool = need_object(t, tp);
+    std::string_view type;
+    if (has(tool, "type") && !tool["type"].get(type) && type != "custom") {
+      // A server tool (web_search_20250305, ...): named, configured by its own fields.
+      if (!type.starts_with("web_search_") && !type.starts_with("code_execution_")) {
+        invalid(path(tp, "type") + ": unknown tool type '" + std::string(type) + "'");
+      }
+      need_string(need(tool, "name", tp), path(tp, "name"));
+      continue;
+    }
     only_keys(tool, {"name", "description", "input_schema", "cache_control", "strict", "type"}, tp);
     need_string(need(tool, "name", tp), path(tp, "name"));
     dom::object schema = need_object(need(tool, "input_schema", tp), path(tp, "input_schema"));
@@ -262,8 +300,11 @@ void check_field(const std::string& k, dom::element value, AnthropicRequest& c) 
     check_output_config(value, c);
   } else if (k == "messages") {
     // below
-  } else if (k == "service_tier" || k == "thinking" || k == "container" || k == "inference_geo" ||
-             k == "cache_control") {
+  } else if (k == "thinking") {
+    dom::object t = need_object(value, k);
+    c.thinking = need_string(need(t, "type", k), "thinking.type") == "enabled";
+  } else if (k == "service_tier" || k == "container" || k == "inference_geo" ||
+             k == "cache_control" || k == "mcp_servers") {
     // accepted, not acted on
   } else {
     invalid(k + ": Extra inputs are not permitted");
@@ -301,6 +342,10 @@ void check_messages(dom::object req, AnthropicRequest& c) {
   dom::array messages = need_array(need(req, "messages", "body"), "messages");
   std::string previous_role;
   std::vector<std::string> pending_tool_uses;
+  struct {
+    dom::element content;
+    std::string where;
+  } last_assistant;
   std::size_t i = 0;
   for (dom::element m : messages) {
     std::string mp = path("messages", i++);
@@ -319,7 +364,9 @@ void check_messages(dom::object req, AnthropicRequest& c) {
     }
     previous_role = role;
     std::vector<std::string> tool_uses, tool_results;
-    check_content(need(message, "content", mp), role, mp, c, tool_uses, tool_results);
+    dom::element content = need(message, "content", mp);
+    check_content(content, role, mp, c, tool_uses, tool_results);
+    if (role == "assistant") last_assistant = {content, mp};
     if (!pending_tool_uses.empty()) {
       std::set<std::string> answered(tool_results.begin(), tool_results.end());
       for (const auto& id : pending_tool_uses) {
@@ -334,6 +381,29 @@ void check_messages(dom::object req, AnthropicRequest& c) {
     pending_tool_uses = std::move(tool_uses);
   }
   if (i == 0) invalid("messages: at least one message is required");
+  // Extended thinking with tools: the turn being continued must start with its thinking.
+  if (c.thinking && !last_assistant.where.empty() && previous_role == "user") {
+    dom::array blocks;
+    std::string_view first;
+    bool uses_tools = false;
+    if (!last_assistant.content.get(blocks)) {
+      std::size_t j = 0;
+      for (dom::element b : blocks) {
+        std::string_view type;
+        if (b["type"].get(type)) continue;
+        if (j++ == 0) first = type;
+        uses_tools = uses_tools || type == "tool_use";
+      }
+    }
+    if (uses_tools && first != "thinking" && first != "redacted_thinking") {
+      invalid(last_assistant.where +
+              ".content.0.type: Expected `thinking` or `redacted_thinking`, but found `" +
+              std::string(first) +
+              "`. When `thinking` is enabled, a final `assistant` message must start with a "
+              "thinking block (preceeding the lastmost set of `tool_use` and `tool_result` "
+              "blocks).");
+    }
+  }
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ struct AnthropicRequest {
   std::int64_t input_words = 0;  // at least 1
   bool json_schema = false;      // output_config.format asks for JSON
   std::string first_stop_sequence;
+  bool thinking = false;  // thinking.type enabled
 };
 
 // Checks a Messages request body; on a refusal returns the message of Anthropic's 400.

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/core/json_limits.h"
+#include "gateway/core/response.h"
 
 namespace tollgate::policies::pii {
 
@@ -26,18 +27,45 @@ json::object& delta_of(json::object& choice) {
   return delta != nullptr && delta->is_object() ? delta->get_object() : choice;
 }
 
-// The `arguments` of tool call `tool` in `delta`, made when the delta has none.
+// The `arguments` of tool call `tool` in `delta`, made when the delta has none (in index
+// order among the calls, so that a client reading them in turn meets it first).
 json::value& arguments_of(json::object& delta, std::int64_t tool) {
   json::value& calls = delta["tool_calls"];
   if (!calls.is_array()) calls = json::array();
-  for (json::value& call : calls.get_array()) {
-    if (!call.is_object() || index_of(call.get_object(), -1) != tool) continue;
-    json::value& function = call.get_object()["function"];
-    if (!function.is_object()) function = json::object();
-    return function.get_object()["arguments"];
+  json::array& list = calls.get_array();
+  auto at = list.end();
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (!it->is_object()) continue;
+    std::int64_t index = index_of(it->get_object(), -1);
+    if (index == tool) {
+      json::value& function = it->get_object()["function"];
+      if (!function.is_object()) function = json::object();
+      return function.get_object()["arguments"];
+    }
+    if (index > tool && at == list.end()) at = it;
   }
-  calls.get_array().push_back(json::object{{"index", tool}, {"function", json::object{}}});
-  return calls.get_array().back().get_object()["function"].get_object()["arguments"];
+  at = list.insert(at, json::object{{"index", tool}, {"function", json::object{}}});
+  return at->get_object()["function"].get_object()["arguments"];
+}
+
+// The delta opens a new block of the answer (an Anthropic client's: core::kDialectMember).
+bool starts_block(const json::object& delta) {
+  const json::value* member = delta.if_contains(core::kDialectMember);
+  return member != nullptr && member->is_object() && member->get_object().contains("start");
+}
+
+// The first tool call a delta carries, if any.
+std::optional<std::int64_t> first_tool(const json::object& delta) {
+  const json::value* calls = delta.if_contains("tool_calls");
+  if (calls == nullptr || !calls->is_array()) return std::nullopt;
+  std::optional<std::int64_t> first;
+  std::int64_t position = 0;
+  for (const json::value& call : calls->get_array()) {
+    if (!call.is_object()) continue;
+    std::int64_t index = index_of(call.get_object(), position++);
+    if (!first || index < *first) first = index;
+  }
+  return first;
 }
 
 bool finishes(const json::object& choice) {
@@ -78,10 +106,12 @@ bool AnswerChunks::step_text(json::object& holder, const char* key, Slot& s, Ste
   return true;
 }
 
-bool AnswerChunks::release_choice(json::object& delta, std::int64_t choice, Step step) {
+bool AnswerChunks::release_choice(json::object& delta, std::int64_t choice, Step step,
+                                  std::optional<std::int64_t> before_tool) {
   bool changed = false;
   for (Slot& s : slots_) {
     if (s.choice != choice) continue;
+    if (before_tool && s.field == kArguments && s.tool >= *before_tool) continue;
     std::string held;
     if (step == Step::scan) {
       s.scanner->flush(*scan_, held);
@@ -131,7 +161,14 @@ bool AnswerChunks::pass(json::array& choices, Step step) {
                   changed;
       }
     }
-    if (finishing) changed = release_choice(delta, choice, step) || changed;
+    if (finishing || starts_block(delta)) {
+      changed = release_choice(delta, choice, step) || changed;
+    } else if (auto tool = first_tool(delta)) {
+      // A tool call goes on: the texts before it (the content, earlier calls' arguments)
+      // are over, and what they hold is released now, before it, so that a client that
+      // builds its answer block by block (Anthropic's) gets each text in its own block.
+      changed = release_choice(delta, choice, step, *tool) || changed;
+    }
     if (step == Step::scan) {
       bool hit = std::any_of(slots_.begin(), slots_.end(), [&](const Slot& s) {
         return s.choice == choice && s.scanner->blocked();

@@ -4,7 +4,9 @@
 // are scanned), then the request's placeholders put back (StreamRestorer), so a finding
 // or a placeholder split across events at any byte comes out whole. What a text still
 // holds is released in the chunk that finishes its choice, or, for a stream cut short, as
-// chunks of its own at the end, before [DONE]. A choice whose text hits a `block` finding
+// chunks of its own at the end, before [DONE]; also, all of them, in a chunk that opens a
+// new block (core::kDialectMember), and the content and earlier calls' arguments when a
+// later tool call goes on. A choice whose text hits a `block` finding
 // ends there with finish_reason "content_filter"; its later chunks are dropped.
 #pragma once
 
@@ -60,8 +62,10 @@ class AnswerChunks {
   bool pass(boost::json::array& choices, Step step);
   // One step over one text value, in place.
   bool step_text(boost::json::object& holder, const char* key, Slot& s, Step step, bool finishing);
-  // A finished choice releases what its texts hold, after this step, into `delta`.
-  bool release_choice(boost::json::object& delta, std::int64_t choice, Step step);
+  // A finished choice releases what its texts hold, after this step, into `delta`; with
+  // `before_tool`, only its content and the arguments of the calls before that one.
+  bool release_choice(boost::json::object& delta, std::int64_t choice, Step step,
+                      std::optional<std::int64_t> before_tool = std::nullopt);
   // What one slot holds at the end, through the steps that remain: scanned, then restored.
   void drain(Slot& s, std::string& scanned, std::string& restored);
 

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/core/errors.h"
+#include "gateway/core/json_limits.h"
 
 namespace tollgate::routing::providers::anthropic {
 
@@ -70,6 +71,18 @@ std::string to_json(const json::value& value) {
   std::string out;
   write_json(out, value);
   return out;
+}
+
+std::optional<json::object> parse_object(std::string_view text) {
+  boost::system::error_code ec;
+  json::value doc = json::parse(text, ec, {}, core::bounded_json_options());
+  if (ec || !doc.is_object()) return std::nullopt;
+  return std::move(doc.get_object());
+}
+
+const json::object* object_field(const json::object& object, std::string_view key) {
+  const json::value* v = field(object, key);
+  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
 }
 
 const json::value* field(const json::object& object, std::string_view key) {

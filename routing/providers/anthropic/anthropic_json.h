@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 namespace tollgate::routing::providers::anthropic {
@@ -14,6 +15,12 @@ namespace tollgate::routing::providers::anthropic {
 // Appends `value` as compact JSON to `out`; doubles in their shortest round-trip form.
 void write_json(std::string& out, const boost::json::value& value);
 std::string to_json(const boost::json::value& value);
+
+// `text` parsed as a JSON object (bounded depth), or nullopt when it is not one.
+std::optional<boost::json::object> parse_object(std::string_view text);
+
+// `object[key]` when it is an object, else nullptr.
+const boost::json::object* object_field(const boost::json::object& object, std::string_view key);
 
 // `object[key]`, or nullptr when absent.
 const boost::json::value* field(const boost::json::object& object, std::string_view key);

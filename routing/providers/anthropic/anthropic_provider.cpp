@@ -13,6 +13,7 @@
 #include "routing/providers/anthropic/anthropic_request.h"
 #include "routing/providers/anthropic/anthropic_response.h"
 #include "routing/providers/anthropic/anthropic_stream.h"
+#include "routing/providers/anthropic/messages_extras.h"
 #include "routing/providers/common/attempt_driver.h"
 #include "routing/providers/common/upstream_headers.h"
 
@@ -39,11 +40,26 @@ std::string client_body(const core::Exchange& exchange, std::string_view model) 
   return core::splice_request_body(body, json, model, false);
 }
 
+// The chat request translated; for an Anthropic client, what it sent that the chat form
+// has no place for (server tools, thinking blocks, ...) put back after the translation.
+anthropic::TranslatedRequest translated_request(const core::Exchange& exchange,
+                                                const Attempt& attempt) {
+  const std::string& extras = exchange.ingress_extras;
+  if (exchange.ingress != core::Ingress::anthropic || extras.empty()) {
+    return anthropic::translate_request(exchange.body, attempt.target.model);
+  }
+  anthropic::TranslatedRequest translated = anthropic::translate_request(
+      anthropic::without_translated_extras(exchange.body, extras), attempt.target.model);
+  if (translated.ok) translated.body = anthropic::restore_extras(translated.body, extras);
+  return translated;
+}
+
 anthropic::AnswerContext answer_context(const Attempt& attempt) {
   anthropic::AnswerContext answer;
   answer.id = "chatcmpl-" + attempt.exchange.request_id;
   answer.model = attempt.target.model;
   answer.created = static_cast<std::int64_t>(std::time(nullptr));
+  answer.keep_blocks = attempt.exchange.ingress == core::Ingress::anthropic;
   return answer;
 }
 
@@ -104,8 +120,7 @@ class AnthropicDialect final : public Dialect {
     if (native) {
       request.body = client_body(exchange, attempt.target.model);
     } else {
-      anthropic::TranslatedRequest translated =
-          anthropic::translate_request(exchange.body, attempt.target.model);
+      anthropic::TranslatedRequest translated = translated_request(exchange, attempt);
       if (!translated.ok) {
         return DialectFailure{FailureClass::client_error, "request not expressible for anthropic",
                               anthropic::refusal_response(translated)};
@@ -123,7 +138,9 @@ class AnthropicDialect final : public Dialect {
     if (!native || !request.headers.has("anthropic-version")) {
       request.headers.set("anthropic-version", api_version_);
     }
-    if (!native) request.headers.remove("anthropic-beta");
+    // An Anthropic client's betas (interleaved thinking, MCP, ...) describe its request
+    // whichever way it goes: what it sent of them is put back after a stage's change.
+    if (exchange.ingress != core::Ingress::anthropic) request.headers.remove("anthropic-beta");
     if (!config_.api_key.empty()) request.headers.set("x-api-key", config_.api_key);
     add_gateway_headers(request.headers, config_, exchange.request_id);
     request.headers.set("content-type", "application/json");

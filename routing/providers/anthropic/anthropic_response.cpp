@@ -55,6 +55,41 @@ std::string completion_id(std::string_view message_id) {
   return "chatcmpl-" + std::string(message_id);
 }
 
+namespace {
+
+// The provider's blocks as kKeptMember lists them (anthropic_tables.h).
+struct KeptBlocks {
+  std::string content;
+  void add(const json::object& block, std::string_view type) {
+    content += content.empty() ? "[" : ",";
+    if (type == "text") {
+      content += R"({"type":"text","bytes":)" +
+                 std::to_string(string_field(block, "text").value_or("").size());
+      if (const json::value* citations = field(block, "citations")) {
+        content += R"(,"citations":)" + to_json(*citations);
+      }
+      content += "}";
+    } else if (type == "tool_use") {
+      content += R"({"type":"tool_use"})";
+    } else {
+      content += to_json(block);
+    }
+  }
+  // `,"x_tollgate_anthropic":{...}` for the message.
+  std::string member(const json::object& message) const {
+    std::string out = ",\"" + std::string(kKeptMember) + R"(":{"content":)";
+    out += content.empty() ? "[]" : content + "]";
+    for (std::string_view key : {"stop_reason", "stop_sequence"}) {
+      if (const json::value* v = field(message, key); v != nullptr && v->is_string()) {
+        out += ",\"" + std::string(key) + "\":" + to_json(*v);
+      }
+    }
+    return out + "}";
+  }
+};
+
+}  // namespace
+
 TranslatedAnswer translate_message(std::string_view anthropic_body, const AnswerContext& context) {
   TranslatedAnswer answer;
   boost::system::error_code ec;
@@ -71,10 +106,12 @@ TranslatedAnswer translate_message(std::string_view anthropic_body, const Answer
   bool has_text = false;
   std::string calls;
   int call_count = 0;
+  KeptBlocks kept;
   for (const auto& item : content->get_array()) {
     if (!item.is_object()) continue;
     const json::object& block = item.get_object();
     std::string_view type = string_field(block, "type").value_or("");
+    if (context.keep_blocks) kept.add(block, type);
     if (type == "text") {
       text.append(string_field(block, "text").value_or(""));
       has_text = true;
@@ -90,7 +127,7 @@ TranslatedAnswer translate_message(std::string_view anthropic_body, const Answer
       calls += "}}";
     }
     // thinking, redacted_thinking and server-tool blocks have no place in a chat
-    // completion message (the gateway never asks for them).
+    // completion message: kept aside for an Anthropic client only.
   }
   if (call_count > 0) calls += "]";
 
@@ -117,6 +154,7 @@ TranslatedAnswer translate_message(std::string_view anthropic_body, const Answer
   }
   out += R"(,"refusal":null)";
   if (call_count > 0) out += R"(,"tool_calls":)" + calls;
+  if (context.keep_blocks) out += kept.member(message);
   out += R"(},"logprobs":null,"finish_reason":)";
   core::append_json_string(out, answer.finish_reason);
   out += R"(}],"usage":)" + answer.usage.openai_json() + "}";

@@ -23,6 +23,8 @@ struct AnswerContext {
   std::string id;     // fallback id, "chatcmpl-..."
   std::string model;  // fallback model: the target's
   std::int64_t created = 0;
+  // An Anthropic client: what the chat form lacks is kept in kKeptMember.
+  bool keep_blocks = false;
 };
 
 // Anthropic's token counts. Its input_tokens exclude cached prompt tokens; OpenAI's

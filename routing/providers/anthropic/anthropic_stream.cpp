@@ -61,6 +61,13 @@ void StreamTranslator::emit_arguments(int tool_index, std::string_view arguments
   emit(delta, out);
 }
 
+void StreamTranslator::emit_kept(const json::object& kept, std::vector<std::string>& out) {
+  std::string delta = "{\"" + std::string(kKeptMember) + "\":";
+  write_json(delta, kept);
+  delta += "}";
+  emit(delta, out);
+}
+
 void StreamTranslator::on_event(std::string_view event, std::string_view data,
                                 std::vector<std::string>& out) {
   if (finished_ || error_) return;
@@ -109,6 +116,12 @@ void StreamTranslator::on_block_start(const json::object& payload, std::vector<s
   if (kind == "text") {
     block.kind = BlockKind::text;
     std::string_view text = string_field(cb, "text").value_or("");
+    if (context_.keep_blocks) {
+      // Each block opens on its own (citations stay with theirs); its text goes as content.
+      json::object start = cb;
+      start["text"] = "";
+      emit_kept(json::object{{"start", std::move(start)}}, out);
+    }
     if (!text.empty()) emit_text(text, out);
   } else if (kind == "tool_use") {
     block.kind = BlockKind::tool_use;
@@ -124,8 +137,12 @@ void StreamTranslator::on_block_start(const json::object& payload, std::vector<s
     core::append_json_string(delta, string_field(cb, "name").value_or(""));
     delta += R"(,"arguments":""}}]})";
     emit(delta, out);
+  } else if (context_.keep_blocks) {
+    // thinking, redacted_thinking, server tool blocks: whole for an Anthropic client
+    block.kind = BlockKind::kept;
+    emit_kept(json::object{{"start", *block_value}}, out);
   }
-  // thinking and server-tool blocks are not part of a chat completion: ignored.
+  // otherwise not part of a chat completion: ignored.
   blocks_[int_field(payload, "index")] = std::move(block);
 }
 
@@ -144,8 +161,11 @@ void StreamTranslator::on_block_delta(const json::object& payload, std::vector<s
     if (partial.empty()) return;
     block.got_arguments = true;
     emit_arguments(block.tool_index, partial, out);
+  } else if (context_.keep_blocks && (block.kind == BlockKind::kept || kind == "citations_delta")) {
+    emit_kept(json::object{{"delta", *delta_value}},
+              out);  // thinking, signature, citations, server tool input
   }
-  // citations_delta, thinking_delta, signature_delta: nothing to say in OpenAI's terms.
+  // Otherwise (an OpenAI client) nothing to say in OpenAI's terms.
 }
 
 void StreamTranslator::on_block_stop(const json::object& payload, std::vector<std::string>& out) {
@@ -166,6 +186,14 @@ void StreamTranslator::on_message_delta(const json::object& payload,
   if (delta_value == nullptr || !delta_value->is_object()) return;
   auto stop_reason = string_field(delta_value->get_object(), "stop_reason");
   if (!stop_reason || finish_sent_) return;
+  if (context_.keep_blocks) {
+    // Anthropic's own words (pause_turn, stop_sequence and which one) for its client.
+    json::object said{{"stop_reason", *stop_reason}};
+    if (auto sequence = string_field(delta_value->get_object(), "stop_sequence")) {
+      said["stop_sequence"] = *sequence;
+    }
+    emit_kept(said, out);
+  }
   finish_reason_ = std::string(map_stop_reason(*stop_reason));
   refused_ = *stop_reason == "refusal";
   ensure_role(out);

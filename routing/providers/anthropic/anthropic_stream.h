@@ -36,7 +36,7 @@ class StreamTranslator {
   const std::optional<MappedError>& error() const { return error_; }
 
  private:
-  enum class BlockKind { text, tool_use, ignored };
+  enum class BlockKind { text, tool_use, kept, ignored };
   struct Block {
     BlockKind kind = BlockKind::ignored;
     int tool_index = -1;
@@ -59,6 +59,8 @@ class StreamTranslator {
   void emit(std::string_view delta_json, std::vector<std::string>& out);
   void emit_text(std::string_view text, std::vector<std::string>& out);
   void emit_arguments(int tool_index, std::string_view arguments, std::vector<std::string>& out);
+  // A chunk whose delta holds only kKeptMember (for an Anthropic client).
+  void emit_kept(const boost::json::object& kept, std::vector<std::string>& out);
 
   AnswerContext context_;
   bool include_usage_;

@@ -1,5 +1,8 @@
 #include "routing/providers/anthropic/messages_answer.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <boost/json.hpp>
 
 #include "gateway/core/anthropic_errors.h"
@@ -13,18 +16,6 @@ namespace tollgate::routing::providers::anthropic {
 namespace json = boost::json;
 
 namespace {
-
-std::optional<json::object> parse_object(std::string_view text) {
-  boost::system::error_code ec;
-  json::value doc = json::parse(text, ec, {}, core::bounded_json_options());
-  if (ec || !doc.is_object()) return std::nullopt;
-  return std::move(doc.get_object());
-}
-
-const json::object* object_field(const json::object& o, std::string_view key) {
-  const json::value* v = field(o, key);
-  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
-}
 
 // OpenAI usage → Anthropic's counts: its input_tokens leave out prompt tokens read from
 // the cache, which it counts apart.
@@ -70,6 +61,107 @@ int error_chunk_status(const json::object& error) {
   return 400;
 }
 
+// The stop reason an Anthropic client gets: the provider's own (kKeptMember: pause_turn,
+// stop_sequence and which one) while it still says what the finish reason says (a stage
+// may have ended the answer otherwise: content_filter), else the table's.
+struct StopReason {
+  std::string finish = "stop";
+  std::string said;
+  std::string sequence;
+
+  // `,"stop_reason":...,"stop_sequence":...`
+  std::string json() const {
+    bool own = !said.empty() && map_stop_reason(said) == finish;
+    std::string out = R"(,"stop_reason":)";
+    core::append_json_string(out, own ? std::string_view(said) : stop_reason_for(finish));
+    out += R"(,"stop_sequence":)";
+    if (own && said == "stop_sequence" && !sequence.empty()) {
+      core::append_json_string(out, sequence);
+    } else {
+      out += "null";
+    }
+    return out;
+  }
+};
+
+std::string text_block(std::string_view text) {
+  std::string block = R"({"type":"text","text":)";
+  core::append_json_string(block, text);
+  return block + "}";
+}
+
+// A chat message's tool calls as tool_use blocks.
+std::vector<std::string> tool_use_blocks(const json::object& message) {
+  std::vector<std::string> out;
+  const json::value* calls = field(message, "tool_calls");
+  if (calls == nullptr || !calls->is_array()) return out;
+  for (const auto& item : calls->get_array()) {
+    if (!item.is_object()) continue;
+    const json::object* function = object_field(item.get_object(), "function");
+    std::string block = R"({"type":"tool_use","id":)";
+    core::append_json_string(block, string_field(item.get_object(), "id").value_or(""));
+    block += R"(,"name":)";
+    core::append_json_string(block, function ? string_field(*function, "name").value_or("") : "");
+    block += R"(,"input":)" +
+             input_json(function ? string_field(*function, "arguments").value_or("") : "");
+    out.push_back(block + "}");
+  }
+  return out;
+}
+
+// The blocks in the provider's order, as kKeptMember lists them: text from the message's
+// content, cut back at the provider's block lengths (with their citations) when no stage
+// changed its length, else whole in the first text block (citations left out: they point
+// into text that changed); tool calls in turn; every other block as it came.
+std::string kept_content(const json::array& layout, std::string_view text,
+                         std::vector<std::string>& tool_blocks) {
+  std::size_t total = 0;
+  for (const auto& item : layout) {
+    if (item.is_object() && string_field(item.get_object(), "type").value_or("") == "text") {
+      total += static_cast<std::size_t>(
+          std::max<std::int64_t>(0, int_field(item.get_object(), "bytes")));
+    }
+  }
+  bool split = total == text.size();
+  std::string out;
+  auto add = [&](std::string block) {
+    out += out.empty() ? "[" : ",";
+    out += block;
+  };
+  std::size_t at = 0, next_call = 0;
+  for (const auto& item : layout) {
+    if (!item.is_object()) continue;
+    const json::object& block = item.get_object();
+    std::string_view type = string_field(block, "type").value_or("");
+    if (type == "text") {
+      std::size_t bytes =
+          static_cast<std::size_t>(std::max<std::int64_t>(0, int_field(block, "bytes")));
+      // A cut inside a UTF-8 sequence means the text changed after all.
+      split = split && (at + bytes >= text.size() || (text[at + bytes] & 0xC0) != 0x80);
+      if (split) {
+        std::string piece = text_block(text.substr(at, bytes));
+        if (const json::value* citations = field(block, "citations")) {
+          piece.pop_back();
+          piece += R"(,"citations":)" + to_json(*citations) + "}";
+        }
+        add(std::move(piece));
+        at += bytes;
+      } else if (at < text.size()) {
+        add(text_block(text.substr(at)));
+        at = text.size();
+      }
+    } else if (type == "tool_use") {
+      if (next_call < tool_blocks.size()) add(std::move(tool_blocks[next_call++]));
+    } else {
+      add(to_json(block));
+    }
+  }
+  // What the layout did not place (a stage added text or a call).
+  if (at < text.size()) add(text_block(text.substr(at)));
+  while (next_call < tool_blocks.size()) add(std::move(tool_blocks[next_call++]));
+  return out.empty() ? "[]" : out + "]";
+}
+
 void push(std::vector<core::Chunk>& out, std::string_view event, std::string data) {
   out.push_back(core::Chunk{std::string(event), std::move(data)});
 }
@@ -88,7 +180,7 @@ std::string openai_error_message(std::string_view openai_body) {
   return error != nullptr ? std::string(string_field(*error, "message").value_or("")) : "";
 }
 
-std::optional<std::string> translate_completion(std::string_view openai_body) {
+std::optional<std::string> translate_completion(std::string_view openai_body, bool kept_read) {
   auto doc = parse_object(openai_body);
   if (!doc) return std::nullopt;
   const json::value* choices = field(*doc, "choices");
@@ -110,37 +202,29 @@ std::optional<std::string> translate_completion(std::string_view openai_body) {
     add(block + R"(,"signature":""})");
   }
   std::string_view text = string_field(*message, "content").value_or("");
-  const json::value* calls = field(*message, "tool_calls");
-  bool has_calls = calls != nullptr && calls->is_array() && !calls->get_array().empty();
-  if (!text.empty() || (!has_calls && content.empty())) {
-    std::string block = R"({"type":"text","text":)";
-    core::append_json_string(block, text);
-    add(block + "}");
+  std::vector<std::string> tool_blocks = tool_use_blocks(*message);
+  const json::object* kept = kept_read ? object_field(*message, kKeptMember) : nullptr;
+  const json::value* layout = kept != nullptr ? field(*kept, "content") : nullptr;
+  if (layout != nullptr && layout->is_array()) {
+    content = kept_content(layout->get_array(), text, tool_blocks);
+  } else {
+    if (!text.empty() || (tool_blocks.empty() && content.empty())) add(text_block(text));
+    for (auto& block : tool_blocks) add(std::move(block));
+    content += "]";
   }
-  if (has_calls) {
-    for (const auto& item : calls->get_array()) {
-      if (!item.is_object()) continue;
-      const json::object* function = object_field(item.get_object(), "function");
-      std::string block = R"({"type":"tool_use","id":)";
-      core::append_json_string(block, string_field(item.get_object(), "id").value_or(""));
-      block += R"(,"name":)";
-      core::append_json_string(block, function ? string_field(*function, "name").value_or("") : "");
-      block += R"(,"input":)" +
-               input_json(function ? string_field(*function, "arguments").value_or("") : "");
-      add(block + "}");
-    }
-  }
-  content += "]";
   Counts counts;
   if (const json::object* usage = object_field(*doc, "usage")) counts.read(*usage);
   std::string out = R"({"id":)";
   core::append_json_string(out, message_id(string_field(*doc, "id").value_or("")));
   out += R"(,"type":"message","role":"assistant","model":)";
   core::append_json_string(out, string_field(*doc, "model").value_or(""));
-  out += R"(,"content":)" + content + R"(,"stop_reason":)";
-  core::append_json_string(out,
-                           stop_reason_for(string_field(choice, "finish_reason").value_or("stop")));
-  out += R"(,"stop_sequence":null,"usage":)" +
+  StopReason stop;
+  stop.finish = string_field(choice, "finish_reason").value_or("stop");
+  if (kept != nullptr) {
+    stop.said = string_field(*kept, "stop_reason").value_or("");
+    stop.sequence = string_field(*kept, "stop_sequence").value_or("");
+  }
+  out += R"(,"content":)" + content + stop.json() + R"(,"usage":)" +
          usage_json(counts.input, counts.output, counts.cached) + "}";
   return out;
 }
@@ -253,10 +337,26 @@ void MessagesStream::on_chunk(std::string_view data, std::vector<core::Chunk>& o
         delta(j + "}", out);
       }
     }
+    // After the text and calls: a stage releases what it held of the blocks before into
+    // the chunk that opens the next one.
+    const json::object* kept = kept_ ? object_field(*d, kKeptMember) : nullptr;
+    if (kept != nullptr) on_kept(*kept, out);
   }
   if (auto finish = string_field(choice, "finish_reason"); finish && !finish->empty()) {
-    stop_reason_ = std::string(stop_reason_for(*finish));
+    finish_ = std::string(*finish);
   }
+}
+
+void MessagesStream::on_kept(const json::object& kept, std::vector<core::Chunk>& out) {
+  if (const json::object* start = object_field(kept, "start")) {
+    bool text = string_field(*start, "type").value_or("") == "text";
+    open(text ? Block::text : Block::kept, to_json(*start), out);
+  }
+  if (const json::object* d = object_field(kept, "delta"); d != nullptr && open_ != Block::none) {
+    delta(to_json(*d), out);
+  }
+  if (auto said = string_field(kept, "stop_reason")) said_stop_ = std::string(*said);
+  if (auto sequence = string_field(kept, "stop_sequence")) said_sequence_ = std::string(*sequence);
 }
 
 void MessagesStream::on_end(std::vector<core::Chunk>& out) {
@@ -264,10 +364,10 @@ void MessagesStream::on_end(std::vector<core::Chunk>& out) {
   ended_ = true;
   if (!started_) start("", "", out);
   close(out);
-  std::string data = R"({"type":"message_delta","delta":{"stop_reason":)";
-  core::append_json_string(data, stop_reason_);
-  data += R"(,"stop_sequence":null},"usage":)" +
-          usage_json(input_tokens_, output_tokens_, cached_tokens_) + "}";
+  StopReason stop{finish_, said_stop_, said_sequence_};
+  std::string data = R"({"type":"message_delta","delta":{)" + stop.json().substr(1) +
+                     R"(},"usage":)" + usage_json(input_tokens_, output_tokens_, cached_tokens_) +
+                     "}";
   push(out, "message_delta", std::move(data));
   push(out, "message_stop", R"({"type":"message_stop"})");
 }

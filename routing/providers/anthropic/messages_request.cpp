@@ -111,8 +111,6 @@ void read_block(const json::object& block, const std::string& param, bool user, 
     std::string id(need_string(required(block, "tool_use_id", param), dot(param, "tool_use_id")));
     turn.results.push_back(json::object{
         {"role", "tool"}, {"tool_call_id", id}, {"content", tool_result_text(block, param)}});
-  } else if (type == "thinking" || type == "redacted_thinking") {
-    // Earlier reasoning: a chat completion takes none back (Anthropic drops it too).
   } else {
     refuse(dot(param, "type"), "content block type '" + std::string(type) + "' is not supported " +
                                    (user ? "in a user turn" : "in an assistant turn") +
@@ -128,7 +126,38 @@ json::value compact(json::array parts) {
   return parts;
 }
 
-void translate_turn(const json::value& item, const std::string& param, json::array& out) {
+// What OpenAI's form has no place for, and the first field only Anthropic can take.
+struct Extras {
+  json::object fields;
+  json::array tools;
+  json::array blocks;
+  std::size_t turns[2] = {0, 0};  // user, assistant turns seen
+  std::string only_param;
+  std::string only_message;
+
+  void anthropic_only(Refusal& r) {
+    if (!only_param.empty()) return;
+    // The 400 names the field in its message: Anthropic's error shape has no `param`.
+    if (r.message.find(r.param) == std::string::npos) r.message = "`" + r.param + "`: " + r.message;
+    only_param = std::move(r.param);
+    only_message = std::move(r.message);
+  }
+  // What the chat form drops of a block it holds (a block of the `turn`-th turn of a role,
+  // of `system`, or a tool): its prompt caching mark, a text block's citations.
+  json::array marks;
+  void mark(std::string_view in, std::size_t turn, std::size_t at, const json::object& holder) {
+    for (std::string_view key : {"cache_control", "citations"}) {
+      const json::value* mark = present(holder, key);
+      if (mark == nullptr) continue;
+      marks.push_back(json::object{{"in", in}, {"turn", turn}, {"at", at}, {key, *mark}});
+    }
+  }
+
+  bool empty() const { return fields.empty() && tools.empty() && blocks.empty() && marks.empty(); }
+};
+
+void translate_turn(const json::value& item, const std::string& param, json::array& out,
+                    Extras& extras) {
   const json::object& message = need_object(item, param);
   std::string_view role = need_string(required(message, "role", param), dot(param, "role"));
   if (role != "user" && role != "assistant") {
@@ -136,15 +165,33 @@ void translate_turn(const json::value& item, const std::string& param, json::arr
   }
   bool user = role == "user";
   const json::value& content = required(message, "content", param);
+  std::size_t ordinal = extras.turns[user ? 0 : 1]++;
   Turn turn;
   if (content.is_string()) {
     turn.parts.push_back(text_part(sv(content.get_string())));
   } else {
     std::string p = dot(param, "content");
     std::size_t i = 0;
-    for (const auto& block : need_array(content, p)) {
-      std::string bp = at(p, i++);
-      read_block(need_object(block, bp), bp, user, turn);
+    for (const auto& item : need_array(content, p)) {
+      std::string bp = at(p, i);
+      const json::object& block = need_object(item, bp);
+      std::string_view type = block_type(block, bp);
+      // A block with no chat form is kept aside for an anthropic target; earlier reasoning
+      // is dropped for the others (a chat completion takes none back), anything else makes
+      // the request Anthropic's only.
+      bool reasoning = type == "thinking" || type == "redacted_thinking";
+      try {
+        if (!reasoning) read_block(block, bp, user, turn);
+        if (!reasoning) extras.mark(role, ordinal, i, block);
+      } catch (Refusal& r) {
+        extras.anthropic_only(r);
+        reasoning = true;
+      }
+      if (reasoning) {
+        extras.blocks.push_back(
+            json::object{{"role", role}, {"turn", ordinal}, {"at", i}, {"block", block}});
+      }
+      ++i;
     }
   }
   for (auto& result : turn.results) out.push_back(std::move(result));
@@ -156,28 +203,32 @@ void translate_turn(const json::value& item, const std::string& param, json::arr
   }
 }
 
-json::value translate_system(const json::value& v) {
+json::value translate_system(const json::value& v, Extras& extras) {
   if (v.is_string()) return v;
   json::array parts;
   std::size_t i = 0;
   for (const auto& item : need_array(v, "system")) {
-    std::string p = at("system", i++);
+    std::string p = at("system", i);
     const json::object& block = need_object(item, p);
     if (block_type(block, p) != "text") refuse(dot(p, "type"), "`system` holds text blocks only");
     parts.push_back(text_part(need_string(required(block, "text", p), dot(p, "text"))));
+    extras.mark("system", 0, i++, block);
   }
   return compact(std::move(parts));
 }
 
-json::array translate_tools(const json::value& v) {
+json::array translate_tools(const json::value& v, Extras& extras) {
   json::array tools;
   std::size_t i = 0;
   for (const auto& item : need_array(v, "tools")) {
     std::string p = at("tools", i++);
     const json::object& tool = need_object(item, p);
     if (auto type = string_field(tool, "type"); type && *type != "custom") {
-      refuse(dot(p, "type"), "Anthropic's server tool '" + std::string(*type) +
-                                 "' is not available for a non-Anthropic model");
+      Refusal r{dot(p, "type"), "Anthropic's server tool '" + std::string(*type) +
+                                    "' is not available for a non-Anthropic model"};
+      extras.anthropic_only(r);
+      extras.tools.push_back(json::object{{"at", i - 1}, {"tool", tool}});
+      continue;
     }
     json::object function{{"name", need_string(required(tool, "name", p), dot(p, "name"))}};
     if (const json::value* d = present(tool, "description")) {
@@ -185,6 +236,7 @@ json::array translate_tools(const json::value& v) {
     }
     function["parameters"] = need_object(required(tool, "input_schema", p), dot(p, "input_schema"));
     tools.push_back(json::object{{"type", "function"}, {"function", std::move(function)}});
+    extras.mark("tools", 0, i - 1, tool);
   }
   return tools;
 }
@@ -228,6 +280,7 @@ struct Translation {
   json::array messages;
   bool has_tools = false;
   bool no_parallel = false;
+  Extras extras;
 };
 
 // long: one branch per top-level field of MessageCreateParams, in the reference's order.
@@ -239,9 +292,10 @@ void translate_field(std::string_view key, const json::value& v, bool count_toke
   } else if (key == "messages") {
     std::size_t i = 0;
     for (const auto& item : need_array(v, "messages"))
-      translate_turn(item, at("messages", i++), t.messages);
+      translate_turn(item, at("messages", i++), t.messages, t.extras);
   } else if (key == "system") {
-    t.system.push_back(json::object{{"role", "system"}, {"content", translate_system(v)}});
+    t.system.push_back(
+        json::object{{"role", "system"}, {"content", translate_system(v, t.extras)}});
   } else if (key == "max_tokens" && !count_tokens) {
     body["max_tokens"] = need_integer_at_least(v, "max_tokens", 1);
   } else if (key == "stop_sequences") {
@@ -254,7 +308,7 @@ void translate_field(std::string_view key, const json::value& v, bool count_toke
   } else if (key == "top_k") {
     body["top_k"] = need_integer_at_least(v, "top_k", 1);
   } else if (key == "tools") {
-    json::array tools = translate_tools(v);
+    json::array tools = translate_tools(v, t.extras);
     t.has_tools = !tools.empty();
     if (t.has_tools) body["tools"] = std::move(tools);
   } else if (key == "tool_choice") {
@@ -268,12 +322,18 @@ void translate_field(std::string_view key, const json::value& v, bool count_toke
     if (std::string_view effort = reasoning_effort(v); !effort.empty()) {
       body["reasoning_effort"] = effort;
     }
+    t.extras.fields["thinking"] = v;  // as the client asked it (budget), for Claude
+  } else if (key == "cache_control") {
+    need_object(v, "cache_control");  // a hint: kept for Claude, needless for the others
+    t.extras.fields["cache_control"] = v;
   } else if (key == "service_tier") {
     need_string(v, "service_tier");  // a hint about Anthropic's capacity: nothing to say here
   } else {
-    refuse(std::string(key), "`" + std::string(key) +
-                                 "` is not supported by the gateway's Messages API for a "
-                                 "non-Anthropic model");
+    Refusal r{std::string(key), "`" + std::string(key) +
+                                    "` is not supported by the gateway's Messages API for a "
+                                    "non-Anthropic model"};
+    t.extras.anthropic_only(r);
+    t.extras.fields[key] = v;
   }
 }
 
@@ -305,6 +365,15 @@ IngressRequest translate_messages_request(std::string_view anthropic_body, bool 
       out["stream_options"] = json::object{{"include_usage", true}};
     }
     result.body = to_json(out);
+    if (!t.extras.empty()) {
+      json::object extras{{"fields", std::move(t.extras.fields)},
+                          {"tools", std::move(t.extras.tools)},
+                          {"blocks", std::move(t.extras.blocks)},
+                          {"marks", std::move(t.extras.marks)}};
+      result.extras = to_json(extras);
+      result.only_param = std::move(t.extras.only_param);
+      result.only_message = std::move(t.extras.only_message);
+    }
     result.ok = true;
   } catch (Refusal& r) {
     result = IngressRequest{};

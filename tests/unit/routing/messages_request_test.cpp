@@ -94,15 +94,70 @@ TEST_CASE("what cannot be translated is refused naming the field", "[anthropic][
   CHECK(refused(R"({"model":"m","max_tokens":1,"messages":[]})").param == "messages");
   CHECK(refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"system","content":"a"}]})")
             .param == "messages[0].role");
-  CHECK(refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"a"}],
-    "tools":[{"type":"web_search_20250305","name":"web_search"}]})")
-            .param == "tools[0].type");
-  CHECK(
-      refused(
-          R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"a"}],"mcp_servers":[]})")
-          .param == "mcp_servers");
-  CHECK(refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":[
-    {"type":"tool_use","id":"x","name":"f","input":{}}]}]})")
-            .param == "messages[0].content[0].type");
   CHECK(refused("[1]").param.empty());
+}
+
+TEST_CASE("what only Anthropic takes is kept aside, naming the first field",
+          "[anthropic][ingress]") {
+  auto only = [](std::string_view body) {
+    IngressRequest r = translate_messages_request(body, false);
+    REQUIRE(r.ok);
+    REQUIRE_FALSE(r.extras.empty());
+    return r;
+  };
+  IngressRequest tools =
+      only(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"a"}],
+    "tools":[{"name":"f","input_schema":{"type":"object"}},{"type":"web_search_20250305","name":"web_search","max_uses":2}]})");
+  CHECK(tools.only_param == "tools[1].type");
+  CHECK(
+      json::parse(tools.extras).at("tools") ==
+      json::parse(
+          R"([{"at":1,"tool":{"type":"web_search_20250305","name":"web_search","max_uses":2}}])"));
+  CHECK(json::parse(tools.body).at("tools").as_array().size() == 1);  // the custom tool
+  IngressRequest mcp = only(
+      R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"a"}],"mcp_servers":[{"url":"u"}]})");
+  CHECK(mcp.only_param == "mcp_servers");
+  CHECK(json::parse(mcp.extras).at("fields") == json::parse(R"({"mcp_servers":[{"url":"u"}]})"));
+  CHECK(only(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":[
+    {"type":"text","text":"a"},{"type":"tool_use","id":"x","name":"f","input":{}}]}]})")
+            .only_param == "messages[0].content[1].type");
+}
+
+TEST_CASE("thinking blocks and `thinking` are kept for Claude, dropped for the others",
+          "[anthropic][ingress]") {
+  IngressRequest r = translate_messages_request(R"({"model":"m","max_tokens":99,
+    "thinking":{"type":"enabled","budget_tokens":2048},
+    "messages":[{"role":"user","content":"a"},
+      {"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"S1"},
+        {"type":"redacted_thinking","data":"D"},{"type":"text","text":"b"}]},
+      {"role":"user","content":"c"}]})",
+                                                false);
+  REQUIRE(r.ok);
+  CHECK(r.only_param.empty());  // nothing here a non-Anthropic model cannot take
+  json::value extras = json::parse(r.extras);
+  CHECK(extras.at("fields") ==
+        json::parse(R"({"thinking":{"type":"enabled","budget_tokens":2048}})"));
+  CHECK(extras.at("blocks") == json::parse(R"([
+    {"role":"assistant","turn":0,"at":0,"block":{"type":"thinking","thinking":"hm","signature":"S1"}},
+    {"role":"assistant","turn":0,"at":1,"block":{"type":"redacted_thinking","data":"D"}}])"));
+  json::value body = json::parse(r.body);
+  CHECK(body.at("messages").at(1) == json::parse(R"({"role":"assistant","content":"b"})"));
+  CHECK(body.at("reasoning_effort") == "low");
+}
+
+TEST_CASE("prompt caching marks are noted where they sit", "[anthropic][ingress]") {
+  IngressRequest r = translate_messages_request(R"({"model":"m","max_tokens":9,
+    "system":[{"type":"text","text":"s","cache_control":{"type":"ephemeral"}}],
+    "tools":[{"name":"f","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral"}}],
+    "messages":[{"role":"user","content":[{"type":"text","text":"a"},
+      {"type":"text","text":"b","cache_control":{"type":"ephemeral","ttl":"1h"}}]},
+      {"role":"assistant","content":[{"type":"text","text":"c","citations":[{"type":"x"}]}]}]})",
+                                                false);
+  REQUIRE(r.ok);
+  CHECK(r.only_param.empty());
+  CHECK(json::parse(r.extras).at("marks") == json::parse(R"([
+    {"in":"system","turn":0,"at":0,"cache_control":{"type":"ephemeral"}},
+    {"in":"tools","turn":0,"at":0,"cache_control":{"type":"ephemeral"}},
+    {"in":"user","turn":0,"at":1,"cache_control":{"type":"ephemeral","ttl":"1h"}},
+    {"in":"assistant","turn":0,"at":0,"citations":[{"type":"x"}]}])"));
 }

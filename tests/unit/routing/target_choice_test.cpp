@@ -145,3 +145,17 @@ TEST_CASE("residency: only targets in the caller's regions are picked, on every 
   CHECK(compliant(*targets, 1, {}));
   CHECK_FALSE(compliant(*targets, 1, eu));
 }
+
+TEST_CASE("a request only one kind of provider takes is never given another kind") {
+  auto m = model_of(core::Strategy::round_robin, {1, 1, 1, 1});
+  auto targets = targets_of(m);
+  targets->kind = {"openai", "anthropic", "openai", "gemini"};
+  std::vector<bool> tried(4, false);
+  for (int i = 0; i < 8; ++i) {
+    CHECK(choose_target(*targets, tried, TargetHealth::Clock::now(), {}, "anthropic") == 1u);
+  }
+  tried[1] = true;  // tried already: the same one again, never another kind
+  CHECK(choose_target(*targets, tried, TargetHealth::Clock::now(), {}, "anthropic") == 1u);
+  CHECK_FALSE(compliant(*targets, 0, {}, "anthropic"));
+  CHECK(compliant(*targets, 0, {}));
+}

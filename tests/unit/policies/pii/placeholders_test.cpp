@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "gateway/core/response.h"
 #include "policies/pii/answer_chunks.h"
 #include "policies/pii/placeholders.h"
 #include "policies/pii/pseudonyms.h"
@@ -165,4 +166,42 @@ TEST_CASE("tool call arguments are restored per call", "[pii]") {
                            .get_string());
   };
   CHECK(arguments(first) + arguments(second) == R"({"to":"ann@example.com"})");
+}
+
+TEST_CASE("what a text holds is released before the next block or tool call", "[pii]") {
+  Pseudonyms map;
+  fill(map);
+  AnswerChunks restorer(nullptr, &map, false);
+  auto with_delta = [](json::object delta) {
+    json::object chunk{{"id", "c"}, {"object", "chat.completion.chunk"}, {"created", 1}};
+    chunk["choices"] = json::array{
+        json::object{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", nullptr}}};
+    return json::serialize(chunk);
+  };
+  auto delta_of = [](const std::string& data) {
+    return json::parse(data).at("choices").at(0).at("delta").as_object();
+  };
+  std::string text = chat_chunk("held [EMAIL_", false);
+  restorer.on_chunk(text, nullptr);
+  CHECK(contents({text}) == "held ");
+  // An Anthropic client's next block opens: the text held goes out before it.
+  std::string block = with_delta(json::object{
+      {std::string(tollgate::core::kDialectMember), json::object{{"start", json::object{}}}}});
+  restorer.on_chunk(block, nullptr);
+  CHECK(delta_of(block).at("content") == "[EMAIL_");
+  // A second call's head releases what the first one's arguments held, ahead of it.
+  auto call = [](std::int64_t index, std::string_view arguments) {
+    return json::object{{"index", index}, {"function", json::object{{"arguments", arguments}}}};
+  };
+  std::string first =
+      with_delta(json::object{{"tool_calls", json::array{call(0, "{\"a\":\"[EM")}}});
+  restorer.on_chunk(first, nullptr);
+  std::string second = with_delta(json::object{{"tool_calls", json::array{call(1, "{}")}}});
+  restorer.on_chunk(second, nullptr);
+  json::object delta = delta_of(second);
+  const json::array& calls = delta.at("tool_calls").as_array();
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].at("index") == 0);
+  CHECK(calls[0].at("function").at("arguments") == "[EM");
+  CHECK(calls[1].at("index") == 1);
 }
