@@ -19,9 +19,19 @@ constexpr int kMaxSchemaDepth = 16;
 constexpr std::size_t kMaxProperties = 64;
 
 // long: one case per JSON Schema type, each a line or two.
-json::value sample(const json::value& schema, int depth) {
-  if (depth > kMaxSchemaDepth || !schema.is_object()) return nullptr;
+// A schema the demo cannot fill whole (deeper than kMaxSchemaDepth, more than
+// kMaxProperties properties, a `$ref`) is refused naming `param`: a sample that leaves a
+// required field null would be a silent wrong answer.
+json::value sample(const json::value& schema, int depth, std::string_view param) {
+  if (depth > kMaxSchemaDepth) {
+    refuse(std::string(param), "the demo provider fills schemas nested at most " +
+                                   std::to_string(kMaxSchemaDepth) + " levels deep");
+  }
+  if (!schema.is_object()) return nullptr;
   const json::object& s = schema.get_object();
+  if (present(s, "$ref") != nullptr) {
+    refuse(std::string(param), "the demo provider does not follow `$ref` in a schema");
+  }
   if (const json::value* c = present(s, "const")) return *c;
   if (const json::value* e = present(s, "enum"); e != nullptr && e->is_array()) {
     return e->get_array().empty() ? json::value(nullptr) : e->get_array().front();
@@ -29,7 +39,7 @@ json::value sample(const json::value& schema, int depth) {
   for (const char* any : {"anyOf", "oneOf", "allOf"}) {
     const json::value* list = present(s, any);
     if (list != nullptr && list->is_array() && !list->get_array().empty()) {
-      return sample(list->get_array().front(), depth + 1);
+      return sample(list->get_array().front(), depth + 1, param);
     }
   }
   std::string_view type;
@@ -57,7 +67,7 @@ json::value sample(const json::value& schema, int depth) {
     const json::value* min = present(s, "minItems");
     const json::value* items = present(s, "items");
     if (min != nullptr && min->is_int64() && min->get_int64() > 0 && items != nullptr) {
-      out.push_back(sample(*items, depth + 1));
+      out.push_back(sample(*items, depth + 1, param));
     }
     return out;
   }
@@ -65,16 +75,19 @@ json::value sample(const json::value& schema, int depth) {
   json::object out;
   const json::value* props = present(s, "properties");
   if (props == nullptr || !props->is_object()) return out;
+  if (props->get_object().size() > kMaxProperties) {
+    refuse(std::string(param), "the demo provider fills objects of at most " +
+                                   std::to_string(kMaxProperties) + " properties");
+  }
   for (const auto& member : props->get_object()) {
-    if (out.size() >= kMaxProperties) break;
-    out[member.key()] = sample(member.value(), depth + 1);
+    out[member.key()] = sample(member.value(), depth + 1, param);
   }
   return out;
 }
 
-std::string sample_text(const json::value* schema) {
+std::string sample_text(const json::value* schema, std::string_view param) {
   if (schema == nullptr) return "{}";
-  json::value value = sample(*schema, 0);
+  json::value value = sample(*schema, 0, param);
   if (!value.is_object()) value = json::object{{"value", value}};
   return json::serialize(value);
 }
@@ -112,16 +125,17 @@ const Tool* forced_tool(const ToolChoice& choice, const std::vector<Tool>& tools
          "`tool_choice` names the function '" + std::string(name) + "', which is not in `tools`");
 }
 
+// `schema_param` names where the output schema was read (chat and Responses differ).
 Steering steer(const std::vector<Tool>& tools, const ToolChoice& choice, bool json_object,
-               const json::value* schema, bool json_schema) {
+               const json::value* schema, bool json_schema, std::string_view schema_param) {
   Steering out;
   if (const Tool* tool = forced_tool(choice, tools)) {
     out.kind = Steering::Kind::tool_call;
     out.tool_name = tool->name;
-    out.json = sample_text(tool->parameters);
+    out.json = sample_text(tool->parameters, "tools");
   } else if (json_object || json_schema) {
     out.kind = Steering::Kind::json;
-    out.json = json_schema ? sample_text(schema) : R"({"reply":"demo"})";
+    out.json = json_schema ? sample_text(schema, schema_param) : R"({"reply":"demo"})";
   }
   return out;
 }
@@ -141,7 +155,7 @@ Steering read_or_refuse(std::string_view body, std::optional<core::Response>& re
 
 std::string sample_for_schema(std::string_view schema_json) {
   json::value schema = json::parse(schema_json);
-  return sample_text(&schema);
+  return sample_text(&schema, "schema");
 }
 
 Steering read_chat_steering(std::string_view body, std::optional<core::Response>& refusal) {
@@ -160,7 +174,7 @@ Steering read_chat_steering(std::string_view body, std::optional<core::Response>
     }
     using Type = ResponseFormat::Type;
     return steer(tools, choice, format.type == Type::json_object, format.schema,
-                 format.type == Type::json_schema);
+                 format.type == Type::json_schema, "response_format.json_schema.schema");
   });
 }
 
@@ -223,7 +237,8 @@ Steering read_responses_steering(std::string_view body, std::optional<core::Resp
       }
       schema = present(f, "schema");
     }
-    return steer(tools, choice, type == "json_object", schema, type == "json_schema");
+    return steer(tools, choice, type == "json_object", schema, type == "json_schema",
+                 "text.format.schema");
   });
 }
 

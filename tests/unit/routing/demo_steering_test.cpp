@@ -26,12 +26,34 @@ TEST_CASE("a schema gets a sample it accepts") {
                             R"("d":{"type":"array","items":{"type":"boolean"},"minItems":1}}})") ==
           R"({"a":"demo","b":3,"c":"x","d":[false]})");
   REQUIRE(sample_for_schema(R"({"type":"string"})") == R"({"value":"demo"})");
-  // Deep nesting stops at a bound (16 levels), past it a null.
+  // Nesting up to the bound (16 levels) is filled.
   std::string deep;
   for (int i = 0; i < 14; ++i) deep += R"({"type":"object","properties":{"x":)";
   deep += "{}";
   for (int i = 0; i < 14; ++i) deep += "}}";
   REQUIRE_FALSE(sample_for_schema(deep).empty());
+}
+
+TEST_CASE("a schema the demo cannot fill whole is refused, not answered with nulls") {
+  auto chat_with = [](const std::string& schema) {
+    return R"({"response_format":{"type":"json_schema","json_schema":{"name":"n","schema":)" +
+           schema + "}}}";
+  };
+  std::string deep;
+  for (int i = 0; i < 40; ++i) deep += R"({"type":"object","properties":{"x":)";
+  deep += R"({"type":"string"})";
+  for (int i = 0; i < 40; ++i) deep += "}}";
+  std::optional<core::Response> refusal;
+  read_chat_steering(chat_with(deep), refusal);
+  REQUIRE(param_of(refusal) == "response_format.json_schema.schema");
+  refusal.reset();
+  read_chat_steering(chat_with(R"({"type":"object","properties":{"a":{"$ref":"#/$defs/A"}}})"),
+                     refusal);
+  REQUIRE(param_of(refusal) == "response_format.json_schema.schema");
+  refusal.reset();
+  read_responses_steering(
+      R"({"text":{"format":{"type":"json_schema","name":"n","schema":)" + deep + "}}}", refusal);
+  REQUIRE(param_of(refusal) == "text.format.schema");
 }
 
 TEST_CASE("chat: forced tools are called, auto answers in words, json_object is JSON") {
