@@ -241,11 +241,15 @@ void CacheStage::on_complete(core::Exchange& exchange) {
     semantic = SemanticPart{state->keys.context, *state->vector,
                             state->controls.ttl.value_or(settings_.semantic->ttl)};
   }
-  // Stored after the answer, off the request's path; drain waits for it.
+  auto tags = tags_of(exchange);
+  if (store_.put_now(state->keys.exact, *answer, ttl, tags, semantic ? &*semantic : nullptr)) {
+    return;
+  }
+  // A store that needs I/O stores after the answer, off the request's path; drain waits.
   asio::co_spawn(
       state->executor,
       [&store = store_, key = state->keys.exact, answer = std::move(*answer), ttl,
-       tags = tags_of(exchange), semantic = std::move(semantic),
+       tags = std::move(tags), semantic = std::move(semantic),
        work = std::make_shared<core::BackgroundWork>()]() -> asio::awaitable<void> {
         try {
           co_await store.put(key, answer, ttl, tags, semantic ? &*semantic : nullptr);

@@ -27,6 +27,11 @@ class MemoryStore final : public Store {
   boost::asio::awaitable<void> put(const std::string& key, const CachedAnswer& answer,
                                    std::chrono::seconds ttl, const EntryTags& tags,
                                    const SemanticPart* semantic) override;
+  bool put_now(const std::string& key, const CachedAnswer& answer, std::chrono::seconds ttl,
+               const EntryTags& tags, const SemanticPart* semantic) override {
+    insert(key, answer, ttl, tags, semantic);
+    return true;
+  }
   boost::asio::awaitable<std::uint64_t> purge(const std::string& scope) override;
   boost::asio::awaitable<StoreStats> stats() override;
   void resize(std::uint64_t max_bytes) override;

@@ -54,6 +54,14 @@ class Store {
   virtual boost::asio::awaitable<void> put(const std::string& key, const CachedAnswer& answer,
                                            std::chrono::seconds ttl, const EntryTags& tags,
                                            const SemanticPart* semantic) = 0;
+  // The same, done before returning when the store can (in process: a map insert), so a
+  // client that repeats a request the moment it has the answer, even on another
+  // connection and worker, finds it. False: the store needs I/O; call put().
+  virtual bool put_now(const std::string& key, const CachedAnswer& answer, std::chrono::seconds ttl,
+                       const EntryTags& tags, const SemanticPart* semantic) {
+    (void)key, (void)answer, (void)ttl, (void)tags, (void)semantic;
+    return false;
+  }
   // `scope` empty: everything; else "key:ID", "user:ID" or "team:ID". Returns entries removed.
   virtual boost::asio::awaitable<std::uint64_t> purge(const std::string& scope) = 0;
   virtual boost::asio::awaitable<StoreStats> stats() = 0;

@@ -11,7 +11,7 @@ import path from "node:path";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, streamText } from "ai";
 import {
-  basicConfig, curl, json, rawConnect, sleep, startGateway, startMock, startRedis, stop, stopAll, tempDir,
+  accessLine, basicConfig, curl, json, rawConnect, sleep, startGateway, startMock, startRedis, stop, stopAll, tempDir,
 } from "./lib/harness.mjs";
 
 after(stopAll);
@@ -75,20 +75,7 @@ async function auditAfter(dir, count) {
   assert.fail(`the audit log never reached ${count} lines: ${lines.length}`);
 }
 
-function accessLines(gw) {
-  return gw.proc.stdout.split("\n").filter((l) => l.includes('"type":"access"')).map((l) => JSON.parse(l));
-}
-
-// The access line of one request: written when its answer is out, so it may come a
-// little after the audit line (bounded wait).
-async function accessLineOf(gw, requestId) {
-  for (let i = 0; i < 200; i++) {
-    const line = accessLines(gw).find((l) => l.request_id === requestId);
-    if (line) return line;
-    await sleep(25);
-  }
-  throw new Error(`no access line for ${requestId}`);
-}
+const accessLineOf = (gw, requestId) => accessLine(gw, (l) => l.request_id === requestId);
 
 test("a Responses API stream from the Vercel AI SDK is billed its real output tokens", async () => {
   const mock = await startMock();

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
-import { basicConfig, sleep, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { accessLine, basicConfig, startGateway, startMock, stopAll } from "./lib/harness.mjs";
 
 let gw;
 before(async () => {
@@ -12,12 +12,6 @@ before(async () => {
   gw = await startGateway(basicConfig({ mockUrl: mock.url }));
 });
 after(stopAll);
-
-const accessLines = () =>
-  (gw.proc.stdout + gw.proc.stderr)
-    .split("\n")
-    .filter((l) => l.includes('"type":"access"'))
-    .map((l) => JSON.parse(l));
 
 test("responses.create streamed: usage from response.completed in the access line", async () => {
   const client = new OpenAI({ baseURL: `${gw.base}/v1`, apiKey: "any", maxRetries: 0 });
@@ -28,12 +22,7 @@ test("responses.create streamed: usage from response.completed in the access lin
   let completed;
   for await (const event of stream) if (event.type === "response.completed") completed = event.response;
   assert.equal(completed.usage.output_tokens, 12);
-  let line;
-  for (let i = 0; i < 50 && !line; i++) {
-    line = accessLines().find((l) => l.path === "/v1/responses");
-    if (!line) await sleep(20);
-  }
-  assert.ok(line, "an access line for the call");
+  const line = await accessLine(gw, (l) => l.path === "/v1/responses");
   assert.equal(line.prompt_tokens, completed.usage.input_tokens);
   assert.equal(line.completion_tokens, 12);
   assert.equal(line.usage_estimated, false);

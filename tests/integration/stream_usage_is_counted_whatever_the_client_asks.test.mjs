@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import {
-  basicConfig, curl, json, lastUpstreamRequest, sleep, sseEvents, startGateway, startMock, stopAll,
+  accessLine, basicConfig, curl, json, lastUpstreamRequest, sleep, sseEvents, startGateway, startMock, stopAll,
 } from "./lib/harness.mjs";
 
 let gw, mock;
@@ -15,14 +15,7 @@ before(async () => {
 });
 after(stopAll);
 
-async function accessLine(requestId) {
-  for (let i = 0; i < 100; ++i) {
-    const line = gw.proc.stdout.split("\n").find((l) => l.includes('"type":"access"') && l.includes(requestId));
-    if (line) return JSON.parse(line);
-    await sleep(20);
-  }
-  throw new Error(`no access line for ${requestId}`);
-}
+const accessLineOf = (requestId) => accessLine(gw, (l) => l.request_id === requestId);
 
 const variants = [
   ["no stream_options", {}, false],
@@ -46,7 +39,7 @@ for (const [name, extra, asked] of variants) {
     const events = sseEvents(r.body).filter((e) => e !== "[DONE]").map(json);
     const usageChunks = events.filter((e) => e.usage && e.choices.length === 0);
     assert.equal(usageChunks.length, asked ? 1 : 0, "the usage chunk reaches the client only when it asked");
-    const access = await accessLine(requestId);
+    const access = await accessLineOf(requestId);
     assert.equal(access.completion_tokens, 1000, "completion tokens are billed");
   });
 }
@@ -60,5 +53,5 @@ test("the openai SDK with include_usage false is billed too", async () => {
   let text = "";
   for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
   assert.ok(text.length > 0);
-  assert.equal((await accessLine("req-usage-sdk")).completion_tokens, 777);
+  assert.equal((await accessLineOf("req-usage-sdk")).completion_tokens, 777);
 });

@@ -58,6 +58,27 @@ export async function within(promise, ms, otherwise = null) {
   }
 }
 
+// The gateway's access lines so far, parsed (stdout and stderr: 5xx lines are warnings).
+export function accessLines(gw) {
+  return (gw.proc.stdout + "\n" + gw.proc.stderr)
+    .split("\n")
+    .filter((l) => l.includes('"type":"access"'))
+    .map((l) => JSON.parse(l));
+}
+
+// The first access line `matches` accepts. The access log is buffered like nginx's
+// (flushed every second), so a line comes up to a second after its answer: wait for it,
+// bounded well past that flush.
+export async function accessLine(gw, matches, timeoutMs = 5000 * SLOW) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = accessLines(gw).find(matches);
+    if (line) return line;
+    if (Date.now() > deadline) throw new Error("no such access line within " + timeoutMs + " ms");
+    await sleep(25);
+  }
+}
+
 // Splits one raw HTTP answer: {status, headers (lower-case names), body (the rest)}.
 export function parseAnswer(text) {
   const end = text.indexOf("\r\n\r\n");
