@@ -116,6 +116,8 @@ asio::awaitable<bool> CacheStage::look_up(core::Exchange& exchange, RequestCache
     if (answer_hit(exchange, state, *found, std::nullopt, decision)) co_return true;
   }
   if (!settings_.semantic || state.keys.context.empty()) co_return false;
+  // A model's contexts are keyed by the model that answers the embedding, known only after.
+  if (!model_embedder_ && !store_.may_hold_context(state.keys.context)) co_return false;
   if (!co_await embed(exchange, state)) co_return false;
   double threshold = std::max(settings_.semantic->threshold, state.controls.threshold.value_or(0));
   auto hit =

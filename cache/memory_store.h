@@ -32,6 +32,7 @@ class MemoryStore final : public Store {
     insert(key, answer, ttl, tags, semantic);
     return true;
   }
+  bool may_hold_context(const std::string& context) override { return vectors_.holds(context); }
   boost::asio::awaitable<std::uint64_t> purge(const std::string& scope) override;
   boost::asio::awaitable<StoreStats> stats() override;
   void resize(std::uint64_t max_bytes) override;

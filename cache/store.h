@@ -62,6 +62,13 @@ class Store {
     (void)key, (void)answer, (void)ttl, (void)tags, (void)semantic;
     return false;
   }
+  // False only when no vector of `context` is stored, so a semantic lookup would find
+  // nothing: the builtin embedding is then not made (most prompts open a context of their
+  // own: the numbers in them are part of it). True when the store cannot tell cheaply.
+  virtual bool may_hold_context(const std::string& context) {
+    (void)context;
+    return true;
+  }
   // `scope` empty: everything; else "key:ID", "user:ID" or "team:ID". Returns entries removed.
   virtual boost::asio::awaitable<std::uint64_t> purge(const std::string& scope) = 0;
   virtual boost::asio::awaitable<StoreStats> stats() = 0;

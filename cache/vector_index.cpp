@@ -248,6 +248,13 @@ bool VectorIndex::add(const std::string& context, const std::string& key, const 
   return true;
 }
 
+bool VectorIndex::holds(const std::string& context) const {
+  Shard& s = shard_of(context);
+  std::lock_guard lock(s.mutex);
+  auto it = s.buckets.find(context);
+  return it != s.buckets.end() && it->second->live() > 0;
+}
+
 std::optional<VectorMatch> VectorIndex::find(const std::string& context, const Embedding& vector,
                                              float threshold) const {
   Shard& s = shard_of(context);

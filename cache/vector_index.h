@@ -36,6 +36,8 @@ class VectorIndex {
   // The most similar vector of `context` at `threshold` or above.
   std::optional<VectorMatch> find(const std::string& context, const Embedding& vector,
                                   float threshold) const;
+  // Whether `context` has a vector: a lookup in a context with none needs no embedding.
+  bool holds(const std::string& context) const;
   void remove(const std::string& context, const std::string& key);
   void clear();
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }

@@ -33,6 +33,7 @@ packages=(
   libhnswlib-dev
   libmaxminddb-dev
   libsystemd-dev
+  libjemalloc-dev
 )
 ((test_tools)) && packages+=(clang-format iproute2 redis-server sqlite3 prometheus)
 # The geo tests write their own MaxMind database at test time (MaxMind::DB::Writer).

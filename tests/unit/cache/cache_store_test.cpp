@@ -57,8 +57,10 @@ TEST_CASE("memory store: TTL, semantic TTL and purge by scope", "[cache]") {
   Embedding v(kBuiltinDims);
   v[0] = 1;
   SemanticPart semantic{"ctx", v, std::chrono::seconds(60)};
+  CHECK_FALSE(store.may_hold_context("ctx"));  // no vector yet: the lookup needs no embedding
   store.insert("both", answer_of("b"), std::chrono::seconds(1), {"k2", "bob", "blue"}, &semantic);
   CHECK(store.find("short", false));
+  CHECK(store.may_hold_context("ctx"));
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   CHECK_FALSE(store.find("short", false));
   CHECK_FALSE(store.find("both", false));  // past its exact TTL...
@@ -70,6 +72,8 @@ TEST_CASE("memory store: TTL, semantic TTL and purge by scope", "[cache]") {
   CHECK(store.remove_scope("team:blue") == 2);
   CHECK(store.find("c", false));
   CHECK_FALSE(store.find_similar("ctx", v, 0.9f));  // its vector went with it
+  CHECK_FALSE(store.may_hold_context("ctx"));
+  CHECK_FALSE(store.may_hold_context("other"));
   CHECK(store.vectors().size() == 0);
   CHECK(store.remove_scope("") == 1);
   CHECK(store.entries() == 0);
