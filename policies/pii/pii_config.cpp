@@ -48,6 +48,29 @@ std::string read_file(const core::ConfigReader& r, const YAML::Node& node, const
   return text.str();
 }
 
+// Whether a pattern can match only at the edge of a text: `^` or `$` outside a character
+// class, or \A, \z, \Z. Cautious: a `\Q...\E` quote is not understood (an anchor
+// character in it counts), which only costs a parse.
+bool has_anchor(std::string_view pattern) {
+  bool in_class = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      char next = pattern[++i];
+      if (!in_class && (next == 'A' || next == 'z' || next == 'Z' || next == 'G')) return true;
+    } else if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') ++i;  // a negated class
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;  // "[]...]": ']' is a member
+    } else if (c == '^' || c == '$') {
+      return true;
+    }
+  }
+  return false;
+}
+
 // `custom: [{name, pattern | words_file, action}]`
 void read_custom(const core::ConfigReader& r, const YAML::Node& node, ScannerSpec& spec,
                  std::vector<Written>& actions, std::vector<YAML::Node>& marks) {
@@ -167,6 +190,8 @@ PiiSettings read_pii_settings(const core::ConfigReader& r, const core::Config& c
   }
   out.global_answers = answer_policy(out.global);
   out.custom_entities = !spec.custom.empty();
+  out.custom_anchored = std::any_of(spec.custom.begin(), spec.custom.end(),
+                                    [](const CustomEntity& c) { return has_anchor(c.pattern); });
   auto pseudonymizes = [](const ActionPolicy& policy) {
     return std::find(policy.by_entity.begin(), policy.by_entity.end(), Action::pseudonymize) !=
            policy.by_entity.end();

@@ -30,7 +30,10 @@ struct PiiSettings {
   ActionPolicy global_answers;
   std::vector<ActionPolicy> override_answers;
   bool custom_entities = false;  // streamed answers hold back a window (AnswerTextScanner)
-  bool pseudonymizes = false;    // some policy pseudonymizes: answers get values back
+  // A custom pattern anchors (^, $, \A, \z): it matches at a text's edges, which a scan of
+  // a whole answer body cannot see, so answers are parsed before they are scanned.
+  bool custom_anchored = false;
+  bool pseudonymizes = false;  // some policy pseudonymizes: answers get values back
 
   bool scans_requests() const { return direction != Direction::response; }
   bool scans_answers() const { return direction != Direction::request; }

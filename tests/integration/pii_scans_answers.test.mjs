@@ -5,8 +5,10 @@
 // give one team its own actions; `direction: request` leaves the model's own values alone.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import OpenAI from "openai";
-import { basicConfig, curl, lastUpstreamRequest, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { basicConfig, curl, lastUpstreamRequest, startGateway, startMock, stopAll, tempDir } from "./lib/harness.mjs";
 import { validate } from "./lib/openapi.mjs";
 
 const PII = `keys:
@@ -117,4 +119,34 @@ test("a placeholder the client wrote itself is never one of its values", async (
   const sent = JSON.parse((await lastUpstreamRequest(mock)).body).messages[0].content;
   assert.equal(sent, "Fill [EMAIL_1] with [EMAIL_2]");
   assert.equal(answer.choices[0].message.content, "Filled [EMAIL_1] with ann@example.com.");
+});
+
+test("custom terms and patterns are found in answers next to escaped characters", async () => {
+  // The stage looks for findings in the answer's bytes, escapes decoded, before it parses
+  // the answer: a term right after a tab (\t in the JSON) or a quote (\") is still a whole
+  // word there, and an anchored pattern makes it read each text on its own.
+  const dir = tempDir();
+  writeFileSync(path.join(dir, "codenames.txt"), "Blue Falcon\n");
+  const custom = await startGateway(basicConfig({ mockUrl: mock.url }) + `pii:
+  entities: {email: mask}
+  custom:
+    - {name: codename, words_file: ${path.join(dir, "codenames.txt")}, action: mask}
+    - {name: employee_id, pattern: "\\\\bEMP-[0-9]{6}\\\\b", action: mask}
+    - {name: ticket, pattern: "^TCK-[0-9]{4}", action: mask}
+`);
+  const ask = (answer) =>
+    client("tg-any-key", custom.base).chat.completions.create(
+      { model: "gpt-test", messages: [{ role: "user", content: "status?" }] },
+      { headers: { "x-mock-answer": answer } },
+    );
+  const cases = [
+    ["ok\tBlue Falcon flies", "ok\t[CODENAME] flies"],
+    ['said "blue falcon" twice', 'said "[CODENAME]" twice'],
+    ['id "EMP-123456" and path C:\\EMP-654321', 'id "[EMPLOYEE_ID]" and path C:\\[EMPLOYEE_ID]'],
+    ["TCK-1234 is open", "[TICKET] is open"],
+    ["nothing to see\there", "nothing to see\there"],
+  ];
+  for (const [answer, expected] of cases) {
+    assert.equal((await ask(answer)).choices[0].message.content, expected, answer);
+  }
 });
