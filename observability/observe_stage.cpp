@@ -3,33 +3,16 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 
 #include "gateway/core/errors.h"
 #include "gateway/core/log.h"
 #include "gateway/core/random_hex.h"
+#include "gateway/core/time_text.h"
 #include "observability/tracing/trace_context.h"
 
 namespace tollgate::observability {
 
 namespace {
-
-std::string iso_time(std::chrono::system_clock::time_point t) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char stamp[40];
-  std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-  char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(millis));
-  return std::string(stamp, n) + ms;
-}
-
-double ms(core::Exchange::Clock::duration d) {
-  return std::chrono::duration<double, std::milli>(d).count();
-}
 
 // When the request started, in wall-clock time (the Exchange keeps a steady clock).
 std::chrono::system_clock::time_point wall_start(const core::Exchange& exchange) {
@@ -98,9 +81,7 @@ class Members {
   // Milliseconds to the microsecond.
   void millis(std::string_view name, core::Exchange::Clock::duration d) {
     key(name);
-    char text[40];
-    int n = std::snprintf(text, sizeof text, "%.3f", ms(d));
-    out_.append(text, static_cast<std::size_t>(std::max(n, 0)));
+    core::append_millis(out_, d);
   }
   // Nano-USD as a decimal number of dollars, exactly: 1800 -> 0.0000018.
   void dollars(std::string_view name, std::int64_t nusd) {
@@ -108,11 +89,14 @@ class Members {
     if (nusd < 0) out_ += '-';
     std::uint64_t v =
         nusd < 0 ? 0 - static_cast<std::uint64_t>(nusd) : static_cast<std::uint64_t>(nusd);
-    char text[40];
-    int n = std::snprintf(text, sizeof text, "%llu.%09llu",
-                          static_cast<unsigned long long>(v / 1000000000u),
-                          static_cast<unsigned long long>(v % 1000000000u));
-    std::string_view digits(text, static_cast<std::size_t>(std::max(n, 0)));
+    char text[32];
+    char* end = std::to_chars(text, text + 20, v / 1000000000u).ptr;
+    *end++ = '.';
+    std::uint64_t fraction = v % 1000000000u;
+    for (int place = 8; place >= 0; --place, fraction /= 10) {
+      end[place] = static_cast<char>('0' + fraction % 10);
+    }
+    std::string_view digits(text, static_cast<std::size_t>(end + 9 - text));
     while (digits.back() == '0') digits.remove_suffix(1);
     if (digits.back() == '.') digits.remove_suffix(1);
     out_ += digits;
@@ -162,7 +146,7 @@ std::string audit_record(const core::Exchange& exchange, bool include_bodies,
   out.reserve(1024);
   out += '{';
   Members o(out);
-  o.string("time", iso_time(wall_start(exchange)));
+  o.string("time", core::iso_millis(wall_start(exchange)));
   o.string("request_id", exchange.request_id);
   o.string("trace_id", exchange.trace_id.view());
   o.string("span_id", exchange.span_id.view());

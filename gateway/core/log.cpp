@@ -2,6 +2,7 @@
 #include "gateway/core/log.h"
 
 #include "gateway/core/errors.h"
+#include "gateway/core/time_text.h"
 
 #include <unistd.h>
 
@@ -40,31 +41,12 @@ namespace {
 
 std::mutex g_stdout;  // held while a line (or a buffer of whole lines) is written
 
-// The second's "YYYY-MM-DDTHH:MM:SS", formatted once per second per thread.
-std::string_view second_stamp(std::time_t seconds) {
-  thread_local std::time_t cached = -1;
-  thread_local char stamp[32];
-  thread_local std::size_t size = 0;
-  if (seconds != cached) {
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    size = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-    cached = seconds;
-  }
-  return {stamp, size};
-}
-
 }  // namespace
 
 // {"time":"2026-11-25T10:00:00.123Z","level":"info", then the caller's fields, then }.
 void append_log_line(std::string& out, LogLevel level, std::string_view fields) {
-  auto now = std::chrono::system_clock::now();
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
   out += R"({"time":")";
-  out += second_stamp(static_cast<std::time_t>(millis.count() / 1000));
-  char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(millis.count() % 1000));
-  out += ms;
+  append_iso_millis(out, std::chrono::system_clock::now());
   out += R"(","level":")";
   out += level_name(level);
   out += "\",";

@@ -17,6 +17,7 @@
 #include "gateway/core/config_reader.h"
 #include "gateway/core/log.h"
 #include "gateway/core/sha256.h"
+#include "gateway/core/time_text.h"
 
 namespace tollgate::observability {
 
@@ -28,17 +29,6 @@ constexpr std::string_view kGapMarker = R"(","event":"audit_gap")";
 
 std::string errno_text(int error = errno) {
   return std::strerror(error);
-}
-
-std::string iso_time(std::chrono::system_clock::time_point t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(ms % 1000));
-  return text;
 }
 
 // Reads [offset, offset + size) of `fd`. Throws on a read error.
@@ -291,10 +281,10 @@ void AuditLog::hold(std::string_view records) {
 std::string AuditLog::gap_record(const Held& gap) const {
   boost::json::object o;
   o["event"] = "audit_gap";
-  o["time"] = iso_time(std::chrono::system_clock::now());
+  o["time"] = core::iso_millis(std::chrono::system_clock::now());
   o["lost_records"] = gap.lost;
-  o["first_lost_at"] = iso_time(gap.first_lost);
-  o["last_lost_at"] = iso_time(gap.last_lost);
+  o["first_lost_at"] = core::iso_millis(gap.first_lost);
+  o["last_lost_at"] = core::iso_millis(gap.last_lost);
   o["error"] = failure_;
   return boost::json::serialize(o);
 }

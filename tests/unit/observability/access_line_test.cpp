@@ -32,3 +32,27 @@ TEST_CASE("a path that is not UTF-8 is written as U+FFFD in the access and audit
     REQUIRE(boost::json::parse(line).at("path") == "/v1/\xEF\xBF\xBD\xEF\xBF\xBD");
   }
 }
+
+TEST_CASE("the audit line's cost is exact dollars, its times ISO and in milliseconds") {
+  core::Exchange exchange;
+  exchange.method = "POST";
+  exchange.path = "/v1/chat/completions";
+  auto cost_of = [&](std::int64_t nusd) {
+    exchange.cost_nusd = nusd;
+    std::string line = observability::audit_record(exchange, false);
+    std::size_t at = line.find(R"("cost_usd":)") + 11;
+    return line.substr(at, line.find(',', at) - at);
+  };
+  CHECK(cost_of(1800) == "0.0000018");
+  CHECK(cost_of(0) == "0");
+  CHECK(cost_of(2'500'000'000) == "2.5");
+  CHECK(cost_of(123'000'000'007) == "123.000000007");
+  CHECK(cost_of(-1'000'000'000) == "-1");
+  exchange.upstream_time = std::chrono::microseconds(812400);
+  std::string line = observability::audit_record(exchange, false);
+  CHECK(line.find(R"("upstream_ms":812.400)") != std::string::npos);
+  CHECK(line.find(R"("cost_usd":-1,)") != std::string::npos);
+  auto time = boost::json::parse(line).at("time").as_string();
+  CHECK(time.size() == 24);
+  CHECK(time.ends_with("Z"));
+}
