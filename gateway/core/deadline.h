@@ -5,6 +5,8 @@
 // per connection. nginx's timers are as coarse as this sweep.
 #pragma once
 
+#include <time.h>
+
 #include <chrono>
 #include <functional>
 
@@ -18,9 +20,19 @@ struct Deadline {
 
   Clock::time_point at = Clock::time_point::max();
 
-  void arm(Clock::duration timeout) { at = Clock::now() + timeout; }
+  // From the kernel's coarse monotonic clock (the same timeline as steady_clock, read
+  // without the TSC, a few ms behind at most): a deadline is noticed by a sweep every
+  // 100 ms anyway, and a request arms several.
+  void arm(Clock::duration timeout) { at = coarse_now() + timeout; }
   void disarm() { at = Clock::time_point::max(); }
   bool passed(Clock::time_point now) const { return at <= now; }
+
+  static Clock::time_point coarse_now() {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return Clock::time_point(std::chrono::seconds(now.tv_sec) +
+                             std::chrono::nanoseconds(now.tv_nsec));
+  }
 };
 
 // How late a deadline may be noticed.
