@@ -18,6 +18,7 @@
 #include "gateway/core/background_work.h"
 #include "gateway/core/log.h"
 #include "gateway/server/admin_handler.h"
+#include "gateway/server/free_memory.h"
 #include "gateway/server/usable_cores.h"
 #include "gateway/server/worker.h"
 
@@ -201,6 +202,7 @@ void RunningServer::log_ready(std::uint64_t file_limit) const {
                  (idle_poll != 0 ? " polling " + std::to_string(idle_poll) + " us when idle" : "") +
                  ", " + std::to_string(config_->models.size()) + " model(s), up to " +
                  std::to_string(file_limit) + " open files");
+  return_free_memory();  // what loading the config freed, before the first request
   // Type=notify units (deploy/systemd/) start once this arrives: every listener is bound.
   // Without $NOTIFY_SOCKET it does nothing.
   ::sd_notify(0, "READY=1\nSTATUS=serving");
