@@ -244,7 +244,12 @@ void CacheStage::on_complete(core::Exchange& exchange) {
                             state->controls.ttl.value_or(settings_.semantic->ttl)};
   }
   auto tags = tags_of(exchange);
-  if (store_.put_now(state->keys.exact, *answer, ttl, tags, semantic ? &*semantic : nullptr)) {
+  try {  // on_complete runs in a destructor: nothing may escape it
+    if (store_.put_now(state->keys.exact, *answer, ttl, tags, semantic ? &*semantic : nullptr)) {
+      return;
+    }
+  } catch (const std::exception& e) {
+    core::log_warn(std::string("cache: an answer could not be stored: ") + e.what());
     return;
   }
   // A store that needs I/O stores after the answer, off the request's path; drain waits.
