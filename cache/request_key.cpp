@@ -139,15 +139,6 @@ std::string numbers_of(std::string_view text) {
   return out;
 }
 
-std::string canonical_body(std::string_view body) {
-  std::string out;
-  boost::system::error_code ec;
-  json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
-  if (ec) return out;
-  write_canonical(v, out, true);
-  return out;
-}
-
 std::optional<std::string_view> request_keys(const CacheSettings& settings,
                                              const core::Exchange& exchange, RequestKeys& keys) {
   if (exchange.operation != core::Operation::chat_completions) return "operation";

@@ -35,8 +35,4 @@ std::optional<std::string_view> request_keys(const CacheSettings& settings,
 // The numbers of a text in order, "|"-separated ("15% of 80" → "15|80").
 std::string numbers_of(std::string_view text);
 
-// The body as canonical JSON: object keys sorted, no whitespace, fields that do not shape
-// the answer (stream, stream_options, user, metadata, store) left out. Exposed for tests.
-std::string canonical_body(std::string_view body);
-
 }  // namespace tollgate::cache

@@ -1,17 +1,30 @@
-// What tests of the proxy pipeline share: a sink that records what the client would get,
-// an upstream that has no network, and a request body the handler reads on demand.
+// What tests of the proxy pipeline share: a runtime built from a config's text, a sink that
+// records what the client would get, an upstream that has no network, and a request body
+// the handler reads on demand.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "gateway/config/config_loader.h"
 #include "gateway/core/http_handler.h"
 #include "gateway/core/upstream.h"
+#include "gateway/pipeline/runtime.h"
+#include "routing/providers/builtin.h"
 
 namespace tollgate::testing {
+
+// The runtime a config's YAML builds, with the built-in providers and no stages.
+inline gateway::pipeline::RuntimePtr runtime_of(std::string_view yaml) {
+  core::ProviderRegistry providers;
+  routing::providers::register_builtin_providers(providers);
+  auto config = gateway::config::load_config_text(yaml, "<test>");
+  return gateway::pipeline::build_runtime(config, providers, {});
+}
 
 class RecordingSink final : public core::ResponseSink {
  public:

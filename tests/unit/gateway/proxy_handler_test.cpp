@@ -7,11 +7,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include "gateway/config/config_loader.h"
 #include "gateway/core/errors.h"
 #include "gateway/pipeline/proxy_handler.h"
 #include "gateway/pipeline/stage_sink.h"
-#include "routing/providers/builtin.h"
 #include "tests/unit/gateway/pipeline_test_support.h"
 
 using namespace tollgate;
@@ -83,17 +81,13 @@ struct Fixture {
   std::shared_ptr<pipeline::Runtime> runtime;
 
   Fixture() {
-    core::ProviderRegistry providers;
-    routing::providers::register_builtin_providers(providers);
-    auto config = gateway::config::load_config_text(R"(
+    auto built = testing::runtime_of(R"(
 providers:
   - {name: down, kind: openai, base_url: "http://127.0.0.1:9/v1"}
 models:
   - {name: demo, targets: [{provider: demo, model: demo-1}]}
   - {name: broken, targets: [{provider: down, model: x}]}
-)",
-                                                    "<test>");
-    auto built = pipeline::build_runtime(config, providers, {});
+)");
     runtime = std::const_pointer_cast<pipeline::Runtime>(built);
     auto a = std::make_unique<TracingStage>("a", trace);
     auto b = std::make_unique<TracingStage>("b", trace);

@@ -13,9 +13,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include "gateway/config/config_loader.h"
 #include "gateway/pipeline/subrequests.h"
-#include "routing/providers/builtin.h"
+#include "tests/unit/gateway/pipeline_test_support.h"
 
 using namespace tollgate;
 namespace pipeline = tollgate::gateway::pipeline;
@@ -48,17 +47,13 @@ class HangingUpstream final : public core::UpstreamTransport {
 };
 
 pipeline::RuntimePtr runtime() {
-  core::ProviderRegistry providers;
-  routing::providers::register_builtin_providers(providers);
-  auto config = gateway::config::load_config_text(R"(
+  return testing::runtime_of(R"(
 providers:
   - {name: slow, kind: openai, base_url: "http://127.0.0.1:9/v1"}
 models:
   - {name: demo, targets: [{provider: demo, model: demo-1}]}
   - {name: hangs, targets: [{provider: slow, model: e}]}
-)",
-                                                  "<test>");
-  return pipeline::build_runtime(config, providers, {});
+)");
 }
 
 struct Run {
