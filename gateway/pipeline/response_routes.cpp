@@ -111,6 +111,20 @@ asio::awaitable<void> ResponseIdRecorder::send_chunk(core::Chunk& chunk) {
   co_await next_.send_chunk(chunk);
 }
 
+asio::awaitable<void> ResponseIdForgetter::forget_if(int status) {
+  if (status >= 200 && status <= 299) co_await store_.forget(id_);
+}
+
+asio::awaitable<void> ResponseIdForgetter::send(core::Response& response) {
+  co_await forget_if(response.status);
+  co_await next_.send(response);
+}
+
+asio::awaitable<void> ResponseIdForgetter::begin_stream(int status, const core::Headers& headers) {
+  co_await forget_if(status);
+  co_await next_.begin_stream(status, headers);
+}
+
 ResponseRouteStore& response_routes(const Runtime& runtime) {
   static ResponseRouteStore memory_only(nullptr);
   return runtime.response_route_store ? *runtime.response_route_store : memory_only;
@@ -146,7 +160,15 @@ asio::awaitable<void> serve_response_item(const Runtime& runtime, core::Exchange
   exchange.response_headers.set("x-tollgate-model", target->model);
   exchange.response_headers.set("x-tollgate-attempts", "1");
   auto started = std::chrono::steady_clock::now();
-  co_await provider->second->call(exchange, *target, context, outcome);
+  if (exchange.method == "DELETE") {
+    // Tombstoned before the client sees the answer: a retrieve it sends next to another
+    // replica must not race the tombstone's write.
+    ResponseIdForgetter forgetter(context.sink, id, response_routes(runtime));
+    core::CallContext forgetting{context.upstream, forgetter};
+    co_await provider->second->call(exchange, *target, forgetting, outcome);
+  } else {
+    co_await provider->second->call(exchange, *target, context, outcome);
+  }
   exchange.upstream_time += std::chrono::steady_clock::now() - started;
   if (outcome.failure != core::FailureClass::none && exchange.client_gone.aborted()) {
     outcome.failure = core::FailureClass::cancelled;
@@ -154,9 +176,6 @@ asio::awaitable<void> serve_response_item(const Runtime& runtime, core::Exchange
   // A stored response's usage was billed when it was made.
   exchange.usage = core::Usage{};
   exchange.usage.reported = true;
-  bool deleted = exchange.method == "DELETE" && outcome.failure == core::FailureClass::none &&
-                 exchange.status >= 200 && exchange.status <= 299;
-  if (deleted) co_await response_routes(runtime).forget(id);
 }
 
 }  // namespace tollgate::gateway::pipeline

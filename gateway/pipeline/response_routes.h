@@ -58,6 +58,32 @@ class ResponseIdRecorder final : public core::ResponseSink {
   bool recorded_ = false;
 };
 
+// Passes everything to `next`; a 2xx answer to a DELETE first tombstones the id, so that
+// any replica asked for it once the client has its answer finds it gone.
+class ResponseIdForgetter final : public core::ResponseSink {
+ public:
+  ResponseIdForgetter(core::ResponseSink& next, const std::string& id, ResponseRouteStore& store)
+      : next_(next), id_(id), store_(store) {}
+
+  boost::asio::awaitable<void> send(core::Response& response) override;
+  boost::asio::awaitable<void> begin_stream(int status, const core::Headers& headers) override;
+  boost::asio::awaitable<void> send_chunk(core::Chunk& chunk) override {
+    return next_.send_chunk(chunk);
+  }
+  boost::asio::awaitable<void> end_stream() override { return next_.end_stream(); }
+  boost::asio::awaitable<void> send_bytes(std::string_view bytes) override {
+    return next_.send_bytes(bytes);
+  }
+  bool committed() const override { return next_.committed(); }
+
+ private:
+  boost::asio::awaitable<void> forget_if(int status);
+
+  core::ResponseSink& next_;
+  const std::string& id_;
+  ResponseRouteStore& store_;
+};
+
 // The runtime's store, or one without Redis for a runtime built without services.
 ResponseRouteStore& response_routes(const Runtime& runtime);
 
