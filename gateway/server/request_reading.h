@@ -207,7 +207,7 @@ inline core::Response body_read_refusal(const beast::error_code& ec, const Reque
 // body. Then, when the handler wants it, the watch for the client hanging up starts (not
 // before: the watch reads the socket, and so does the body).
 template <typename Stream>
-class SessionBody final : public core::RequestBody {
+class SessionBody final : public core::RequestBody, private SweepTask {
  public:
   SessionBody(Stream& stream, beast::flat_buffer& buffer, std::unique_ptr<RequestParser> parser,
               SessionEntry& entry, const core::ServerConfig& server, core::HttpHandler& handler,
@@ -220,6 +220,9 @@ class SessionBody final : public core::RequestBody {
         handler_(handler),
         sink_(sink),
         pending_(!parser_->is_done()) {}
+  ~SessionBody() { cancel_pending_watch(); }
+  SessionBody(const SessionBody&) = delete;
+  SessionBody& operator=(const SessionBody&) = delete;
 
   awaitable<bool> read(core::Exchange& exchange, core::Response& refusal) override {
     if (parser_ == nullptr) co_return !failed_;  // read already
@@ -256,12 +259,14 @@ class SessionBody final : public core::RequestBody {
   bool client_gone() const { return failed_ && !answered_; }
   // Stops the watch for a hang-up, if one runs.
   void stop_watch() {
+    cancel_pending_watch();
     if (!watch_) return;
     watch_->finished = true;
     boost::system::error_code ignored;
     beast::get_lowest_layer(stream_).cancel(ignored);
   }
   void abandon_watch() {
+    cancel_pending_watch();
     if (watch_) watch_->finished = true;
   }
 
@@ -278,11 +283,21 @@ class SessionBody final : public core::RequestBody {
     start_watch(exchange);
   }
 
+  // Left to the worker's next sweep (SessionEntry::watch_pending says why).
   void start_watch(core::Exchange& exchange) {
     if (!handler_.watches_client(exchange)) return;
+    watched_ = &exchange.client_gone;
+    entry_.watch_pending = this;
+  }
+
+  void on_sweep() override {
     watch_ = std::make_shared<ClientWatchState>();
-    watch_->signal = &exchange.client_gone;
+    watch_->signal = watched_;
     watch_client(beast::get_lowest_layer(stream_), watch_);
+  }
+
+  void cancel_pending_watch() {
+    if (entry_.watch_pending == this) entry_.watch_pending = nullptr;
   }
 
   Stream& stream_;
@@ -295,6 +310,7 @@ class SessionBody final : public core::RequestBody {
   bool pending_;
   bool failed_ = false;
   bool answered_ = false;
+  core::AbortSignal* watched_ = nullptr;
   std::shared_ptr<ClientWatchState> watch_;
 };
 

@@ -1,6 +1,8 @@
 // Accept loops and drain bookkeeping for one worker thread.
 #include "gateway/server/worker.h"
 
+#include <utility>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -24,6 +26,9 @@ Worker::Worker(unsigned index, const core::ServerConfig& server, core::Connectio
   if (make_handler) handler_ = make_handler(io_.get_executor());
   sweep_ = std::make_unique<core::DeadlineSweep>(io_.get_executor(), [this](auto now) {
     for (auto& session : sessions_) {
+      if (session.watch_pending != nullptr) {
+        std::exchange(session.watch_pending, nullptr)->on_sweep();
+      }
       if (session.deadline.passed(now)) {
         session.deadline.disarm();
         if (session.close) session.close();

@@ -23,6 +23,15 @@ class context;
 
 namespace tollgate::gateway::server {
 
+// Something a session leaves for its worker's next sweep (on the worker's thread).
+class SweepTask {
+ public:
+  virtual void on_sweep() = 0;
+
+ protected:
+  ~SweepTask() = default;
+};
+
 // What a session needs from its worker.
 struct SessionEntry {
   bool idle = true;             // waiting for the next request: may be closed to drain
@@ -30,6 +39,11 @@ struct SessionEntry {
   // When the read or write in progress on the client connection must have finished; the
   // worker's sweep cancels the socket once it has passed.
   core::Deadline deadline;
+  // The watch for the client hanging up, started by the next sweep (within
+  // core::kDeadlineSweepInterval) unless the request has ended by then: most requests
+  // through a fast provider or from the cache end first and never pay for a watch (a
+  // receive, its cancel and its completion). Cleared by the session when the request ends.
+  SweepTask* watch_pending = nullptr;
 };
 
 class Worker {
@@ -66,12 +80,14 @@ class Worker {
 
  private:
   unsigned index_;
+  // Before io_, so it outlives it: destroying io_ destroys the sessions' suspended
+  // coroutines, and their locals still reach their entries (SessionEntry::watch_pending).
+  std::list<SessionEntry> sessions_;
   boost::asio::io_context io_{1};
   core::ServerConfig server_config_;
   core::ConnectionObserver& observer_;
   std::unique_ptr<core::HttpHandler> handler_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
-  std::list<SessionEntry> sessions_;
   // Cancels sessions whose deadline has passed.
   std::unique_ptr<core::DeadlineSweep> sweep_;
   std::atomic<bool> draining_{false};
