@@ -1,8 +1,9 @@
 // Lines handed from the request threads to one writer thread (the audit log's, the access
 // log's) without a lock that all workers share, and without waking the writer per line:
 // each thread appends to its own shard (a mutex only the writer also takes, once per
-// batch), and the writer is woken once per `delay` at most while lines come in, at once
-// when a shard holds `batch_bytes`, or when a flush or the stop is asked. Each thread's
+// batch), and the writer takes a turn once per `delay` while lines come in (woken by the
+// first line after a quiet spell, then by its own clock), at once when a shard holds
+// `batch_bytes`, or when a flush or the stop is asked. Each thread's
 // lines keep their order; the lines of a batch are merged by the time they were pushed,
 // so the output is in time order but for lines pushed while the batch was being taken.
 #pragma once
@@ -60,6 +61,9 @@ class LineQueue {
   // Asks the writer to take what is left and stop (Turn::stop).
   void stop();
 
+  // How many times push() woke the writer (tests: lines that come steadily wake it once).
+  std::uint64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
+
  private:
   static constexpr std::size_t kShards = 32;
   // Where each line ends in `lines`, and when it was pushed.
@@ -91,6 +95,9 @@ class LineQueue {
   std::vector<Piece> pieces_;         // the writer's
   // Lines are waiting and the writer has been told (read without the lock by push()).
   std::atomic<bool> pending_{false};
+  // The writer's next turn is due by itself (see wait()): push() need not wake it.
+  std::atomic<bool> polling_{false};
+  std::atomic<std::uint64_t> wakeups_{0};
 
   std::mutex mutex_;  // the writer's wake-ups: taken per batch, never per line
   std::condition_variable wake_;

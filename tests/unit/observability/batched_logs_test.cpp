@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -113,6 +114,49 @@ TEST_CASE(
   // 80,000 lines: a handful of wake-ups (one per 20 ms of pushing, the flush, the stop).
   INFO("turns: " << turns);
   REQUIRE(turns < 200);
+}
+
+TEST_CASE(
+    "lines that keep coming wake the writer once: it turns by its own clock until a turn "
+    "finds nothing, and a line after that quiet turn still wakes it",
+    "[batched_logs]") {
+  LineQueue queue(
+      LineQueue::Options{.delay = std::chrono::milliseconds(10), .batch_bytes = 1 << 30});
+  std::atomic<int> lines_taken{0};
+  std::thread writer([&] {
+    std::string batch;
+    for (;;) {
+      LineQueue::Turn turn = queue.wait(LineQueue::Clock::time_point::max());
+      batch.clear();
+      queue.take(batch);
+      lines_taken += static_cast<int>(std::count(batch.begin(), batch.end(), '\n'));
+      if (turn.flush_ticket > 0) queue.flushed(turn.flush_ticket);
+      if (turn.stop) break;
+    }
+  });
+  auto until_taken = [&](int count) {
+    for (int i = 0; i < 2000 && lines_taken.load() < count; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return lines_taken.load();
+  };
+  // A line every millisecond for 300 ms: ~30 turns of 10 ms and one wake-up, the first
+  // line's (a writer woken per turn had ~30).
+  for (int i = 0; i < 300; ++i) {
+    queue.push("steady " + std::to_string(i));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(until_taken(300) == 300);
+  INFO("wake-ups: " << queue.wakeups());
+  REQUIRE(queue.wakeups() <= 10);  // one, and room for a pusher stalled past a turn
+  // Quiet for many turns: the writer sleeps; the next line wakes it and is taken.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::uint64_t before = queue.wakeups();
+  queue.push("after the quiet");
+  REQUIRE(until_taken(301) == 301);
+  REQUIRE(queue.wakeups() == before + 1);
+  queue.stop();
+  writer.join();
 }
 
 TEST_CASE("lines pushed one after another by different threads come out in that order",
