@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json.hpp>
 
+#include "gateway/core/errors.h"
 #include "gateway/core/sha256.h"
 
 namespace tollgate::cache {
@@ -18,14 +20,21 @@ bool shapes_answer(std::string_view field) {
          field != "store";
 }
 
+// Where the last element of the top-level "messages" array sits in a canonical text: the
+// semantic context is the same text with it cut out (its comma included), so the body is
+// written once for both keys.
+struct LastMessage {
+  std::size_t begin = 0, end = 0;
+};
+
 // Sorted keys, no whitespace. The body was validated and depth-bounded before any stage
-// ran (server.max_json_depth), so the recursion is bounded too.
-void write_canonical(const json::value& v, std::string& out, bool top) {
+// ran (server.max_json_depth), so the recursion is bounded too. Strings are written as
+// the audit line writes them (core::append_json_string): no serializer per string.
+void write_canonical(const json::value& v, std::string& out, bool top, LastMessage* last) {
   switch (v.kind()) {
     case json::kind::object: {
       const json::object& o = v.get_object();
-      std::vector<const json::key_value_pair*> members;
-      members.reserve(o.size());
+      boost::container::small_vector<const json::key_value_pair*, 16> members;
       for (const auto& m : o) {
         if (!top || shapes_answer(m.key())) members.push_back(&m);
       }
@@ -34,24 +43,35 @@ void write_canonical(const json::value& v, std::string& out, bool top) {
       out.push_back('{');
       for (std::size_t i = 0; i < members.size(); ++i) {
         if (i > 0) out.push_back(',');
-        out += json::serialize(json::string_view(members[i]->key()));
+        core::append_json_string(out, members[i]->key());
         out.push_back(':');
-        write_canonical(members[i]->value(), out, false);
+        bool messages = top && members[i]->key() == "messages";
+        write_canonical(members[i]->value(), out, false, messages ? last : nullptr);
       }
       out.push_back('}');
       return;
     }
     case json::kind::array: {
+      const json::array& items = v.get_array();
       out.push_back('[');
-      bool first = true;
-      for (const auto& item : v.get_array()) {
-        if (!first) out.push_back(',');
-        first = false;
-        write_canonical(item, out, false);
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (last != nullptr && i + 1 == items.size()) last->begin = out.size();
+        if (i > 0) out.push_back(',');
+        write_canonical(items[i], out, false, nullptr);
       }
+      if (last != nullptr && !items.empty()) last->end = out.size();
       out.push_back(']');
       return;
     }
+    case json::kind::string:
+      core::append_json_string(out, v.get_string());
+      return;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case json::kind::null:
+      out += "null";
+      return;
     case json::kind::int64:
     case json::kind::uint64:
       // 1 and 1.0 are the same temperature.
@@ -168,27 +188,28 @@ std::optional<std::string_view> request_keys(const CacheSettings& settings,
   if (exchange.ingress == core::Ingress::anthropic) {
     prefix += "anthropic\x1e" + exchange.ingress_extras + "\x1e";
   }
-  std::string canonical = prefix;
-  write_canonical(v, canonical, true);
-  keys.exact = core::sha256_hex(canonical);
+  std::string canonical;
+  canonical.reserve(exchange.body.size() + 64);
+  LastMessage spot;
+  write_canonical(v, canonical, true, &spot);
+  keys.exact = core::sha256_hex({prefix, canonical});
 
   keys.context.clear();
   if (!settings.semantic) return {};  // no semantic lookup: no context to hash
-  json::value* messages = body.if_contains("messages");
+  const json::value* messages = body.if_contains("messages");
   if (messages == nullptr || !messages->is_array() || messages->get_array().empty()) return {};
-  json::array& list = messages->get_array();
-  const json::object* last = list.back().if_object();
+  const json::object* last = messages->get_array().back().if_object();
   if (last == nullptr) return {};
   auto text = user_text(*last);
   if (!text || text->empty()) return {};
   keys.last_user_text = std::move(*text);
-  list.pop_back();
   // The numbers are part of the context: prompts that differ in them never share an
   // answer, so they are never compared either (a template with an order number in it
   // would otherwise put every request in one index, each lookup scanning them all).
-  std::string context = prefix + "semantic\x1e" + numbers_of(keys.last_user_text) + "\x1e";
-  write_canonical(v, context, true);
-  keys.context = core::sha256_hex(context);
+  std::string numbers = numbers_of(keys.last_user_text);
+  std::string_view body_text = canonical;
+  keys.context = core::sha256_hex({prefix, "semantic\x1e", numbers, "\x1e",
+                                   body_text.substr(0, spot.begin), body_text.substr(spot.end)});
   return {};
 }
 

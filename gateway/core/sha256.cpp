@@ -12,7 +12,7 @@ namespace tollgate::core {
 // allocates a context each time: together about 5% of a proxied request's CPU when the
 // key is hashed per request. The algorithm is fetched once and each thread keeps its
 // own context.
-std::string sha256_hex(std::string_view data) {
+std::string sha256_hex(std::initializer_list<std::string_view> pieces) {
   static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   struct ContextDeleter {
     void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
@@ -20,10 +20,12 @@ std::string sha256_hex(std::string_view data) {
   thread_local std::unique_ptr<EVP_MD_CTX, ContextDeleter> context{EVP_MD_CTX_new()};
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  if (algorithm == nullptr || !context ||
-      EVP_DigestInit_ex2(context.get(), algorithm, nullptr) != 1 ||
-      EVP_DigestUpdate(context.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1) {
+  bool ok =
+      algorithm != nullptr && context && EVP_DigestInit_ex2(context.get(), algorithm, nullptr) == 1;
+  for (std::string_view piece : pieces) {
+    ok = ok && EVP_DigestUpdate(context.get(), piece.data(), piece.size()) == 1;
+  }
+  if (!ok || EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1) {
     throw std::runtime_error("SHA-256 failed");
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -33,6 +35,10 @@ std::string sha256_hex(std::string_view data) {
     out[2 * i + 1] = kHex[digest[i] & 0xf];
   }
   return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  return sha256_hex({data});
 }
 
 }  // namespace tollgate::core

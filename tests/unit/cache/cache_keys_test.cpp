@@ -90,6 +90,23 @@ TEST_CASE("the semantic context is everything but the last user message", "[cach
   CHECK(a.last_user_text == "What is 15% of 80?");
   CHECK(numbers_of(a.last_user_text) == "15|80");
   CHECK(numbers_of("1,000 and 2.5 and 3.") == "1000|2.5|3");
+  // The context is cut out of the body's one canonical text: a lone message leaves an
+  // empty list, fields after the list stay, and key order still does not count.
+  auto lone =
+      keys_of(R"({"model":"m","messages":[{"role":"user","content":"What is 15% of 80?"}]})");
+  auto lone_other =
+      keys_of(R"({"messages":[{"content":"what is 15 % of 80","role":"user"}],"model":"m"})");
+  CHECK(lone.context == lone_other.context);
+  CHECK(lone.context != a.context);
+  auto with_seed =
+      keys_of(R"({"model":"m","seed":7,"messages":[{"role":"system","content":"be brief"},)"
+              R"({"role":"user","content":"What is 15% of 80?"}],"top_p":0.5})");
+  auto with_seed_reworded =
+      keys_of(R"({"top_p":0.5,"messages":[{"role":"system","content":"be brief"},)"
+              R"({"role":"user","content":"what's 15 percent of 80"}],"model":"m","seed":7})");
+  CHECK(with_seed.context == with_seed_reworded.context);
+  CHECK(with_seed.context != a.context);
+  CHECK(with_seed.exact != with_seed_reworded.exact);
   auto assistant_last = keys_of(R"({"model":"m","messages":[{"role":"assistant","content":"x"}]})");
   CHECK(assistant_last.context.empty());
   // Without `semantic` no context is made (a second canonical form and hash per request).
