@@ -69,7 +69,11 @@ class LocalCounterStore final : public CounterStore {
 
   boost::asio::awaitable<std::vector<state::UsageRow>> usage(
       const std::vector<std::string>& periods, const std::string& scope) override {
-    // The file has everything up to the last flush; add what is still pending.
+    // The file has everything up to the last flush; add what is still pending. Under the
+    // flush's lock: a flush moves rows from pending to the file, and a read between the
+    // two (or of the file before and pending after) would miss them. An admin read, never
+    // on a request's path.
+    std::lock_guard flush_lock(flush_mutex_);
     std::vector<state::UsageRow> rows = db_.usage(periods, scope);
     for (auto& stripe : stripes_) {
       std::lock_guard lock(stripe.mutex);
