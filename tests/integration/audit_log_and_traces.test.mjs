@@ -5,10 +5,10 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
-  TOLLGATE_BIN, basicConfig, curl, json, lastUpstreamRequest, sleep, startGateway, startMock, stop, stopAll, tempDir,
+  SLOW, TOLLGATE_BIN, basicConfig, curl, json, lastUpstreamRequest, metricsWhen, sleep, startGateway, startMock, stop, stopAll, tempDir,
 } from "./lib/harness.mjs";
 
 after(stopAll);
@@ -149,7 +149,9 @@ test("kill -9 leaves a file that verifies up to its last whole line, and the cha
   const load = [];
   for (let i = 0; i < 30; i++) load.push(chat(gw, "tg-audit-key-0001"));
   await Promise.all(load);
-  await sleep(300); // past the fsync interval
+  // Written within the audit's batch delay (25 ms); bounded for a slow, sanitized run.
+  const file0 = path.join(dir, "audit.jsonl");
+  for (let i = 0; i < 100 * SLOW && (!existsSync(file0) || lines(file0).length < 30); i++) await sleep(50);
   gw.proc.child.kill("SIGKILL");
   await gw.proc.exited;
   const file = path.join(dir, "audit.jsonl");
@@ -207,7 +209,8 @@ test("/metrics: Prometheus text with requests, latency histograms, tokens and bu
   const gw = await startGateway(basicConfig({ mockUrl: mock.url }));
   await chat(gw, null);
   await chat(gw, null, { model: "gpt-test", stream: true, messages: [{ role: "user", content: "s" }] });
-  const r = await curl([`http://127.0.0.1:${gw.adminPort}/metrics`]);
+  const r = await metricsWhen(gw, (text) => /tollgate_time_to_first_token_seconds_count\{[^}]*\} 1/.test(text) &&
+    /tollgate_requests_total\{[^}]*status_class="2xx"\} 2/.test(text));
   assert.equal(r.status, 200);
   assert.match(r.headers["content-type"], /^text\/plain; version=0\.0\.4/);
   assert.match(r.body, /tollgate_requests_total\{cache="none",model="gpt-test",provider="mock",status_class="2xx"\} 2/);

@@ -11,7 +11,7 @@ import path from "node:path";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, streamText } from "ai";
 import {
-  accessLine, basicConfig, curl, json, rawConnect, sleep, startGateway, startMock, startRedis, stop, stopAll, tempDir,
+  SLOW, accessLine, basicConfig, curl, json, rawConnect, sleep, startGateway, startMock, startRedis, stop, stopAll, tempDir,
 } from "./lib/harness.mjs";
 
 after(stopAll);
@@ -290,7 +290,7 @@ function concurrently(gws, count, { maxTokens, completion, requestId }) {
     const body = { model: "gpt-test", messages: [{ role: "user", content: "hello there" }] };
     if (maxTokens !== undefined) body.max_tokens = maxTokens;
     const args = [`${gws[i % gws.length].base}/v1/chat/completions`, "-H", `authorization: Bearer ${KEY}`,
-      "-H", "x-mock-latency-ms: 300", "-H", `x-mock-completion-tokens: ${completion}`];
+      "-H", `x-mock-latency-ms: ${300 * SLOW}`, "-H", `x-mock-completion-tokens: ${completion}`];
     if (requestId) args.push("-H", `x-request-id: ${requestId}`);
     args.push("-d", JSON.stringify(body));
     return curl(args);
@@ -364,7 +364,9 @@ test("a client repeating one x-request-id gets no more requests in flight than m
   const { gws } = await gateways(mock, [state, state], "{max_parallel: 2}");
   const results = await concurrently(gws, 8, { completion: 5, requestId: "same-id-every-time" });
   assert.equal(results.filter((r) => r.status === 200).length, 2, results.map((r) => r.status).join(","));
-  // The slots are free again afterwards.
+  // The slots are free again afterwards (given back in Redis just after each answer: the
+  // ledger holds both once they are).
+  await ledgerAfter(gws[0], 2);
   const again = await concurrently(gws, 2, { completion: 5, requestId: "same-id-every-time" });
   assert.deepEqual(again.map((r) => r.status), [200, 200]);
 });

@@ -152,7 +152,8 @@ test("a client that hangs up while the embedder runs abandons the call and the r
     body: JSON.stringify(ask("Name a prime number above twenty")),
     signal: controller.signal,
   }).catch((e) => e);
-  await sleep(150);
+  // Hang up once the embeddings call is on its way (bounded).
+  for (let i = 0; i < 100 && (await recentCalls()).calls === before; i++) await sleep(20);
   controller.abort(); // noticed by the session's next sweep (every 100 ms), well before 700 ms
   await pending;
   await sleep(900); // past the embedder's timeout: the request never went on to the provider

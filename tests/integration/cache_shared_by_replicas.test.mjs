@@ -5,7 +5,8 @@
 // does not hide a similar one; Redis gone is a miss, not an error.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { sleep, sseEvents, startGateway, startMock, startRedis, stop, stopAll, tempDir } from "./lib/harness.mjs";
+import { execFileSync } from "node:child_process";
+import { sleep, SLOW, sseEvents, startGateway, startMock, startRedis, stop, stopAll, tempDir } from "./lib/harness.mjs";
 import { KEYS, admin, answerText, ask, cacheConfig, chat, mockCalls } from "./lib/cache_helpers.mjs";
 
 let mock, redis, one, two;
@@ -21,7 +22,24 @@ before(async () => {
 });
 after(stopAll);
 
-// Stores land in Redis just after the answer: polls the other replica (bounded).
+// A store lands in Redis after the answer, in several round trips (the entry, its tags,
+// then the vector): waits until Redis has taken no command but these polls for 150 ms,
+// bounded. Polling the other replica instead would store its own answer on a miss.
+async function storesLanded() {
+  const processed = () =>
+    Number(/total_commands_processed:(\d+)/.exec(
+      execFileSync("redis-cli", ["-p", String(redis.port), "info", "stats"], { encoding: "utf8" }),
+    )[1]);
+  let last = processed();
+  for (let i = 0, quiet = 0; i < 100 * SLOW && quiet < 3; i++) {
+    await sleep(50);
+    const now = processed();
+    quiet = now === last + 1 ? quiet + 1 : 0; // + 1: this poll's own INFO
+    last = now;
+  }
+}
+
+// Polls the other replica (bounded), for what storesLanded() cannot see.
 async function eventually(fn) {
   let last;
   for (let i = 0; i < 40; i++) {
@@ -35,7 +53,7 @@ async function eventually(fn) {
 test("what one replica stored, the other serves (exact, semantic, streamed)", async () => {
   const first = await chat(one, KEYS.a, ask("Which ocean is the largest?"), ["x-mock-answer: The Pacific."]);
   assert.equal(first.headers["x-tollgate-cache"], "miss");
-  await sleep(100);
+  await storesLanded();
   const calls = await mockCalls(mock);
   const exact = await eventually(() => chat(two, KEYS.c, ask("Which ocean is the largest?")));
   assert.equal(exact.headers["x-tollgate-cache"], "hit");
@@ -51,6 +69,7 @@ test("what one replica stored, the other serves (exact, semantic, streamed)", as
   const other = await chat(one, KEYS.b, ask("Which ocean is the largest?"), ["x-mock-answer: blue"]);
   assert.equal(other.headers["x-tollgate-cache"], "miss");
   assert.equal(answerText(other), "blue");
+  await storesLanded();
   const theirs = await eventually(() => chat(two, KEYS.b, ask("Which ocean is the largest?")));
   assert.equal(theirs.headers["x-tollgate-cache"], "hit");
   assert.equal(answerText(theirs), "blue");
@@ -59,7 +78,7 @@ test("what one replica stored, the other serves (exact, semantic, streamed)", as
 
 test("a purge on one replica is seen by the other", async () => {
   await chat(one, KEYS.a, ask("purged across replicas"));
-  await sleep(100);
+  await storesLanded();
   assert.equal((await eventually(() => chat(two, KEYS.a, ask("purged across replicas")))).headers["x-tollgate-cache"], "hit");
   const purged = await admin(one, "DELETE", "/admin/cache?scope=team:red");
   assert.equal(purged.status, 200, purged.body);
@@ -73,6 +92,7 @@ test("an entry gone (expired or purged) does not hide a similar one still there"
   await chat(one, KEYS.a, ask("How tall is Mount Everest?"), ["x-tollgate-cache-ttl: 1", "x-mock-answer: expired"]);
   // (no-cache: stored, not answered from the first)
   await chat(one, KEYS.c, ask("How tall is the Mount Everest?"), ["cache-control: no-cache", "x-mock-answer: 8849 m"]);
+  await storesLanded();
   await sleep(1500);
   const afterExpiry = await chat(two, KEYS.a, ask("how tall is mount everest"));
   assert.equal(afterExpiry.headers["x-tollgate-cache"], "semantic-hit");
@@ -80,7 +100,7 @@ test("an entry gone (expired or purged) does not hide a similar one still there"
 
   await chat(one, KEYS.a, ask("Name the capital of Australia."), ["x-mock-answer: purged"]);
   await chat(one, KEYS.c, ask("Please name the capital of Australia."), ["cache-control: no-cache", "x-mock-answer: Canberra"]);
-  await sleep(100);
+  await storesLanded();
   assert.equal((await admin(one, "DELETE", "/admin/cache?scope=key:key-a")).status, 200);
   const afterPurge = await chat(two, KEYS.a, ask("name the capital of australia"));
   assert.equal(afterPurge.headers["x-tollgate-cache"], "semantic-hit");

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import zlib from "node:zlib";
 import {
-  SLOW, basicConfig, curl, json, lastUpstreamRequest, parseAnswer, rawConnect, startGateway, startMock, stopAll, within,
+  SLOW, basicConfig, curl, json, lastUpstreamRequest, metricsWhen, parseAnswer, rawConnect, startGateway, startMock, stopAll, within,
 } from "./lib/harness.mjs";
 import { validate } from "./lib/openapi.mjs";
 
@@ -266,8 +266,9 @@ test("a provider answer with Transfer-Encoding beside Content-Length is a 502, n
   assert.equal(r.status, 502, r.body);
   validate("ErrorResponse", json(r.body));
   // The provider answered garbage: a server error, not a connection that failed.
-  const metrics = await curl([`http://127.0.0.1:${gw.adminPort}/metrics`]);
-  assert.match(metrics.body, /tollgate_upstream_failures_total\{[^}]*class="server_error"[^}]*\} [1-9]/);
+  const serverError = /tollgate_upstream_failures_total\{[^}]*class="server_error"[^}]*\} [1-9]/;
+  const metrics = await metricsWhen(gw, (text) => serverError.test(text));
+  assert.match(metrics.body, serverError);
   assert.doesNotMatch(metrics.body, /tollgate_upstream_failures_total\{[^}]*class="connect_error"/);
 });
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import OpenAI from "openai";
 import {
-  TOLLGATE_BIN, basicConfig, curl, json, sleep, startGateway, startMock, stop, stopAll, tempDir,
+  SLOW, TOLLGATE_BIN, basicConfig, curl, json, sleep, startGateway, startMock, stop, stopAll, tempDir,
 } from "./lib/harness.mjs";
 import { validate } from "./lib/openapi.mjs";
 
@@ -168,14 +168,19 @@ test("max_parallel: requests beyond the limit in flight get 429, and the slot fr
   const gw = await startGateway(
     limitedConfig({ mockUrl: mock.url, keys: `  - {id: par, key: ${key}, limits: {max_parallel: 1}}` }),
   );
-  const slow = chat(gw, key, { model: "gpt-test", headers: ["x-mock-latency-ms: 800"] });
-  await sleep(250);
+  const slow = chat(gw, key, { model: "gpt-test", headers: [`x-mock-latency-ms: ${1000 * SLOW}`] });
+  await sleep(250 * SLOW);
   let r = await chat(gw, key, { model: "gpt-test" });
   assert.equal(r.status, 429, r.body);
   assert.equal(json(r.body).error.code, "rate_limit_exceeded");
   assert.match(json(r.body).error.message, /max_parallel/);
   assert.equal((await slow).status, 200);
-  r = await chat(gw, key, { model: "gpt-test" });
+  // The slot is given back as the slow request completes, just after its answer.
+  for (let i = 0; i < 40; i++) {
+    r = await chat(gw, key, { model: "gpt-test" });
+    if (r.status !== 429) break;
+    await sleep(50);
+  }
   assert.equal(r.status, 200, r.body);
 });
 
@@ -354,7 +359,7 @@ test("usage and quotas survive kill -9: at most the last flush interval is lost"
     assert.equal(r.status, 200);
     tokens += json(r.body).usage.total_tokens;
   }
-  await sleep(600); // three flush intervals
+  await sleep(600 * SLOW); // three flush intervals
   gw.proc.child.kill("SIGKILL");
   await gw.proc.exited;
 

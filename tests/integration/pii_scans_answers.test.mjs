@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import OpenAI from "openai";
-import { basicConfig, curl, lastUpstreamRequest, startGateway, startMock, stopAll, tempDir } from "./lib/harness.mjs";
+import { basicConfig, lastUpstreamRequest, metricsWhen, startGateway, startMock, stopAll, tempDir } from "./lib/harness.mjs";
 import { validate } from "./lib/openapi.mjs";
 
 const PII = `keys:
@@ -92,7 +92,7 @@ test("an override: the legal team's emails and phones are detected, not changed"
 });
 
 test("metrics count the answers' findings with direction=\"response\"", async () => {
-  const r = await curl([`http://127.0.0.1:${gw.adminPort}/metrics`]);
+  const r = await metricsWhen(gw, (text) => /direction="response",entity="phone"\} 1/.test(text));
   assert.match(r.body, /tollgate_pii_findings_total\{action="mask",direction="response",entity="email"\} [1-9]/);
   assert.match(r.body, /tollgate_pii_findings_total\{action="block",direction="response",entity="card"\} [1-9]/);
   assert.match(r.body, /tollgate_pii_findings_total\{action="detect",direction="response",entity="phone"\} 1/);

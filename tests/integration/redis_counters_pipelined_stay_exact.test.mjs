@@ -5,7 +5,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { basicConfig, curl, json, sleep, startGateway, startMock, startRedis, stopAll, tempDir } from "./lib/harness.mjs";
+import { basicConfig, curl, json, sleep, SLOW, startGateway, startMock, startRedis, stopAll, tempDir } from "./lib/harness.mjs";
 
 after(stopAll);
 
@@ -66,16 +66,21 @@ test("80 requests at once: exactly rpm pass, the ledger counts them, and their s
   const gw = await startGateway(config(redis, mock, "{rpm: 30}"));
   assert.equal(await chat(gw), 200); // connects and loads the scripts
   const before = redisStats(redis);
+  const started = Date.now();
   const statuses = await Promise.all(Array.from({ length: 80 }, () => chat(gw)));
-  assert.equal(statuses.filter((s) => s === 200).length, 29, statuses.join(","));
-  assert.equal(statuses.filter((s) => s === 429).length, 51, statuses.join(","));
-  const row = await settledUsage(gw, 30);
-  assert.equal(row?.requests, 30, JSON.stringify(row));
+  // rpm 30 lets one more in every 2 s: exactly 29 when the burst is admitted within 2 s
+  // (a slow, sanitized run may take longer).
+  const served = statuses.filter((s) => s === 200).length;
+  const allowed = 29 + Math.floor((Date.now() - started) / 2000);
+  assert.ok(served >= 29 && served <= allowed, `${served} served, ${allowed} allowed: ${statuses.join(",")}`);
+  assert.equal(statuses.filter((s) => s === 429).length, 80 - served, statuses.join(","));
+  const row = await settledUsage(gw, served + 1);
+  assert.equal(row?.requests, served + 1, JSON.stringify(row));
   const after = redisStats(redis);
   const scripts = after.scripts - before.scripts; // 80 admissions and 29 settlements
   const reads = after.reads - before.reads; // includes redis-cli's own and the usage reads
   t.diagnostic(`redis did ${reads} reads for ${scripts} scripts`);
-  assert.ok(scripts >= 109, `scripts ${scripts}`);
+  assert.ok(scripts >= 80 + served, `scripts ${scripts}`);
   assert.ok(reads < scripts, `pipelined: ${reads} reads for ${scripts} scripts`);
   // Every key the counters made expires (a period's usage hash and index, set once per
   // period): past periods do not fill Redis.
@@ -91,11 +96,14 @@ test("two replicas, 60 slow requests at once: no more than max_parallel run, in 
   const cfg = config(redis, mock, "{max_parallel: 7}");
   const a = await startGateway(cfg);
   const b = await startGateway(cfg);
-  const slow = { "x-mock-latency-ms": "800" };
+  // Long enough that all 60 are admitted or refused while the first 7 run, sanitized too.
+  const slow = { "x-mock-latency-ms": String(800 * SLOW) };
   const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) => chat(i % 2 ? b : a, slow)));
   assert.equal(statuses.filter((s) => s === 200).length, 7, statuses.join(","));
   assert.equal(statuses.filter((s) => s === 429).length, 53, statuses.join(","));
-  // Their slots are given back: the next ones are admitted again.
+  // Their slots are given back (in Redis, just after each answer; the ledger has the
+  // usage once they are): the next ones are admitted again.
+  assert.equal((await settledUsage(a, 7))?.requests, 7);
   assert.equal(await chat(a), 200);
   assert.equal(await chat(b), 200);
   assert.equal((await settledUsage(a, 9))?.requests, 9);

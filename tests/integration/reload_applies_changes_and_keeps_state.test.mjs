@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { curl, json, sleep, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { SLOW, curl, json, sleep, startGateway, startMock, stopAll } from "./lib/harness.mjs";
 import { validate } from "./lib/openapi.mjs";
 
 const ADMIN_KEY = "admin-key-for-reload-0123456789";
@@ -181,7 +181,9 @@ test("a broken file is refused with its reason; the old configuration keeps serv
   assert.equal(error.error.code, "config_rejected");
   assert.match(error.error.message, /conf\.d\/models\.yaml:2:\d+: .*unknown provider 'nowhere'/);
   gw.proc.child.kill("SIGHUP");
-  await sleep(300);
+  for (let i = 0; i < 100 * SLOW && !/configuration reload refused \(SIGHUP\)/.test(gw.proc.stdout + gw.proc.stderr); i++) {
+    await sleep(50);
+  }
   assert.equal(gw.proc.exit, null, "SIGHUP no longer ends the process");
   assert.match(gw.proc.stdout + gw.proc.stderr, /configuration reload refused \(SIGHUP\): .*nowhere/);
   assert.equal((await chat(APP, { model: "alias-x" })).status, 200, "the old rules still serve");

@@ -3,7 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { basicConfig, curl, sleep, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { SLOW, basicConfig, curl, sleep, startGateway, startMock, stopAll } from "./lib/harness.mjs";
 
 let gw;
 let mock;
@@ -64,7 +64,7 @@ test("a client that disconnects mid-stream cancels the upstream request", async 
   // Without cancellation the upstream stream would run ~3 s more and its connection
   // would then go back to the pool; with it, the connection is closed at once.
   let open = establishedTo(mock.port);
-  for (let i = 0; i < 20 && open > 0; i++) {
+  for (let i = 0; i < 40 * SLOW && open > 0; i++) {
     await sleep(50);
     open = establishedTo(mock.port);
   }
@@ -90,7 +90,7 @@ test("a client that hangs up while waiting for a plain answer cancels the upstre
   await pending;
   // The provider timeout is 5 s; the upstream connection must go long before that.
   let open = establishedTo(ownMock.port);
-  for (let i = 0; i < 20 && open > 0; i++) {
+  for (let i = 0; i < 40 * SLOW && open > 0; i++) {
     await sleep(50);
     open = establishedTo(ownMock.port);
   }

@@ -80,6 +80,18 @@ export async function accessLine(gw, matches, timeoutMs = 5000 * SLOW) {
 }
 
 // Splits one raw HTTP answer: {status, headers (lower-case names), body (the rest)}.
+// The gateway's /metrics once `ready(text)` holds, or as it is after a bound: a request's
+// counters are recorded as it completes, just after its answer reached the client.
+export async function metricsWhen(gw, ready, timeoutMs = 5000 * SLOW) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await curl([`http://127.0.0.1:${gw.adminPort}/metrics`]);
+    if (r.status === 200 && ready(r.body)) return r;
+    if (Date.now() >= until) return r;
+    await sleep(50);
+  }
+}
+
 export function parseAnswer(text) {
   const end = text.indexOf("\r\n\r\n");
   const lines = text.slice(0, end).split("\r\n");
