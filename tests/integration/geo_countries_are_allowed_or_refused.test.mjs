@@ -165,16 +165,20 @@ test("the database is replaced while the gateway runs; a corrupt replacement kee
 test("country and continent are in the audit line and the access log", async () => {
   await stop(gw.proc);
   const records = readFileSync(path.join(dir, "audit.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  const first = records[0];
+  // Lines are in the order requests completed, not sent: a refusal answered at once on
+  // one worker can be logged before the answer the client got just before it from the
+  // other (whose line is written after its last byte). Found by what they say.
+  const first = records.find((r) => r.status === 200);
   assert.equal(first.country, "DE");
   assert.equal(first.continent, "EU");
-  const refused = records[1];
-  assert.equal(refused.status, 403);
-  assert.equal(refused.country, "US");
+  const refused = records.find((r) => r.status === 403 && r.country === "US");
+  assert.ok(refused, JSON.stringify(records.map((r) => [r.status, r.country])));
+  assert.equal(refused.continent, "NA");
   assert.deepEqual(refused.decisions.at(-1), { stage: "geo", decision: "refused:US" });
   assert.equal(records.find((r) => r.status === 403 && r.country === null)?.continent, null, "unknown is null");
   const access = gw.proc.stdout.split("\n").filter((l) => l.includes('"type":"access"')).map((l) => JSON.parse(l));
-  assert.equal(access[0].country, "DE");
-  assert.equal(access[0].continent, "EU");
-  assert.equal(access[1].country, "US");
+  const served = access.find((a) => a.status === 200);
+  assert.equal(served.country, "DE");
+  assert.equal(served.continent, "EU");
+  assert.ok(access.some((a) => a.status === 403 && a.country === "US"));
 });

@@ -82,7 +82,9 @@ test("while requests come closer together than the window, the worker polls inst
   }
   const sleeping = await cpuShareUnderTrickle(0);
   const polling = await cpuShareUnderTrickle(10000);
-  assert.ok(polling > 0.5, `a polling worker used only ${(polling * 100).toFixed(0)}% of a core (sleeping: ${(sleeping * 100).toFixed(0)}%)`);
+  // A third of a core at least: on a loaded 2-core machine the client and the mock take
+  // their share too (a sleeping worker uses a few percent).
+  assert.ok(polling > 0.33, `a polling worker used only ${(polling * 100).toFixed(0)}% of a core (sleeping: ${(sleeping * 100).toFixed(0)}%)`);
   assert.ok(polling > 2 * sleeping, `polling ${(polling * 100).toFixed(0)}% against sleeping ${(sleeping * 100).toFixed(0)}%`);
 });
 
