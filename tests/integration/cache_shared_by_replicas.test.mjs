@@ -42,7 +42,7 @@ async function storesLanded() {
 // Polls the other replica (bounded), for what storesLanded() cannot see.
 async function eventually(fn) {
   let last;
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 40 * SLOW; i++) {
     last = await fn();
     if (last.headers["x-tollgate-cache"] !== "miss") return last;
     await sleep(50);

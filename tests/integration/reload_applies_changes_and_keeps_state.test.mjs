@@ -76,7 +76,7 @@ async function reloadBy(how) {
   if (how === "SIGHUP") {
     const before = (gw.proc.stdout + gw.proc.stderr).match(/configuration reload/g)?.length ?? 0;
     gw.proc.child.kill("SIGHUP");
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 250 * SLOW; i++) {
       const now = (gw.proc.stdout + gw.proc.stderr).match(/configuration reload/g)?.length ?? 0;
       if (now > before) return;
       await sleep(20);

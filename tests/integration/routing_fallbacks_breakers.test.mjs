@@ -5,7 +5,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
-import { curl, freePort, json, sseEvents, startGateway, startMock, stop, stopAll } from "./lib/harness.mjs";
+import { SLOW, curl, freePort, json, sseEvents, startGateway, startMock, stop, stopAll } from "./lib/harness.mjs";
 import { validate } from "./lib/openapi.mjs";
 
 after(stopAll);
@@ -45,7 +45,7 @@ async function ask(client, model, options = {}) {
 
 // Log lines are written after the answer has gone out: wait for them, a bounded while.
 async function waitForLog(proc, pattern) {
-  for (let i = 0; i < 100 && !pattern.test(proc.stdout); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 * SLOW && !pattern.test(proc.stdout); i++) await new Promise((r) => setTimeout(r, 20));
   assert.match(proc.stdout, pattern);
 }
 
