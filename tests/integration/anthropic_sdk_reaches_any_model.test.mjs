@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
-import { basicConfig, curl, lastUpstreamRequest, startGateway, startMock, stopAll } from "./lib/harness.mjs";
+import { SLOW, basicConfig, curl, lastUpstreamRequest, sleep, startGateway, startMock, stopAll } from "./lib/harness.mjs";
 
 const KEY = "tg-claude-user-0001";
 const LIMITED = "tg-claude-limited-01";
@@ -331,7 +331,12 @@ cache: {scope: key, exact: {ttl: 1h}}
   for (const model of ["gpt-test", "claude-sonnet"]) {
     const params = { model, max_tokens: 30, messages: [{ role: "user", content: `remember this, ${model}` }] };
     const results = [];
-    for (let i = 0; i < 2; i++) results.push(await c.messages.create(params).withResponse());
+    // The answer is stored as its request completes, just after the client has it: the
+    // repeat waits a moment (a worker preempted in between would otherwise miss).
+    for (let i = 0; i < 2; i++) {
+      if (i > 0) await sleep(100 * SLOW);
+      results.push(await c.messages.create(params).withResponse());
+    }
     assert.deepEqual(results.map((r) => r.response.headers.get("x-tollgate-cache")), ["miss", "hit"], model);
     checkMessage(results[1].data);
     assert.deepEqual(results[1].data.content, results[0].data.content);
@@ -339,6 +344,7 @@ cache: {scope: key, exact: {ttl: 1h}}
 
     const runs = [];
     for (let i = 0; i < 2; i++) {
+      if (i > 0) await sleep(100 * SLOW);
       const stream = c.messages.stream({ ...params, messages: [{ role: "user", content: `stream this, ${model}` }] });
       const events = [];
       for await (const event of stream) events.push(JSON.parse(JSON.stringify(event)));
