@@ -194,11 +194,22 @@ void CacheStage::on_response_head(core::Exchange& exchange, core::ResponseHead& 
 void CacheStage::on_response(core::Exchange& exchange, core::Response& response) {
   auto* state = exchange.find_stage_state<RequestCache>(this);
   if (state == nullptr || !state->storing) return;
-  if (auto answer = answer_from_body(response.body, !settings_.skip_tools)) {
-    state->whole = std::make_unique<CachedAnswer>(std::move(*answer));
-  } else {
+  auto answer = answer_from_body(response.body, !settings_.skip_tools);
+  if (!answer) {
     state->storing = false;
+    return;
   }
+  // With the provider's own usage known, stored now, before the client has the answer:
+  // a client that repeats the request at once, on any connection, gets a hit. Without
+  // it, on_complete stores once the usage is estimated.
+  if (exchange.usage.reported && !exchange.client_gone.aborted()) {
+    answer->prompt_tokens = exchange.usage.prompt_tokens;
+    answer->completion_tokens = exchange.usage.completion_tokens;
+    state->storing = false;
+    store(exchange, *state, std::move(*answer));
+    return;
+  }
+  state->whole = std::make_unique<CachedAnswer>(std::move(*answer));
 }
 
 void CacheStage::on_chunk(core::Exchange& exchange, core::Events& events) {
@@ -232,30 +243,35 @@ void CacheStage::on_complete(core::Exchange& exchange) {
   core::complete_usage(exchange);
   answer->prompt_tokens = exchange.usage.prompt_tokens;
   answer->completion_tokens = exchange.usage.completion_tokens;
-  if (exchange.target_model != nullptr) answer->served_by = exchange.target_model->model;
-  auto ttl = state->controls.ttl.value_or(settings_.exact_ttl);
+  store(exchange, *state, std::move(*answer));
+}
+
+void CacheStage::store(core::Exchange& exchange, RequestCache& state, CachedAnswer answer) {
+  if (exchange.target_model != nullptr) answer.served_by = exchange.target_model->model;
+  auto ttl = state.controls.ttl.value_or(settings_.exact_ttl);
   std::optional<SemanticPart> semantic;
-  if (settings_.semantic && !state->keys.context.empty() && (state->vector || !model_embedder_)) {
-    if (!state->vector) {
-      state->vector = std::make_unique<Embedding>();
-      embed_builtin(state->keys.last_user_text, *state->vector);
+  if (settings_.semantic && !state.keys.context.empty() && (state.vector || !model_embedder_)) {
+    if (!state.vector) {
+      state.vector = std::make_unique<Embedding>();
+      embed_builtin(state.keys.last_user_text, *state.vector);
     }
-    semantic = SemanticPart{state->keys.context, *state->vector,
-                            state->controls.ttl.value_or(settings_.semantic->ttl)};
+    semantic = SemanticPart{state.keys.context, *state.vector,
+                            state.controls.ttl.value_or(settings_.semantic->ttl)};
   }
   auto tags = tags_of(exchange);
-  try {  // on_complete runs in a destructor: nothing may escape it
-    if (store_.put_now(state->keys.exact, *answer, ttl, tags, semantic ? &*semantic : nullptr)) {
+  try {  // on_complete runs in a destructor: nothing may escape it (nor a hook)
+    if (store_.put_now(state.keys.exact, answer, ttl, tags, semantic ? &*semantic : nullptr)) {
       return;
     }
   } catch (const std::exception& e) {
     core::log_warn(std::string("cache: an answer could not be stored: ") + e.what());
     return;
   }
-  // A store that needs I/O stores after the answer, off the request's path; drain waits.
+  // A store that needs I/O runs in a coroutine of its own, off the request's path; drain
+  // waits for it.
   asio::co_spawn(
-      state->executor,
-      [&store = store_, key = state->keys.exact, answer = std::move(*answer), ttl,
+      state.executor,
+      [&store = store_, key = state.keys.exact, answer = std::move(answer), ttl,
        tags = std::move(tags), semantic = std::move(semantic),
        work = std::make_shared<core::BackgroundWork>()]() -> asio::awaitable<void> {
         try {

@@ -34,6 +34,8 @@ class CacheStage final : public core::Stage {
   // The last user message's vector into state.vector; false (no vector, and no context:
   // nothing semantic is looked up or stored) when the embedder gave none.
   boost::asio::awaitable<bool> embed(core::Exchange& exchange, RequestCache& state);
+  // Stores `answer` (its token counts filled in): at once in memory, else off the path.
+  void store(core::Exchange& exchange, RequestCache& state, CachedAnswer answer);
   // False when the entry cannot be given (then it is a miss).
   bool answer_hit(core::Exchange& exchange, RequestCache& state, CachedAnswer& answer,
                   std::optional<float> similarity, core::Decision& decision) const;
