@@ -32,41 +32,17 @@ bool creates_response(const core::Exchange& exchange);
 // The response id a whole Response object or a streamed response.* event carries.
 std::optional<std::string> response_id_in(std::string_view json, bool event);
 
-// Passes everything to `next`, recording the response's id before the client can see it.
-class ResponseIdRecorder final : public core::ResponseSink {
+// Passes every call on to `next`; the two sinks below override what they watch.
+class ForwardingSink : public core::ResponseSink {
  public:
-  ResponseIdRecorder(core::ResponseSink& next, core::Exchange& exchange, ResponseRouteStore& store)
-      : next_(next), exchange_(exchange), store_(store) {}
+  explicit ForwardingSink(core::ResponseSink& next) : next_(next) {}
 
-  boost::asio::awaitable<void> send(core::Response& response) override;
+  boost::asio::awaitable<void> send(core::Response& response) override {
+    return next_.send(response);
+  }
   boost::asio::awaitable<void> begin_stream(int status, const core::Headers& headers) override {
     return next_.begin_stream(status, headers);
   }
-  boost::asio::awaitable<void> send_chunk(core::Chunk& chunk) override;
-  boost::asio::awaitable<void> end_stream() override { return next_.end_stream(); }
-  boost::asio::awaitable<void> send_bytes(std::string_view bytes) override {
-    return next_.send_bytes(bytes);
-  }
-  bool committed() const override { return next_.committed(); }
-
- private:
-  boost::asio::awaitable<void> record(const std::string& id);
-
-  core::ResponseSink& next_;
-  core::Exchange& exchange_;
-  ResponseRouteStore& store_;
-  bool recorded_ = false;
-};
-
-// Passes everything to `next`; a 2xx answer to a DELETE first tombstones the id, so that
-// any replica asked for it once the client has its answer finds it gone.
-class ResponseIdForgetter final : public core::ResponseSink {
- public:
-  ResponseIdForgetter(core::ResponseSink& next, const std::string& id, ResponseRouteStore& store)
-      : next_(next), id_(id), store_(store) {}
-
-  boost::asio::awaitable<void> send(core::Response& response) override;
-  boost::asio::awaitable<void> begin_stream(int status, const core::Headers& headers) override;
   boost::asio::awaitable<void> send_chunk(core::Chunk& chunk) override {
     return next_.send_chunk(chunk);
   }
@@ -76,10 +52,40 @@ class ResponseIdForgetter final : public core::ResponseSink {
   }
   bool committed() const override { return next_.committed(); }
 
+ protected:
+  core::ResponseSink& next_;
+};
+
+// Records the response's id before the client can see it.
+class ResponseIdRecorder final : public ForwardingSink {
+ public:
+  ResponseIdRecorder(core::ResponseSink& next, core::Exchange& exchange, ResponseRouteStore& store)
+      : ForwardingSink(next), exchange_(exchange), store_(store) {}
+
+  boost::asio::awaitable<void> send(core::Response& response) override;
+  boost::asio::awaitable<void> send_chunk(core::Chunk& chunk) override;
+
+ private:
+  boost::asio::awaitable<void> record(const std::string& id);
+
+  core::Exchange& exchange_;
+  ResponseRouteStore& store_;
+  bool recorded_ = false;
+};
+
+// A 2xx answer to a DELETE first tombstones the id, so that any replica asked for it once
+// the client has its answer finds it gone.
+class ResponseIdForgetter final : public ForwardingSink {
+ public:
+  ResponseIdForgetter(core::ResponseSink& next, const std::string& id, ResponseRouteStore& store)
+      : ForwardingSink(next), id_(id), store_(store) {}
+
+  boost::asio::awaitable<void> send(core::Response& response) override;
+  boost::asio::awaitable<void> begin_stream(int status, const core::Headers& headers) override;
+
  private:
   boost::asio::awaitable<void> forget_if(int status);
 
-  core::ResponseSink& next_;
   const std::string& id_;
   ResponseRouteStore& store_;
 };
