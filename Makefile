@@ -25,25 +25,24 @@ run: build
 	$(BUILD)/tollgate --config $(CONFIG)
 
 # Every test: unit and integration on the release build, then again under ASan+UBSan,
-# then each fuzz target for a short while. The sanitized run and the fuzz targets share
-# one clang build (the fuzz build instruments every library with ASan+UBSan already):
-# a third full compile cost CI about eight minutes.
+# then each fuzz target for a short while (scripts/test-all.sh). The sanitized run and
+# the fuzz targets share one clang build (the fuzz build instruments every library with
+# ASan+UBSan already), which compiles at idle priority while the release tests run.
 test: test-deps build
-	cd $(BUILD) && ctest --output-on-failure
-	$(MAKE) test-asan
-	$(MAKE) test-fuzz
+	FUZZ_CXX=$(FUZZ_CXX) CMAKE_FLAGS="$(CMAKE_FLAGS)" scripts/test-all.sh $(BUILD) $(FUZZ_BUILD) $(JOBS)
 
 test-fast: test-deps build
 	cd $(BUILD) && ctest --output-on-failure
 
 # libFuzzer targets (docs/fuzzing.md) and the sanitized unit and integration tests: clang,
-# ASan+UBSan, a build directory of their own.
+# ASan+UBSan, a build directory of their own. The integration tests drive the release
+# build's mock provider and load generator (TOLLGATE_TOOLS_DIR).
 fuzz-build: test-deps
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DTOLLGATE_FUZZ=ON $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	  -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DTOLLGATE_FUZZ=ON -DTOLLGATE_TOOLS_DIR=$(CURDIR)/$(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target tollgate unit_tests fuzz_targets
 
-test-asan: fuzz-build
+test-asan: build fuzz-build
 	cd $(FUZZ_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  TOLLGATE_SANITIZED=1 ctest --output-on-failure -LE 'benchmark|fuzz'
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { SLOW, TOLLGATE_BIN, basicConfig, curl, sleep, startGateway, startMock, stopAll, tempDir } from "./lib/harness.mjs";
 
-const LOADGEN = path.join(path.dirname(TOLLGATE_BIN), "loadgen");
+const LOADGEN = process.env.LOADGEN_BIN ?? path.join(path.dirname(TOLLGATE_BIN), "loadgen");
 const ADMIN_KEY = "admin-key-for-reload-load-0123";
 
 after(stopAll);

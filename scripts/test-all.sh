@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `make test` after the release build: the release tests, then the sanitized unit and
+# integration tests, then each fuzz target for a short while. Stops at the first failure.
+#
+# The sanitized build (clang, ASan+UBSan, the fuzz targets) compiles in the background at
+# idle priority (SCHED_IDLE) while the release tests run: those spend most of their time
+# waiting on sockets and timers, and a SCHED_IDLE task gets the CPU only when nothing
+# else wants it, so the tests keep their timing and CI gets back most of the minutes the
+# build took after them.
+#   scripts/test-all.sh BUILD FUZZ_BUILD JOBS
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+fuzz_build=${2:-build-fuzz}
+jobs=${3:-$(nproc)}
+fuzz_cxx=${FUZZ_CXX:-clang++-14}
+
+cmake -S . -B "$fuzz_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER="$fuzz_cxx" -DTOLLGATE_FUZZ=ON -DTOLLGATE_TOOLS_DIR="$PWD/$build" \
+  ${CMAKE_FLAGS:-} >/dev/null
+
+log="$fuzz_build/background-build.log"
+idle=(chrt --idle 0)
+"${idle[@]}" true 2>/dev/null || idle=(nice -n 19)
+"${idle[@]}" cmake --build "$fuzz_build" -j "$jobs" --target tollgate unit_tests fuzz_targets \
+  >"$log" 2>&1 &
+background=$!
+trap 'kill "$background" 2>/dev/null || true' EXIT
+
+started=$SECONDS
+(cd "$build" && ctest --output-on-failure)
+echo "test-all: release tests took $((SECONDS - started)) s"
+
+started=$SECONDS
+if ! wait "$background"; then
+  cat "$log"
+  echo "test-all: the sanitized build failed" >&2
+  exit 1
+fi
+trap - EXIT
+echo "test-all: the sanitized build finished $((SECONDS - started)) s after the release tests"
+
+started=$SECONDS
+(cd "$fuzz_build" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 TOLLGATE_SANITIZED=1 \
+  ctest --output-on-failure -LE 'benchmark|fuzz')
+echo "test-all: sanitized tests took $((SECONDS - started)) s"
+
+started=$SECONDS
+(cd "$fuzz_build" && ctest --output-on-failure -L fuzz -j "$jobs" --timeout 600)
+echo "test-all: fuzz targets took $((SECONDS - started)) s"
