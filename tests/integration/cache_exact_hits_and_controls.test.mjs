@@ -3,6 +3,7 @@
 // pass and replayed as many events with fresh ids, a plain request is answered from a
 // streamed entry and the reverse, TTLs expire, the request headers steer it, errors are
 // never stored, purges work, and a hit costs the caller no tokens.
+import http from "node:http";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
@@ -14,7 +15,7 @@ let gw, mock, client;
 before(async () => {
   mock = await startMock();
   const state = `state:\n  sqlite: ${tempDir()}/tollgate.db\n  flush_interval: 100ms`;
-  gw = await startGateway(cacheConfig(mock, "  scope: key\n  exact: {ttl: 1h}", { state }));
+  gw = await startGateway(cacheConfig(mock, "  scope: key\n  exact: {ttl: 1h}\n  max_bytes: 1073741824", { state }));
   client = new OpenAI({ baseURL: `${gw.base}/v1`, apiKey: KEYS.a, maxRetries: 0, timeout: 20000 });
 });
 after(stopAll);
@@ -200,4 +201,39 @@ test("a hit costs no tokens but counts as a request; metrics count hits and savi
   assert.match(metrics, /tollgate_cache_requests_total\{result="hit"\} [1-9]/);
   assert.match(metrics, /tollgate_cache_requests_total\{result="miss"\} [1-9]/);
   assert.match(metrics, /tollgate_cache_saved_usd_total [0-9.e-]*[1-9]/);
+});
+
+test("a whole answer is in the cache before its client has read it", async () => {
+  // An answer larger than the sockets can buffer (~4 MiB here), and a client that stops
+  // reading after its head: the gateway cannot finish sending it. A repeat on another
+  // connection hits all the same: the entry is stored as the answer leaves, not once it
+  // is all sent. (Entries count about twice their body against max_bytes / 16 shards.)
+  const body = JSON.stringify(ask("a long answer, read slowly"));
+  const bytes = 12 * 1024 * 1024;
+  const post = (headers) =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${gw.base}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEYS.a}`, "content-type": "application/json", ...headers },
+      }, (res) => {
+        res.pause();
+        resolve(res);
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  const first = await post({ "x-mock-body-bytes": String(bytes) });
+  try {
+    assert.equal(first.statusCode, 200);
+    assert.equal(first.headers["x-tollgate-cache"], "miss");
+    const repeat = await post({});
+    repeat.destroy();  // its head says what it is; the 12 MiB need not be read
+    assert.equal(repeat.statusCode, 200);
+    assert.equal(repeat.headers["x-tollgate-cache"], "hit");
+  } finally {
+    first.resume();
+    let received = 0;
+    for await (const chunk of first) received += chunk.length;
+    assert.ok(received > bytes, `the first client got its whole answer (${received} bytes)`);
+  }
 });
