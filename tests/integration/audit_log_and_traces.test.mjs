@@ -150,11 +150,10 @@ test("kill -9 leaves a file that verifies up to its last whole line, and the cha
   for (let i = 0; i < 30; i++) load.push(chat(gw, "tg-audit-key-0001"));
   await Promise.all(load);
   // Written within the audit's batch delay (25 ms); bounded for a slow, sanitized run.
-  const file0 = path.join(dir, "audit.jsonl");
-  for (let i = 0; i < 100 * SLOW && (!existsSync(file0) || lines(file0).length < 30); i++) await sleep(50);
+  const file = path.join(dir, "audit.jsonl");
+  for (let i = 0; i < 100 * SLOW && (!existsSync(file) || lines(file).length < 30); i++) await sleep(50);
   gw.proc.child.kill("SIGKILL");
   await gw.proc.exited;
-  const file = path.join(dir, "audit.jsonl");
   let r = verify([file]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(lines(file).length, 30);
