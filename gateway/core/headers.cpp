@@ -6,20 +6,6 @@
 
 namespace tollgate::core {
 
-namespace {
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-}  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool append_field(std::string& head, std::string_view name, std::string_view value,
                   std::span<const std::string_view> owned) {
   if (name.empty()) return false;

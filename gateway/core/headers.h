@@ -11,7 +11,22 @@
 
 namespace tollgate::core {
 
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality, for header names. Inline: a response head compares
+// each field's name with every earlier one and with the framing names, and nearly every
+// comparison ends at the sizes; a call into another translation unit for each was ~1% of
+// a request's CPU.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x == y) continue;
+    if (static_cast<char>(x | 0x20) != static_cast<char>(y | 0x20)) return false;
+    // Equal but for bit 0x20: a letter in two cases, or a pair like '@' and '`'.
+    char lower = static_cast<char>(x | 0x20);
+    if (lower < 'a' || lower > 'z') return false;
+  }
+  return true;
+}
 
 // Appends "name: value\r\n" to a hand-written HTTP/1.1 head, unless the field is one the
 // writer sets itself (`owned`, any case) or would break the head (an empty name, a CR or

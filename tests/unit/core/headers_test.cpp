@@ -69,3 +69,16 @@ TEST_CASE("a header may be set or added from a view into the same list") {
   CHECK(h.get("o") == std::string(300, 's'));
   CHECK(h.size() == 4);
 }
+
+TEST_CASE("names compare without regard to ASCII case, and only to ASCII case") {
+  CHECK(iequals("Content-Type", "content-type"));
+  CHECK(iequals("X-RATELIMIT-LIMIT-REQUESTS", "x-ratelimit-limit-requests"));
+  CHECK(iequals("", ""));
+  CHECK_FALSE(iequals("content-type", "content-typ"));
+  CHECK_FALSE(iequals("content-type", "content_type"));
+  // Characters 0x20 apart that are not letters, and bytes above ASCII, stay distinct.
+  CHECK_FALSE(iequals("@", "`"));
+  CHECK_FALSE(iequals("[", "{"));
+  CHECK_FALSE(iequals("x\xc0", "x\xe0"));
+  CHECK(iequals("x\xc0", "x\xc0"));
+}
