@@ -3,6 +3,7 @@
 #include "routing/providers/common/usage_json.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <simdjson.h>
 
@@ -92,6 +93,14 @@ class PaddedCopy {
     return padded;
   }
 };
+
+// Whether `json` holds `needle`. string_view::find looks for the needle's first byte with
+// memchr and then compares, and a needle that starts with a quote stops it every few
+// bytes of JSON (0.7% of a request's CPU on two such tests); glibc's memmem skips by
+// pairs of bytes.
+bool contains(std::string_view json, std::string_view needle) {
+  return ::memmem(json.data(), json.size(), needle.data(), needle.size()) != nullptr;
+}
 
 od::parser& thread_parser() {
   thread_local od::parser parser;
@@ -201,8 +210,8 @@ std::int64_t answer_text_bytes(std::string_view json) {
 
 ChunkFacts read_usage(std::string_view json, core::Usage& usage) {
   ChunkFacts facts;
-  bool maybe_usage = json.find("\"usage\"") != std::string_view::npos;
-  bool maybe_error = json.find("\"error\"") != std::string_view::npos;
+  bool maybe_usage = contains(json, "\"usage\"");
+  bool maybe_error = contains(json, "\"error\"");
   if (!maybe_usage && !maybe_error) return facts;
   PaddedCopy padded(json);
   // Filled only once the whole document has been read: a body that turns out malformed
