@@ -143,7 +143,18 @@ core::Exchange::Clock::time_point end_of(const core::Exchange& exchange) {
 std::string audit_record(const core::Exchange& exchange, bool include_bodies,
                          const std::string* response_body) {
   std::string out;
-  out.reserve(1024);
+  append_audit_record(out, exchange, include_bodies, response_body);
+  return out;
+}
+
+std::string access_fields(const core::Exchange& exchange) {
+  std::string out;
+  append_access_fields(out, exchange);
+  return out;
+}
+
+void append_audit_record(std::string& out, const core::Exchange& exchange, bool include_bodies,
+                         const std::string* response_body) {
   out += '{';
   Members o(out);
   o.string("time", core::iso_millis(wall_start(exchange)));
@@ -200,12 +211,9 @@ std::string audit_record(const core::Exchange& exchange, bool include_bodies,
     response_body != nullptr ? o.string("response_body", *response_body) : o.null("response_body");
   }
   out += '}';
-  return out;
 }
 
-std::string access_fields(const core::Exchange& exchange) {
-  std::string out;
-  out.reserve(512);
+void append_access_fields(std::string& out, const core::Exchange& exchange) {
   Members o(out);
   o.string("type", "access");
   o.string("request_id", exchange.request_id);
@@ -229,7 +237,6 @@ std::string access_fields(const core::Exchange& exchange) {
   o.boolean("usage_estimated", exchange.usage.estimated);
   o.millis("duration_ms", end_of(exchange) - exchange.started);
   // The logger wants members, not an object.
-  return out;
 }
 
 namespace {
@@ -267,11 +274,18 @@ void ObserveStage::on_complete(core::Exchange& exchange) {
     const std::string* answer = exchange.audit_answer_kept ? &exchange.audit_answer
                                 : copy != nullptr          ? &copy->body
                                                            : nullptr;
-    audit_->append(audit_record(exchange, bodies_, answer));
+    thread_local std::string record;
+    record.clear();
+    append_audit_record(record, exchange, bodies_, answer);
+    audit_->append(record);
+    if (record.capacity() > 64 * 1024) std::string().swap(record);  // audited bodies
   }
   if (access_log_ != nullptr && core::log_enabled(core::LogLevel::info)) {
+    thread_local std::string fields;
+    fields.clear();
+    append_access_fields(fields, exchange);
     access_log_->write(exchange.status >= 500 ? core::LogLevel::warn : core::LogLevel::info,
-                       access_fields(exchange));
+                       fields);
   }
 }
 

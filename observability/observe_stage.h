@@ -49,5 +49,10 @@ std::string audit_record(const core::Exchange& exchange, bool include_bodies,
                          const std::string* response_body = nullptr);
 // The access log fields for a finished request.
 std::string access_fields(const core::Exchange& exchange);
+// The same, appended to `out`: the stage writes each into a buffer of the thread's own,
+// reused request after request.
+void append_audit_record(std::string& out, const core::Exchange& exchange, bool include_bodies,
+                         const std::string* response_body = nullptr);
+void append_access_fields(std::string& out, const core::Exchange& exchange);
 
 }  // namespace tollgate::observability
