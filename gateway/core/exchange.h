@@ -62,12 +62,21 @@ struct StageState {
 
 class Subrequests;  // gateway/core/subrequest.h
 
+// What a stage may remember from one request to the next on the same client connection:
+// a keep-alive client sends the same key with every request. Owned by the session; the
+// Exchange of a subrequest has none.
+struct ConnectionMemo {
+  std::string presented_key;  // the auth stage: the key last presented here...
+  std::string key_digest;     // ...and its SHA-256, hex
+};
+
 struct Exchange {
   using Clock = std::chrono::steady_clock;
 
   ConfigPtr config;  // the snapshot this request started with
   std::string request_id;
   std::string client_address;  // the socket's peer
+  ConnectionMemo* connection = nullptr;
   // Where the caller is, as the geo stage found it (policies/geo): ISO 3166 country and
   // continent codes ("DE", "EU"); empty when unknown or when there is no geo stage.
   std::string country;

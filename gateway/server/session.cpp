@@ -40,6 +40,7 @@ awaitable<void> serve(Stream& stream, core::HttpHandler& handler, Worker& worker
   const core::ServerConfig& server = worker.server_config();
   beast::flat_buffer buffer(kReadBufferLimit);
   bool first = true;
+  core::ConnectionMemo memo;
   for (;;) {
     // Between requests the connection is idle and may be closed to drain.
     if (buffer.size() == 0) {
@@ -68,6 +69,7 @@ awaitable<void> serve(Stream& stream, core::HttpHandler& handler, Worker& worker
     core::Exchange exchange;
     exchange.config = handler.config();
     exchange.client_address = peer;
+    exchange.connection = &memo;
     exchange.method = std::move(parser->method);
     exchange.target = std::move(parser->target);
     std::string_view target = exchange.target;

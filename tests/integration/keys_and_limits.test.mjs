@@ -91,6 +91,17 @@ test("keys: missing, unknown and disallowed are refused in OpenAI's shape; every
   r = await chat(gw, devKey);
   assert.equal(r.status, 200, "the key: ${ENV} form works");
 
+  // One keep-alive connection, keys in turn: each request is judged by its own key (the
+  // gateway remembers a connection's last key digest; the memo must never stand in for
+  // another key). The app key may use `demo` only; the dev key anything.
+  const one = (k, model = "demo") => [`${gw.base}/v1/chat/completions`, "-H", `authorization: Bearer ${k}`,
+    "-H", "content-type: application/json", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\\n",
+    "--data-binary", JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] })];
+  const sequence = spawnSync("curl", ["-sS", ...one(key), "--next", ...one(devKey), "--next",
+    ...one(key, "gpt-test"), "--next", ...one(devKey), "--next", ...one("tg-not-a-key-at-all")],
+  { encoding: "utf8" });
+  assert.equal(sequence.stdout, "200 1\n200 0\n403 0\n200 0\n401 0\n", sequence.stderr);
+
   // The app key may use `demo` only: gpt-test exists but is not its to use.
   r = await chat(gw, key, { model: "gpt-test" });
   assert.equal(r.status, 403);
