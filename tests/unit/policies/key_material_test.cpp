@@ -56,4 +56,10 @@ TEST_CASE("reset durations read like OpenAI's") {
   REQUIRE(limits::format_reset(360000) == "6m0s");
   REQUIRE(limits::format_reset(61250) == "1m1.25s");
   REQUIRE(limits::format_reset(3723000) == "1h2m3s");
+  REQUIRE(limits::format_reset(-5) == "0ms");
+  REQUIRE(limits::format_reset(1001) == "1.001s");
+  REQUIRE(limits::format_reset(1010) == "1.01s");
+  REQUIRE(limits::format_reset(59999) == "59.999s");
+  REQUIRE(limits::format_reset(3600000) == "1h0m0s");
+  REQUIRE(limits::format_reset(86400000) == "24h0m0s");
 }
