@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test` after the release build: the release tests, then the sanitized unit and
-# integration tests, then each fuzz target for a short while. Stops at the first failure.
+# integration tests with each fuzz target running for a short while beside them. Stops at
+# the first failure.
 #
 # The sanitized build (clang, ASan+UBSan, the fuzz targets) compiles in the background at
 # idle priority (SCHED_IDLE) while the release tests run: those spend most of their time
@@ -40,6 +41,14 @@ fi
 trap - EXIT
 echo "test-all: the sanitized build finished $((SECONDS - started)) s after the release tests"
 
+# The fuzz targets run beside the sanitized tests, at idle priority too: they have no
+# timing of their own to keep (each fuzzes for a fixed time and fails only on a finding).
+fuzz_log="$fuzz_build/fuzz-targets.log"
+(cd "$fuzz_build" && "${idle[@]}" ctest --output-on-failure -L fuzz -j "$jobs" --timeout 600) \
+  >"$fuzz_log" 2>&1 &
+background=$!
+trap 'kill "$background" 2>/dev/null || true' EXIT
+
 started=$SECONDS
 (cd "$fuzz_build" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 TOLLGATE_SANITIZED=1 \
@@ -47,5 +56,11 @@ started=$SECONDS
 echo "test-all: sanitized tests took $((SECONDS - started)) s"
 
 started=$SECONDS
-(cd "$fuzz_build" && ctest --output-on-failure -L fuzz -j "$jobs" --timeout 600)
-echo "test-all: fuzz targets took $((SECONDS - started)) s"
+if ! wait "$background"; then
+  cat "$fuzz_log"
+  echo "test-all: a fuzz target failed" >&2
+  exit 1
+fi
+trap - EXIT
+tail -n 4 "$fuzz_log"
+echo "test-all: the fuzz targets finished $((SECONDS - started)) s after the sanitized tests"
