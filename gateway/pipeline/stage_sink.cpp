@@ -9,8 +9,11 @@
 namespace tollgate::gateway::pipeline {
 
 boost::asio::awaitable<void> StageSink::send(core::Response& response) {
-  // Only when the provider gave no usage: reading a whole answer costs a parse.
-  if (!exchange_.usage.reported && response.status >= 200 && response.status <= 299) {
+  // Only when a provider answered without usage: reading a whole answer costs a parse,
+  // and an answer of the gateway's own (a cache hit: no attempt) is never billed by it
+  // (core::complete_usage).
+  if (exchange_.attempts > 0 && !exchange_.usage.reported && response.status >= 200 &&
+      response.status <= 299) {
     exchange_.answer_text_bytes += routing::providers::answer_text_bytes(response.body);
   }
   if (any(core::kResponseHead | core::kResponse)) {
@@ -44,9 +47,12 @@ boost::asio::awaitable<void> StageSink::send_chunk(core::Chunk& chunk) {
     co_await client_->send_chunk(chunk);
     co_return;
   }
-  // Every event: whether usage will come is known only at the end (about 110 ns for a
-  // chat chunk of 250 bytes). Counted as the provider answered, before a stage edits it.
-  exchange_.answer_text_bytes += routing::providers::answer_text_bytes(chunk.data);
+  // Every event of a provider's stream: whether usage will come is known only at the end
+  // (about 110 ns for a chat chunk of 250 bytes). Counted as the provider answered, before
+  // a stage edits it. A replayed hit is no provider's (no attempt) and never billed.
+  if (exchange_.attempts > 0) {
+    exchange_.answer_text_bytes += routing::providers::answer_text_bytes(chunk.data);
+  }
   if (!any(core::kChunk)) {
     co_await client_->send_chunk(chunk);
     co_return;
