@@ -285,12 +285,15 @@ test("an answer without usage is billed its estimate, and the audit and access l
 });
 
 // `count` requests at once, each held 300 ms by the mock so that all are in flight together.
+// `count` requests at once, each answered after a second: all in flight together even when
+// starting the curls takes a few hundred ms on a loaded machine (with 300 ms, the first
+// answers came back before the last requests were sent, once, beside a build).
 function concurrently(gws, count, { maxTokens, completion, requestId }) {
   return Promise.all(Array.from({ length: count }, (_, i) => {
     const body = { model: "gpt-test", messages: [{ role: "user", content: "hello there" }] };
     if (maxTokens !== undefined) body.max_tokens = maxTokens;
     const args = [`${gws[i % gws.length].base}/v1/chat/completions`, "-H", `authorization: Bearer ${KEY}`,
-      "-H", `x-mock-latency-ms: ${300 * SLOW}`, "-H", `x-mock-completion-tokens: ${completion}`];
+      "-H", `x-mock-latency-ms: ${1000 * SLOW}`, "-H", `x-mock-completion-tokens: ${completion}`];
     if (requestId) args.push("-H", `x-request-id: ${requestId}`);
     args.push("-d", JSON.stringify(body));
     return curl(args);
