@@ -237,3 +237,33 @@ test("a whole answer is in the cache before its client has read it", async () =>
     assert.ok(received > bytes, `the first client got its whole answer (${received} bytes)`);
   }
 });
+
+test("LangChain and the Vercel AI SDK get hits as they ask, plain and streamed", async () => {
+  const { ChatOpenAI } = await import("@langchain/openai");
+  const { createOpenAI } = await import("@ai-sdk/openai");
+  const { generateText, streamText } = await import("ai");
+  const question = "What colour is the sky on Mars?";
+
+  const langchain = new ChatOpenAI({ model: "gpt-test", apiKey: KEYS.b, maxRetries: 0,
+    configuration: { baseURL: `${gw.base}/v1` } });
+  const first = await langchain.invoke(question);
+  await sleep(50);
+  const calls = await mockCalls(mock);
+  const again = await langchain.invoke(question);
+  assert.equal(again.content, first.content);
+  let streamed = "";
+  for await (const chunk of await langchain.stream(question)) streamed += chunk.content;
+  assert.equal(streamed, first.content);
+  assert.equal(await mockCalls(mock), calls, "both answered from the cache");
+
+  const vercel = createOpenAI({ baseURL: `${gw.base}/v1`, apiKey: KEYS.b });
+  const asked = { model: vercel.chat("gpt-test"), prompt: `${question} (Vercel)`, maxRetries: 0 };
+  const text = (await generateText(asked)).text;
+  await sleep(50);
+  const before = await mockCalls(mock);
+  assert.equal((await generateText(asked)).text, text);
+  let deltas = "";
+  for await (const delta of streamText(asked).textStream) deltas += delta;
+  assert.equal(deltas, text);
+  assert.equal(await mockCalls(mock), before, "both answered from the cache");
+});
