@@ -23,10 +23,14 @@ cmake -S . -B "$fuzz_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 log="$fuzz_build/background-build.log"
 idle=(chrt --idle 0)
 "${idle[@]}" true 2>/dev/null || idle=(nice -n 19)
-"${idle[@]}" cmake --build "$fuzz_build" -j "$jobs" --target tollgate unit_tests fuzz_targets \
+# Each background job leads a process group of its own (setsid: a job of this script is
+# not a group leader, so setsid needs no fork and $! is the leader): when a foreground
+# phase fails, the trap stops the whole job, compilers or fuzzers included.
+stop_background() { kill -- "-$background" 2>/dev/null || true; }
+setsid "${idle[@]}" cmake --build "$fuzz_build" -j "$jobs" --target tollgate unit_tests fuzz_targets \
   >"$log" 2>&1 &
 background=$!
-trap 'kill "$background" 2>/dev/null || true' EXIT
+trap stop_background EXIT
 
 started=$SECONDS
 (cd "$build" && ctest --output-on-failure)
@@ -44,10 +48,10 @@ echo "test-all: the sanitized build finished $((SECONDS - started)) s after the 
 # The fuzz targets run beside the sanitized tests, at idle priority too: they have no
 # timing of their own to keep (each fuzzes for a fixed time and fails only on a finding).
 fuzz_log="$fuzz_build/fuzz-targets.log"
-(cd "$fuzz_build" && "${idle[@]}" ctest --output-on-failure -L fuzz -j "$jobs" --timeout 600) \
-  >"$fuzz_log" 2>&1 &
+(cd "$fuzz_build" && exec setsid "${idle[@]}" ctest --output-on-failure -L fuzz -j "$jobs" \
+  --timeout 600) >"$fuzz_log" 2>&1 &
 background=$!
-trap 'kill "$background" 2>/dev/null || true' EXIT
+trap stop_background EXIT
 
 started=$SECONDS
 (cd "$fuzz_build" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
