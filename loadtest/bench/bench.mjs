@@ -6,7 +6,7 @@
 // LLM gateway). The headline is the proxy's CPU per request beside nginx's. A row with
 // any failed request (non-2xx, reset, timeout) fails the run. Writes
 // <out>/<date>-<commit>.{json,md,png} and, for full runs into loadtest/results/, latest.*.
-// Usage: node loadtest/bench/bench.mjs [--quick] [--out DIR] [--build DIR] [--no-peer] [--no-redis]
+// Usage: node loadtest/bench/bench.mjs [--quick] [--out DIR] [--build DIR] [--tollgate BIN] [--no-peer] [--no-redis]
 //        node loadtest/bench/bench.mjs --report loadtest/results/<run>.json
 // loadtest/bench.sh installs what this needs and builds first; docs/performance.md
 // explains the method and how to read the table.
@@ -53,8 +53,11 @@ const REDIS_LEASE = "{slice: 0.05, ttl: 1s}";
 // 2,000 req/s (500 µs), so at that rate the thread does not sleep.
 const IDLE_POLL_US = 500;
 plan.idle_poll_us = IDLE_POLL_US;
+// --tollgate: the gateway under test, when it is not the --build directory's (the release
+// build: loadtest/bench.sh passes build-release/tollgate, profile-guided).
+const tollgateBinary = path.resolve(option("--tollgate", path.join(build, "tollgate")));
 const BIN = {
-  tollgate: path.join(build, "tollgate"),
+  tollgate: tollgateBinary,
   mock: path.join(build, "mock-provider"),
   loadgen: path.join(build, "loadgen"),
 };
@@ -439,7 +442,19 @@ function machine() {
   } catch {
     // reported as not found
   }
-  return { cpu, cores, kernel: os.release(), node: process.version, nginx, file_limit: FILES.limit, pinning: PROXY_CPU ? { proxy_cpu: PROXY_CPU, load_and_mock_cpu: LOAD_CPU } : null };
+  return { cpu, cores, kernel: os.release(), node: process.version, nginx, file_limit: FILES.limit, pinning: PROXY_CPU ? { proxy_cpu: PROXY_CPU, load_and_mock_cpu: LOAD_CPU } : null, tollgate_build: tollgateBuild() };
+}
+
+// How the gateway under test was compiled, from its build directory's CMake cache.
+function tollgateBuild() {
+  try {
+    const cache = readFileSync(path.join(path.dirname(BIN.tollgate), "CMakeCache.txt"), "utf8");
+    const pgo = /^TOLLGATE_PGO:STRING=(.*)$/m.exec(cache)?.[1] ?? "";
+    const type = /^CMAKE_BUILD_TYPE:STRING=(.*)$/m.exec(cache)?.[1] ?? "?";
+    return pgo === "use" ? `${type}, profile-guided (scripts/build-release.sh)` : `${type}, no profile (make build)`;
+  } catch {
+    return "unknown (no CMakeCache.txt beside it)";
+  }
 }
 
 const us = (v) => (v == null ? "–" : v >= 10000 ? `${(v / 1000).toFixed(1)} ms` : `${Math.round(v)} µs`);
@@ -517,6 +532,7 @@ function markdown(results, a) {
   lines.push(results.machine.pinning
     ? `Pinned: the proxy under test on CPU ${results.machine.pinning.proxy_cpu}; mock provider and load generator on CPU ${results.machine.pinning.load_and_mock_cpu}. tollgate 1 thread, nginx 1 worker.`
     : "Not pinned (one core).");
+  if (results.machine.tollgate_build) lines.push(`tollgate binary: ${results.machine.tollgate_build}.`);
   if (names.includes("tollgate-poll")) {
     const us = results.plan.idle_poll_us ?? IDLE_POLL_US;
     lines.push(`tollgate and tollgate-poll run the same config with every stage on; tollgate-poll adds \`server.idle_poll_us: ${us}\`: after its last event the thread polls for ${us} µs before it sleeps (CPU per request below).`);
