@@ -533,6 +533,13 @@ function markdown(results, a) {
     ? `Pinned: the proxy under test on CPU ${results.machine.pinning.proxy_cpu}; mock provider and load generator on CPU ${results.machine.pinning.load_and_mock_cpu}. tollgate 1 thread, nginx 1 worker.`
     : "Not pinned (one core).");
   if (results.machine.tollgate_build) lines.push(`tollgate binary: ${results.machine.tollgate_build}.`);
+  if (results.drift) {
+    const { direct_max_start: first, direct_max_end: last } = results.drift;
+    const kept = first > 0 ? last / first : 0;
+    lines.push(kept < 0.8
+      ? `**The machine slowed during the run: the direct call's maximum fell from ${first} to ${last} req/s (${Math.round((1 - kept) * 100)}% less). The rows measured late met a slower machine than the early ones: compare them with care.**`
+      : `The machine held steady: the direct call's maximum was ${first} req/s at the start and ${last} at the end.`);
+  }
   if (names.includes("tollgate-poll")) {
     const us = results.plan.idle_poll_us ?? IDLE_POLL_US;
     lines.push(`tollgate and tollgate-poll run the same config with every stage on; tollgate-poll adds \`server.idle_poll_us: ${us}\`: after its last event the thread polls for ${us} µs before it sleeps (CPU per request below).`);
@@ -812,6 +819,14 @@ async function main() {
   } else {
     log("portkey: skipped (not installed, or --no-peer)");
   }
+  // The direct call's maximum once more, at the end: a shared VM can slow down for minutes
+  // (once here the direct call fell from 34k to 7k req/s within a run), and a run whose
+  // later rows met a slower machine compares them with nothing. The report says so.
+  const directAgain = await loadgen("direct@max-again", directUrl, ["--concurrency", String(MAX_CONCURRENCY), "--duration", `${plan.maxSeconds}s`, ...warm]);
+  results.drift = {
+    direct_max_start: Math.round(results.targets.direct.max.rate_achieved),
+    direct_max_end: Math.round(directAgain.rate_achieved),
+  };
   await stopAll();
 
   results.failures = failures;
@@ -823,7 +838,8 @@ async function main() {
   const md = markdown(results, analysis);
   const plotted = plot(results, `${base}.png`);
   writeFileSync(`${base}.md`, md + (plotted ? `\n![latency against rate](${path.basename(base)}.png)\n` : ""));
-  if (!quick) {
+  // A failed run keeps its own files for a look, but is never the latest.
+  if (!quick && failures.length === 0) {
     copyFileSync(`${base}.md`, path.join(outDir, "latest.md"));
     if (plotted) copyFileSync(`${base}.png`, path.join(outDir, "latest.png"));
   }
