@@ -31,7 +31,7 @@ rm -rf "$profile_dir"
 cmake --build "$dir" -j "$jobs" --target tollgate
 
 echo "[release] 2/3 training run" >&2
-loadtest/pgo/train.sh "$dir/tollgate" "$tools"
+loadtest/pgo/train.sh "$dir/tollgate" "$tools/mock-provider" "$tools/loadgen"
 counted=$(find "$profile_dir" -name '*.gcda' | wc -l)
 if [[ $counted -lt 50 ]]; then
   echo "[release] the training run left $counted profiles in $profile_dir: too few" >&2

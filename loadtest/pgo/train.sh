@@ -2,13 +2,15 @@
 # The training run of the release build (scripts/build-release.sh): an instrumented
 # gateway serves the load generator's mixes through the mock provider for ~20 s, then
 # stops on SIGTERM, when it writes the counts its optimised build is compiled with.
-#   loadtest/pgo/train.sh GATEWAY TOOLS_DIR
-# TOOLS_DIR holds mock-provider and loadgen (the plain build). Loopback only; every wait
-# is bounded.
+#   loadtest/pgo/train.sh GATEWAY MOCK_PROVIDER LOADGEN
+# (the mock provider and the load generator of the plain build). Loopback only; every
+# wait is bounded. tests/integration/release_training_run_works.test.mjs runs it with the
+# plain gateway, so a config or load-generator change cannot break `make release` unseen.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 gateway=$1
-tools=$2
+mock=$2
+loadgen=$3
 
 work=$(mktemp -d /tmp/tollgate-pgo.XXXXXX)
 pids=()
@@ -31,29 +33,32 @@ free_port() {
   echo "no free port" >&2
   exit 1
 }
+# wait_for_port PORT PID LOG: until PORT accepts, or PID has exited (its LOG then says why).
 wait_for_port() {
   for _ in $(seq 1 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return
+    kill -0 "$2" 2>/dev/null || break
     sleep 0.1
   done
-  echo "nothing listens on $1 after 10 s" >&2
+  echo "nothing listens on $1:" >&2
+  tail -20 "$3" >&2
   exit 1
 }
 
 export PGO_PORT PGO_ADMIN_PORT PGO_MOCK_PORT PGO_STATE="$work"
 PGO_MOCK_PORT=$(free_port)
-"$tools/mock-provider" --listen "127.0.0.1:$PGO_MOCK_PORT" --threads 1 >/dev/null 2>&1 &
+"$mock" --listen "127.0.0.1:$PGO_MOCK_PORT" --threads 1 >/dev/null 2>"$work/mock.stderr" &
 pids+=($!)
-wait_for_port "$PGO_MOCK_PORT"
+wait_for_port "$PGO_MOCK_PORT" $! "$work/mock.stderr"
 PGO_PORT=$(free_port)
 PGO_ADMIN_PORT=$(free_port)
 "$gateway" --config "$here/training.yaml" >"$work/stdout" 2>"$work/stderr" &
 gateway_pid=$!
 pids+=("$gateway_pid")
-wait_for_port "$PGO_PORT"
+wait_for_port "$PGO_PORT" "$gateway_pid" "$work/stderr"
 
 load() {
-  "$tools/loadgen" --url "http://127.0.0.1:$PGO_PORT/v1/chat/completions" \
+  "$loadgen" --url "http://127.0.0.1:$PGO_PORT/v1/chat/completions" \
     --key tg-train-key-0123456789 --quiet "$@" | grep requests
 }
 # What the benchmark sends (looked up in the cache, missed, not kept), closed and open
