@@ -122,9 +122,9 @@ asio::awaitable<bool> CacheStage::look_up(core::Exchange& exchange, RequestCache
   double threshold = std::max(settings_.semantic->threshold, state.controls.threshold.value_or(0));
   auto hit =
       co_await store_.similar(state.keys.context, *state.vector, static_cast<float>(threshold));
-  if (!hit || !hit->answer.serves(stream)) co_return false;
+  if (!hit || !hit->answer->serves(stream)) co_return false;
   state.result = "semantic-hit";
-  co_return answer_hit(exchange, state, hit->answer, hit->similarity, decision);
+  co_return answer_hit(exchange, state, *hit->answer, hit->similarity, decision);
 }
 
 asio::awaitable<bool> CacheStage::embed(core::Exchange& exchange, RequestCache& state) {
@@ -146,8 +146,9 @@ asio::awaitable<bool> CacheStage::embed(core::Exchange& exchange, RequestCache& 
   co_return true;
 }
 
-bool CacheStage::answer_hit(core::Exchange& exchange, RequestCache& state, CachedAnswer& answer,
-                            std::optional<float> similarity, core::Decision& decision) const {
+bool CacheStage::answer_hit(core::Exchange& exchange, RequestCache& state,
+                            const CachedAnswer& answer, std::optional<float> similarity,
+                            core::Decision& decision) const {
   // An entry that cannot be read back (a Redis value another version wrote) is a miss.
   std::optional<core::Response> whole;
   std::optional<core::StreamAnswer> stream;

@@ -37,7 +37,7 @@ class CacheStage final : public core::Stage {
   // Stores `answer` (its token counts filled in): at once in memory, else off the path.
   void store(core::Exchange& exchange, RequestCache& state, CachedAnswer answer);
   // False when the entry cannot be given (then it is a miss).
-  bool answer_hit(core::Exchange& exchange, RequestCache& state, CachedAnswer& answer,
+  bool answer_hit(core::Exchange& exchange, RequestCache& state, const CachedAnswer& answer,
                   std::optional<float> similarity, core::Decision& decision) const;
 
   CacheSettings settings_;

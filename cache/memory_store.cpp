@@ -20,14 +20,14 @@ void MemoryStore::drop_vectors(const std::vector<Orphan>& orphans) {
   for (const auto& o : orphans) vectors_.remove(o.context, o.key);
 }
 
-std::optional<CachedAnswer> MemoryStore::find(const std::string& key, bool semantic) {
+AnswerPtr MemoryStore::find(const std::string& key, bool semantic) {
   Shard& s = shard_of(key);
   std::vector<Orphan> orphans;
-  std::shared_ptr<const CachedAnswer> found;
+  AnswerPtr found;
   {
     std::lock_guard lock(s.mutex);
     auto it = s.entries.find(key);
-    if (it == s.entries.end()) return std::nullopt;
+    if (it == s.entries.end()) return nullptr;
     auto now = Clock::now();
     Entry& e = it->second;
     if (now >= std::max(e.exact_until, e.semantic_until)) {
@@ -38,8 +38,7 @@ std::optional<CachedAnswer> MemoryStore::find(const std::string& key, bool seman
     }
   }
   drop_vectors(orphans);
-  if (!found) return std::nullopt;
-  return *found;
+  return found;
 }
 
 void MemoryStore::insert(const std::string& key, const CachedAnswer& answer,
@@ -89,7 +88,7 @@ std::optional<SemanticHit> MemoryStore::find_similar(const std::string& context,
   if (!match) return std::nullopt;
   auto answer = find(match->key, true);
   if (!answer) return std::nullopt;
-  return SemanticHit{std::move(*answer), match->similarity};
+  return SemanticHit{std::move(answer), match->similarity};
 }
 
 std::uint64_t MemoryStore::remove_scope(const std::string& scope) {
@@ -114,7 +113,7 @@ std::uint64_t MemoryStore::remove_scope(const std::string& scope) {
   return removed;
 }
 
-boost::asio::awaitable<std::optional<CachedAnswer>> MemoryStore::get(const std::string& key) {
+boost::asio::awaitable<AnswerPtr> MemoryStore::get(const std::string& key) {
   co_return find(key, false);
 }
 

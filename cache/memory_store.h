@@ -20,7 +20,7 @@ class MemoryStore final : public Store {
   MemoryStore(std::uint64_t max_bytes, std::size_t max_vectors, std::size_t index_above,
               IndexKind kind = IndexKind::lsh);
 
-  boost::asio::awaitable<std::optional<CachedAnswer>> get(const std::string& key) override;
+  boost::asio::awaitable<AnswerPtr> get(const std::string& key) override;
   boost::asio::awaitable<std::optional<SemanticHit>> similar(const std::string& context,
                                                              const Embedding& vector,
                                                              float threshold) override;
@@ -38,7 +38,7 @@ class MemoryStore final : public Store {
   void resize(std::uint64_t max_bytes) override;
 
   // The same without a coroutine (tests, the benchmark).
-  std::optional<CachedAnswer> find(const std::string& key, bool semantic);
+  AnswerPtr find(const std::string& key, bool semantic);
   void insert(const std::string& key, const CachedAnswer& answer, std::chrono::seconds ttl,
               const EntryTags& tags, const SemanticPart* semantic);
   std::optional<SemanticHit> find_similar(const std::string& context, const Embedding& vector,

@@ -107,8 +107,10 @@ asio::awaitable<std::optional<CachedAnswer>> RedisStore::fetch(const std::string
   }
 }
 
-asio::awaitable<std::optional<CachedAnswer>> RedisStore::get(const std::string& key) {
-  co_return co_await fetch(key, false);
+asio::awaitable<AnswerPtr> RedisStore::get(const std::string& key) {
+  auto answer = co_await fetch(key, false);
+  if (!answer) co_return nullptr;
+  co_return std::make_shared<const CachedAnswer>(std::move(*answer));
 }
 
 asio::awaitable<std::optional<SemanticHit>> RedisStore::similar(const std::string& context,
@@ -130,7 +132,8 @@ asio::awaitable<std::optional<SemanticHit>> RedisStore::similar(const std::strin
   std::optional<SemanticHit> hit;
   for (std::size_t i = 0; i < candidates.size() && i < kMaxTries && !hit; ++i) {
     if (auto answer = co_await fetch(candidates[i].key, true)) {
-      hit = SemanticHit{std::move(*answer), candidates[i].similarity};
+      hit = SemanticHit{std::make_shared<const CachedAnswer>(std::move(*answer)),
+                        candidates[i].similarity};
     } else {
       gone.push_back(std::move(candidates[i].key));
     }

@@ -19,7 +19,7 @@ class RedisStore final : public Store {
  public:
   explicit RedisStore(state::StateServices& state) : state_(state) {}
 
-  boost::asio::awaitable<std::optional<CachedAnswer>> get(const std::string& key) override;
+  boost::asio::awaitable<AnswerPtr> get(const std::string& key) override;
   boost::asio::awaitable<std::optional<SemanticHit>> similar(const std::string& context,
                                                              const Embedding& vector,
                                                              float threshold) override;

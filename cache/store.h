@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,8 +30,12 @@ struct SemanticPart {
   std::chrono::seconds ttl;
 };
 
+// A stored answer, shared with the store: a hit reads it where it lies (an answer may be
+// megabytes; copying it out cost a sixth of a large hit's CPU). Null: no entry.
+using AnswerPtr = std::shared_ptr<const CachedAnswer>;
+
 struct SemanticHit {
-  CachedAnswer answer;
+  AnswerPtr answer;
   float similarity = 0;
 };
 
@@ -46,7 +51,7 @@ struct StoreStats {
 class Store {
  public:
   virtual ~Store() = default;
-  virtual boost::asio::awaitable<std::optional<CachedAnswer>> get(const std::string& key) = 0;
+  virtual boost::asio::awaitable<AnswerPtr> get(const std::string& key) = 0;
   virtual boost::asio::awaitable<std::optional<SemanticHit>> similar(const std::string& context,
                                                                      const Embedding& vector,
                                                                      float threshold) = 0;

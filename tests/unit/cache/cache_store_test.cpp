@@ -66,7 +66,7 @@ TEST_CASE("memory store: TTL, semantic TTL and purge by scope", "[cache]") {
   CHECK_FALSE(store.find("both", false));  // past its exact TTL...
   auto similar = store.find_similar("ctx", v, 0.9f);
   REQUIRE(similar);  // ...still a semantic answer
-  CHECK(similar->answer.text == "b");
+  CHECK(similar->answer->text == "b");
   store.insert("c", answer_of("c"), std::chrono::seconds(60), {"k3", "cat", "red"}, nullptr);
   store.insert("d", answer_of("d"), std::chrono::seconds(60), {"k4", "dan", "blue"}, nullptr);
   CHECK(store.remove_scope("team:blue") == 2);
