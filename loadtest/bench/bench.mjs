@@ -535,9 +535,10 @@ function markdown(results, a) {
   if (results.machine.tollgate_build) lines.push(`tollgate binary: ${results.machine.tollgate_build}.`);
   if (results.drift) {
     const { direct_max_start: first, direct_max_end: last } = results.drift;
-    const kept = first > 0 ? last / first : 0;
-    lines.push(kept < 0.8
-      ? `**The machine slowed during the run: the direct call's maximum fell from ${first} to ${last} req/s (${Math.round((1 - kept) * 100)}% less). The rows measured late met a slower machine than the early ones: compare them with care.**`
+    // Either way is a change: a machine that sped up ran the early rows slow.
+    const change = first > 0 ? last / first - 1 : -1;
+    lines.push(Math.abs(change) > 0.2
+      ? `**The machine's speed changed during the run: the direct call's maximum went from ${first} to ${last} req/s (${change > 0 ? "+" : ""}${Math.round(change * 100)}%). Rows measured early and late met different machines: compare them with care.**`
       : `The machine held steady: the direct call's maximum was ${first} req/s at the start and ${last} at the end.`);
   }
   if (names.includes("tollgate-poll")) {

@@ -52,6 +52,9 @@ pids+=($!)
 wait_for_port "$PGO_MOCK_PORT" $! "$work/mock.stderr"
 PGO_PORT=$(free_port)
 PGO_ADMIN_PORT=$(free_port)
+while [[ $PGO_ADMIN_PORT == "$PGO_PORT" || $PGO_ADMIN_PORT == "$PGO_MOCK_PORT" ]]; do
+  PGO_ADMIN_PORT=$(free_port)
+done
 "$gateway" --config "$here/training.yaml" >"$work/stdout" 2>"$work/stderr" &
 gateway_pid=$!
 pids+=("$gateway_pid")

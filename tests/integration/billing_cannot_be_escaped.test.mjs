@@ -284,7 +284,6 @@ test("an answer without usage is billed its estimate, and the audit and access l
   assert.equal((await ledger(gw)).requests, 1, "a refused request is not in the ledger");
 });
 
-// `count` requests at once, each held 300 ms by the mock so that all are in flight together.
 // `count` requests at once, each answered after a second: all in flight together even when
 // starting the curls takes a few hundred ms on a loaded machine (with 300 ms, the first
 // answers came back before the last requests were sent, once, beside a build).

@@ -20,10 +20,13 @@ test("the release build's training run serves every mix and stops cleanly", { sk
   });
   assert.equal(run.status, 0, `train.sh failed (${run.status} ${run.signal}):\n${run.stdout}\n${run.stderr}`);
   const mixes = [...run.stdout.matchAll(/requests\s+(\d+), ok (\d+)/g)].map((m) => ({ requests: Number(m[1]), ok: Number(m[2]) }));
-  // Seven mixes: closed and open loop, pii, long prompts, streams, repeats, mixed.
-  assert.equal(mixes.length, 7, run.stdout);
-  for (const mix of mixes) assert.ok(mix.ok > 0, `a mix with no answer:\n${run.stdout}`);
-  // Only the pii mix has refusals (its cards are blocked); every other request succeeded.
-  const refused = mixes.filter((m) => m.ok !== m.requests);
-  assert.ok(refused.length <= 2, `requests failed outside the pii and mixed mixes:\n${run.stdout}`);
+  // Seven mixes: closed and open loop, pii, long prompts, streams, repeats, mixed. The pii
+  // and mixed ones carry card numbers, which the training config refuses (400); every other
+  // request is answered.
+  const names = ["no-store", "2,000 req/s", "pii", "long-chat", "stream", "repeat", "mixed"];
+  assert.equal(mixes.length, names.length, run.stdout);
+  mixes.forEach((mix, i) => {
+    assert.ok(mix.ok > 0, `${names[i]}: no answer\n${run.stdout}`);
+    if (names[i] !== "pii" && names[i] !== "mixed") assert.equal(mix.ok, mix.requests, `${names[i]}: refusals\n${run.stdout}`);
+  });
 });
