@@ -3,11 +3,16 @@
 # integration tests with each fuzz target running for a short while beside them. Stops at
 # the first failure.
 #
-# The sanitized build (clang, ASan+UBSan, the fuzz targets) compiles in the background at
-# idle priority (SCHED_IDLE) while the release tests run: those spend most of their time
-# waiting on sockets and timers, and a SCHED_IDLE task gets the CPU only when nothing
-# else wants it, so the tests keep their timing and CI gets back most of the minutes the
-# build took after them.
+# The sanitized build (clang, ASan+UBSan, the fuzz targets) compiles in the background
+# while the release tests run: those spend most of their time waiting on sockets and
+# timers, and the build takes that time. It runs in a session of its own (setsid below),
+# which on a kernel with autogroup scheduling (this machine's) is a group of its own
+# too: while the tests want the CPU it gets about half of it, not nothing, whatever its
+# idle class (which only orders it within its group). The tests allow for a loaded
+# machine (their waits are bounded, not tight). Starting it beside the release build
+# instead was tried: both builds want every core, so they would have finished together
+# ~21 minutes in and left the tests' waiting time unused (stopped there: ~31 minutes in
+# all, projected, against 25.5).
 #   scripts/test-all.sh BUILD FUZZ_BUILD JOBS
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,8 +50,9 @@ fi
 trap - EXIT
 echo "test-all: the sanitized build finished $((SECONDS - started)) s after the release tests"
 
-# The fuzz targets run beside the sanitized tests, at idle priority too: they have no
-# timing of their own to keep (each fuzzes for a fixed time and fails only on a finding).
+# The fuzz targets run beside the sanitized tests, in a session of their own too: they
+# have no timing of their own to keep (each fuzzes for a fixed time and fails only on a
+# finding).
 fuzz_log="$fuzz_build/fuzz-targets.log"
 (cd "$fuzz_build" && exec setsid "${idle[@]}" ctest --output-on-failure -L fuzz -j "$jobs" \
   --timeout 600) >"$fuzz_log" 2>&1 &
