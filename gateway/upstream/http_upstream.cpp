@@ -27,6 +27,7 @@
 #include "gateway/core/deadline.h"
 #include "gateway/core/failure.h"
 #include "gateway/http/message_parser.h"
+#include "gateway/upstream/host_resolver.h"
 
 namespace tollgate::gateway::upstream {
 
@@ -171,7 +172,7 @@ class HttpUpstream final : public core::UpstreamTransport {
     for (int attempt = 0;; ++attempt) {
       std::unique_ptr<Connection> conn = take_idle(pool);
       bool reused = conn != nullptr;
-      if (!conn) conn = co_await connect(provider);
+      if (!conn) conn = co_await connect(provider, request.abort);
       if (request.abort != nullptr) {
         Connection* raw = conn.get();
         request.abort->on_abort([raw] { raw->close(); });
@@ -269,25 +270,11 @@ class HttpUpstream final : public core::UpstreamTransport {
     return *tls_contexts_.emplace(key, std::move(ctx)).first->second;
   }
 
-  awaitable<tcp::resolver::results_type> resolve(const core::Url& url) {
-    std::string key = url.host + ":" + std::to_string(url.port);
-    auto now = std::chrono::steady_clock::now();
-    if (auto it = dns_.find(key); it != dns_.end() && now - it->second.at < kDnsTtl) {
-      co_return it->second.results;
-    }
-    tcp::resolver resolver(executor_);
-    std::string port = std::to_string(url.port);
-    auto [ec, results] = co_await resolver.async_resolve(url.host, port, tuple_awaitable);
-    if (ec)
-      throw UpstreamError(FailureClass::connect_error,
-                          "resolving " + url.host + ": " + ec.message());
-    dns_[key] = {results, now};
-    co_return results;
-  }
-
-  awaitable<std::unique_ptr<Connection>> connect(const core::ProviderConfig& p) {
+  awaitable<std::unique_ptr<Connection>> connect(const core::ProviderConfig& p,
+                                                 core::AbortSignal* abort) {
     const core::Url& url = p.base_url;
-    auto results = co_await resolve(url);
+    // connect_timeout bounds the lookup too, on its own clock (host_resolver.h).
+    auto results = co_await resolver_.resolve(url.host, url.port, p.connect_timeout, abort);
     auto conn = std::make_unique<Connection>();
     connections_.push_back(*conn);
     conn->plain.emplace(executor_);
@@ -387,11 +374,6 @@ class HttpUpstream final : public core::UpstreamTransport {
     co_return parser.keep_alive();
   }
 
-  struct DnsEntry {
-    tcp::resolver::results_type results;
-    std::chrono::steady_clock::time_point at;
-  };
-
   asio::any_io_executor executor_;
   // Declared before the pool: destroyed after it, and after the sweep that walks it.
   ConnectionList connections_;
@@ -399,7 +381,7 @@ class HttpUpstream final : public core::UpstreamTransport {
   std::unordered_map<std::string, IdlePool> idle_;
   std::string key_buffer_;
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts_;
-  std::unordered_map<std::string, DnsEntry> dns_;
+  HostResolver resolver_{executor_, kDnsTtl};
 };
 
 }  // namespace

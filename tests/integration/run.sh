@@ -8,8 +8,10 @@
 # drive the load generator for seconds, or assert how much CPU an idle or polling gateway
 # uses, and a neighbour would make both sides flaky.
 #   tests/integration/run.sh [CONCURRENCY]   (TOLLGATE_TEST_CONCURRENCY, 2 unless given)
+# NODE: the node binary (ctest passes the one CMake found; `node` on the PATH otherwise).
 cd "$(dirname "$0")" || exit 1
 concurrency=${1:-${TOLLGATE_TEST_CONCURRENCY:-2}}
+node=${NODE:-node}
 alone="idle_polling_trades_cpu_for_wakeups.test.mjs
 release_training_run_works.test.mjs
 reload_under_load_loses_nothing.test.mjs"
@@ -17,7 +19,7 @@ reload_under_load_loses_nothing.test.mjs"
 together=$(ls ./*.test.mjs | sed 's#^\./##' | grep -v -x -F "$alone")
 status=0
 # shellcheck disable=SC2086 # one word per file name (none has a space)
-node --test --test-concurrency="$concurrency" --test-reporter=spec $together || status=1
+"$node" --test --test-concurrency="$concurrency" --test-reporter=spec $together || status=1
 # shellcheck disable=SC2086
-node --test --test-concurrency=1 --test-reporter=spec $alone || status=1
+"$node" --test --test-concurrency=1 --test-reporter=spec $alone || status=1
 exit $status

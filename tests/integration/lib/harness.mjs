@@ -181,14 +181,15 @@ export async function lastUpstreamRequest(mock) {
 }
 
 // `config` is YAML text; "${PORT}" and "${ADMIN_PORT}" in it are replaced by free ports.
-export async function startGateway(config, { env = {}, args = [], waitReady = true } = {}) {
+// `wrap`: a command the gateway runs under (it must exec the gateway, keeping the pid).
+export async function startGateway(config, { env = {}, args = [], waitReady = true, wrap = [] } = {}) {
   const port = await freePort();
   const adminPort = await freePort();
   const dir = tempDir();
   const file = path.join(dir, "tollgate.yaml");
   writeFileSync(file, config.replaceAll("${PORT}", String(port)).replaceAll("${ADMIN_PORT}", String(adminPort)));
   const proc = track(
-    spawn(TOLLGATE_BIN, ["--config", file, ...args], {
+    spawn(wrap[0] ?? TOLLGATE_BIN, [...wrap.slice(1), ...(wrap.length ? [TOLLGATE_BIN] : []), "--config", file, ...args], {
       cwd: dir, // relative state paths (data/tollgate.db) land in the test's own directory
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
