@@ -64,8 +64,13 @@ awaitable<HostResolver::Results> HostResolver::resolve(const std::string& host, 
   if (auto it = answers_.find(key); it != answers_.end() && now - it->second.at < ttl_) {
     co_return it->second.results;
   }
+  // A lookup still running is joined. One that ended is read only by those that waited
+  // for it, or, once, by the next caller when it found an answer still fresh: a failure
+  // nobody waited for is not handed to a caller that came later (it asks again).
   std::shared_ptr<Lookup>& slot = lookups_[key];
-  if (!slot || (slot->finished && now - slot->at >= ttl_)) slot = start(host, port);
+  if (!slot || (slot->finished && (slot->error || now - slot->at >= ttl_))) {
+    slot = start(host, port);
+  }
   std::shared_ptr<Lookup> lookup = slot;
 
   if (!lookup->finished) {
@@ -94,8 +99,7 @@ awaitable<HostResolver::Results> HostResolver::resolve(const std::string& host, 
     throw UpstreamError(FailureClass::timeout,
                         "resolving " + host + ": no answer within connect_timeout");
   }
-  // The first caller to read a finished lookup moves its answer into the cache. A failure
-  // is told to the callers that waited for it; the next caller asks again.
+  // The first caller to read a finished lookup moves its answer into the cache.
   if (auto it = lookups_.find(key); it != lookups_.end() && it->second == lookup) {
     lookups_.erase(it);
   }
